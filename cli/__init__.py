@@ -1,0 +1,1 @@
+"""The ``chronolex`` command: argument parsing and rendering over the ``engine`` library."""

@@ -1,0 +1,64 @@
+"""chronolex: policy-as-code for restrictions that change over time.
+
+The public API. Everything a caller needs is importable from here; modules not
+listed are implementation detail and may change.
+
+>>> import engine
+>>> bundle = engine.load_bundle("policies/huabei")  # doctest: +SKIP
+>>> [v.id for v in bundle.versions]  # doctest: +SKIP
+['2024.01', '2025.01', '2025.07', '2026.03', '2026.06']
+"""
+
+from __future__ import annotations
+
+from engine.errors import ChronolexError, Diagnostic, EvaluationError, Severity, Span
+from engine.lang import CompiledExpr, ConditionError, Context, compile_condition, interpret, parse, render
+from engine.lang.values import UNKNOWN
+from engine.loader import BundleReport, check_bundle, load_bundle
+from engine.model import Bundle, Category, Derivation, Fact, Interval, Rule, Schedule, Source, Version
+from engine.snapshot import snapshot
+from engine.timeutil import Duration, parse_instant
+from engine.validate import ValidationResult, find_bundles, validate
+from engine.versions import VersionSpan, in_force_spans, select_version
+from engine.yamlsource import Limits
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "UNKNOWN",
+    "Bundle",
+    "BundleReport",
+    "Category",
+    "ChronolexError",
+    "CompiledExpr",
+    "ConditionError",
+    "Context",
+    "Derivation",
+    "Diagnostic",
+    "Duration",
+    "EvaluationError",
+    "Fact",
+    "Interval",
+    "Limits",
+    "Rule",
+    "Schedule",
+    "Severity",
+    "Source",
+    "Span",
+    "ValidationResult",
+    "Version",
+    "VersionSpan",
+    "__version__",
+    "check_bundle",
+    "compile_condition",
+    "find_bundles",
+    "in_force_spans",
+    "interpret",
+    "load_bundle",
+    "parse",
+    "parse_instant",
+    "render",
+    "select_version",
+    "snapshot",
+    "validate",
+]

@@ -1,0 +1,94 @@
+"""Findings and errors as data.
+
+Every problem the engine finds is a :class:`Diagnostic`: a stable code, a severity,
+a message, the source span it is about and, where one can be offered, a hint. Checks
+*yield* diagnostics; only the API edge raises, and then it raises one
+:class:`ChronolexError` that carries them all.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A region of a source file: 1-based line and column, end inclusive of the last character."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int | None = None
+    end_column: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class Severity(enum.Enum):
+    """How bad a finding is. ``ERROR`` makes validation fail; ``WARNING`` fails under --strict."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding, with where it is and, if possible, how to fix it.
+
+    >>> d = Diagnostic("unknown-fact", Severity.ERROR, "unknown fact 'risk'", Span("b.yaml", 3, 9))
+    >>> str(d)
+    "b.yaml:3:9: error[unknown-fact]: unknown fact 'risk'"
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    span: Span | None = None
+    help: str | None = None
+    related: tuple[Span, ...] = field(default=())
+
+    def __str__(self) -> str:
+        where = f"{self.span}: " if self.span else ""
+        return f"{where}{self.severity.value}[{self.code}]: {self.message}"
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Order by file, line, column, then code and message (deterministic output)."""
+        if self.span is None:
+            return ("", 0, 0, self.code, self.message)
+        return (self.span.file, self.span.line, self.span.column, self.code, self.message)
+
+
+def sort_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
+    """Sorted and de-duplicated: the same finding reported twice is shown once."""
+    seen: set[tuple[object, ...]] = set()
+    unique: list[Diagnostic] = []
+    for d in diagnostics:
+        key = (d.code, d.severity, d.message, d.span, d.help)
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    return tuple(sorted(unique, key=Diagnostic.sort_key))
+
+
+class ChronolexError(Exception):
+    """The one exception the engine raises: it carries every diagnostic that caused it."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = sort_diagnostics(diagnostics)
+        first = self.diagnostics[0] if self.diagnostics else None
+        super().__init__(str(first) if first else "chronolex error")
+
+    @classmethod
+    def single(cls, code: str, message: str, span: Span | None = None, help: str | None = None) -> ChronolexError:
+        return cls([Diagnostic(code, Severity.ERROR, message, span, help)])
+
+
+class EvaluationError(Exception):
+    """A condition failed at run time (division by zero, a field of the wrong type)."""

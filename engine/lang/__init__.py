@@ -1,0 +1,86 @@
+"""The condition language (DESIGN.md §3), as a short list of named passes.
+
+``text → parse → AST with offsets → check against the fact catalog → typed AST →
+compile → closure``. Each pass is a pure function; :func:`compile_condition` runs
+them in order and stops at the first pass that reports problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from engine.lang import nodes
+from engine.lang.check import check
+from engine.lang.compile import Evaluator, compile_expr
+from engine.lang.interpret import interpret
+from engine.lang.parse import ConditionError, Problem, parse
+from engine.lang.render import render
+from engine.lang.types import BOOL, Type
+from engine.lang.values import UNKNOWN, Context
+
+__all__ = [
+    "PASSES",
+    "CompiledExpr",
+    "ConditionError",
+    "Context",
+    "Problem",
+    "Type",
+    "UNKNOWN",
+    "check",
+    "compile_condition",
+    "compile_expr",
+    "interpret",
+    "nodes",
+    "parse",
+    "render",
+]
+
+#: The passes in order: name and what it does. ``compile_condition`` runs exactly these.
+PASSES: tuple[tuple[str, str], ...] = (
+    ("parse", "text to AST through the syntax whitelist"),
+    ("check", "resolve names against the fact catalog and type every node"),
+    ("compile", "typed AST to an evaluator closure"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledExpr:
+    """A condition ready to run: its text, typed AST, evaluator and what it reads."""
+
+    text: str
+    ast: nodes.Expr
+    evaluate: Evaluator = field(compare=False, repr=False)
+    facts: frozenset[str] = frozenset()
+    uses_now: bool = False
+
+    @property
+    def type(self) -> Type | None:
+        return self.ast.type
+
+
+def compile_condition(
+    text: str,
+    catalog: Mapping[str, Type],
+    *,
+    expect: Type | None = BOOL,
+    fields_are_any: bool = False,
+) -> CompiledExpr:
+    """Run every pass on ``text``; raise :class:`ConditionError` listing all problems.
+
+    >>> from engine.lang.types import INT
+    >>> c = compile_condition("score < 600", {"score": INT})
+    >>> c.evaluate(Context({"score": 580}, now=None, zone=None))  # type: ignore[arg-type]
+    True
+    """
+    tree = parse(text)
+    typed, problems = check(tree, catalog, expect=expect, fields_are_any=fields_are_any)
+    if problems:
+        raise ConditionError(text, list(problems))
+    return CompiledExpr(
+        text=text,
+        ast=typed,
+        evaluate=compile_expr(typed),
+        facts=nodes.names(typed),
+        uses_now=nodes.uses_now(typed),
+    )

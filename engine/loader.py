@@ -1,0 +1,637 @@
+"""Bundle directory → checked :class:`~engine.model.Bundle`, or every reason it is not one.
+
+The stages run in order, each on what the previous one produced:
+read YAML safely → validate against the JSON Schemas → build the model (timezone,
+categories, fact catalog, versions, rules, conditions) → resolve ``extends`` →
+lint (warnings and infos about time). Every finding is a positioned
+:class:`~engine.errors.Diagnostic`; a stage that cannot run because an earlier one
+failed is skipped, so one mistake is not reported five times.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+from engine.errors import ChronolexError, Diagnostic, Severity, Span
+from engine.lang import CompiledExpr, ConditionError, compile_condition
+from engine.lang import types as t
+from engine.model import (
+    AGGREGATION_RESULT,
+    AGGREGATIONS,
+    BUILTIN_CATEGORIES,
+    Bundle,
+    Category,
+    Derivation,
+    Fact,
+    Interval,
+    Rule,
+    Schedule,
+    Source,
+    Version,
+    frozen_map,
+)
+from engine.schemas import schema_diagnostics
+from engine.timeutil import Duration, load_zone, parse_date, parse_instant
+from engine.yamlsource import DEFAULT_LIMITS, Document, Limits, Path as JsonPath, read_yaml
+
+BUNDLE_FILE = "bundle.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class BundleReport:
+    """The outcome of checking one bundle: the bundle (None if it has errors) and all findings."""
+
+    root: str
+    diagnostics: tuple[Diagnostic, ...]
+    bundle: Bundle | None = None
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def load_bundle(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Bundle:
+    """Load and check the bundle at ``path``; raise :class:`ChronolexError` on any error.
+
+    Warnings and infos do not stop loading (``check_bundle`` returns them).
+    """
+    report = check_bundle(path, limits=limits)
+    if report.bundle is None:
+        raise ChronolexError([d for d in report.diagnostics if d.severity is Severity.ERROR])
+    return report.bundle
+
+
+def check_bundle(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> BundleReport:
+    """Check the bundle whose directory (or ``bundle.yaml``) is ``path``; never raises for bad content.
+
+    Raises :class:`ChronolexError` (code ``io-error``) only if the files cannot be read.
+    """
+    root = Path(path)
+    if root.name == BUNDLE_FILE and root.is_file():
+        root = root.parent
+    builder = _Builder(root, limits)
+    bundle = builder.run()
+    from engine.lint import lint_bundle  # lint needs the model; imported here to keep load order one-way
+
+    if builder.model is not None:
+        builder.diagnostics.extend(lint_bundle(builder.model, builder.version_sources))
+    has_errors = any(d.severity is Severity.ERROR for d in builder.diagnostics)
+    from engine.errors import sort_diagnostics
+
+    return BundleReport(
+        root=str(root),
+        diagnostics=sort_diagnostics(builder.diagnostics),
+        bundle=None if has_errors else bundle,
+        files=tuple(builder.files),
+    )
+
+
+def _read(file: Path, limits: Limits) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise ChronolexError.single("io-error", f"cannot read {file}: {exc.strerror or exc}", Span(str(file), 1, 1)) from None
+
+
+@dataclass
+class _VersionSource:
+    """A version file as read: its document and the model built from it, before extends."""
+
+    document: Document
+    file: str
+    raw: dict[str, Any]
+    version: Version | None = None
+
+
+class _Builder:
+    """Collects diagnostics while building the model; one instance per check."""
+
+    def __init__(self, root: Path, limits: Limits) -> None:
+        self.root = root
+        self.limits = limits
+        self.diagnostics: list[Diagnostic] = []
+        self.files: list[str] = []
+        self.model: Bundle | None = None
+        self.version_sources: dict[str, Document] = {}
+
+    # -- reporting -----------------------------------------------------------------
+    def error(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, span, help))
+
+    def document(self, file: Path, schema_name: str) -> Document | None:
+        """Read one file and check it against its schema; None if either fails."""
+        self.files.append(str(file))
+        raw = _read(file, self.limits)
+        try:
+            document = read_yaml(str(file), raw, self.limits)
+        except ChronolexError as exc:
+            self.diagnostics.extend(exc.diagnostics)
+            return None
+        if document.data is None:
+            self.error("schema", "the file is empty", Span(str(file), 1, 1))
+            return None
+        found = list(schema_diagnostics(document, schema_name))
+        self.diagnostics.extend(found)
+        return None if found else document
+
+    def condition(
+        self,
+        document: Document,
+        path: JsonPath,
+        catalog: Mapping[str, t.Type],
+        *,
+        expect: t.Type | None = t.BOOL,
+        fields_are_any: bool = False,
+    ) -> CompiledExpr | None:
+        text = document.source
+        value = _get(document.data, path)
+        try:
+            return compile_condition(str(value), catalog, expect=expect, fields_are_any=fields_are_any)
+        except ConditionError as exc:
+            for problem in exc.problems:
+                span = text.locate(path, problem.start, problem.end)
+                self.diagnostics.append(Diagnostic(problem.code, Severity.ERROR, problem.message, span, problem.help))
+            return None
+
+    def instant(self, document: Document, path: JsonPath, zone: ZoneInfo) -> datetime | None:
+        try:
+            return parse_instant(str(_get(document.data, path)), zone)
+        except ValueError as exc:
+            self.error("invalid-date", str(exc), document.source.span(path))
+            return None
+
+    # -- stages --------------------------------------------------------------------
+    def run(self) -> Bundle | None:
+        manifest_file = self.root / BUNDLE_FILE
+        if not manifest_file.is_file():
+            raise ChronolexError.single(
+                "io-error", f"no {BUNDLE_FILE} in {self.root}", Span(str(manifest_file), 1, 1),
+                "a bundle is a directory with bundle.yaml and versions/*.yaml",
+            )
+        manifest = self.document(manifest_file, "bundle")
+        version_docs = [
+            (file, self.document(file, "version"))
+            for file in sorted((self.root / "versions").glob("*.y*ml"))
+            if file.suffix in (".yaml", ".yml")
+        ]
+        for file in sorted((self.root / "tests").glob("*.y*ml")) if (self.root / "tests").is_dir() else []:
+            if file.suffix in (".yaml", ".yml"):
+                self.document(file, "test")
+        if not version_docs:
+            self.error("no-versions", "the bundle has no versions/*.yaml", Span(str(manifest_file), 1, 1),
+                       "add a version file under versions/")
+        if manifest is None:
+            return None
+        header = self.header(manifest)
+        if header is None:
+            return None
+        zone, actions, categories, facts = header
+        sources = [
+            _VersionSource(doc, str(file), doc.data)
+            for file, doc in version_docs
+            if doc is not None
+        ]
+        for source in sources:
+            self.version_sources[str(source.file)] = source.document
+            source.version = self.version(source, zone, actions, categories, facts)
+        versions = self.resolve(sources)
+        model = Bundle(
+            name=str(manifest.data["bundle"]),
+            title=manifest.data.get("title"),
+            description=manifest.data.get("description"),
+            timezone=zone,
+            actions=actions,
+            categories=frozen_map(categories),
+            facts=frozen_map(facts),
+            versions=versions,
+            root=str(self.root),
+            span=manifest.source.span(()),
+        )
+        self.model = model
+        return model
+
+    def header(
+        self, manifest: Document
+    ) -> tuple[ZoneInfo, tuple[str, ...], dict[str, Category], dict[str, Fact]] | None:
+        data = manifest.data
+        try:
+            zone = load_zone(str(data["timezone"]))
+        except ValueError as exc:
+            close = difflib.get_close_matches(str(data["timezone"]), _zone_names(), n=1)
+            self.error("invalid-timezone", str(exc), manifest.source.span(("timezone",)),
+                       f"did you mean `{close[0]}`?" if close else "use an IANA name such as Asia/Shanghai")
+            return None
+        categories = {
+            name: Category(name, precedence, title) for name, (precedence, title) in BUILTIN_CATEGORIES.items()
+        }
+        for name, spec in (data.get("categories") or {}).items():
+            builtin = BUILTIN_CATEGORIES.get(name)
+            categories[name] = Category(
+                name,
+                int(spec["precedence"]),
+                str(spec.get("title") or (builtin[1] if builtin else name)),
+                manifest.source.span(("categories", name), key=True),
+            )
+        facts = self.catalog(manifest, zone)
+        return zone, tuple(data["actions"]), categories, facts
+
+    def catalog(self, manifest: Document, zone: ZoneInfo) -> dict[str, Fact]:
+        specs: dict[str, dict[str, Any]] = manifest.data["facts"]
+        types = {name: _fact_type(spec["type"]) for name, spec in specs.items()}
+        facts: dict[str, Fact] = {}
+        for name, spec in specs.items():
+            path: JsonPath = ("facts", name)
+            declared = types[name]
+            derive = None
+            expr = None
+            if "derive" in spec:
+                derive = self.derivation(manifest, (*path, "derive"), spec["derive"], declared, zone)
+            else:
+                expr = self.condition(manifest, (*path, "expr"), types, expect=declared)
+            facts[name] = Fact(
+                name=name,
+                type=declared,
+                derive=derive,
+                expr=expr,
+                title=spec.get("title"),
+                description=spec.get("description"),
+                span=manifest.source.span(path, key=True),
+            )
+        self.fact_cycles(manifest, facts)
+        return facts
+
+    def derivation(
+        self, manifest: Document, path: JsonPath, spec: dict[str, Any], declared: t.Type, zone: ZoneInfo
+    ) -> Derivation | None:
+        aggregation = next(a for a in AGGREGATIONS if a in spec)
+        target = str(spec[aggregation])
+        event_type, _, field_name = target.partition(".")
+        result = AGGREGATION_RESULT[aggregation]
+        where_span = manifest.source.span((*path, aggregation))
+        if result != "field" and declared.name != result:
+            self.error("type-mismatch", f"'{aggregation}' yields {result}, but the fact is declared {declared}",
+                       where_span, f"declare the fact with type: {result}")
+        if aggregation == "sum" and not declared.is_numeric:
+            self.error("type-mismatch", f"'sum' needs a numeric fact, but it is declared {declared}", where_span)
+        if aggregation in ("min", "max") and not (declared.is_numeric or declared.is_temporal):
+            self.error("type-mismatch", f"'{aggregation}' needs a number, date or datetime fact, not {declared}",
+                       where_span)
+        window = None
+        if "window" in spec:
+            try:
+                window = Duration.parse(str(spec["window"]))
+            except ValueError as exc:
+                self.error("invalid-duration", str(exc), manifest.source.span((*path, "window")))
+        where = None
+        if "where" in spec:
+            where = self.condition(manifest, (*path, "where"), {}, fields_are_any=True)
+        default: object = None
+        if "default" in spec:
+            default = self.default_value(manifest, (*path, "default"), spec["default"], declared)
+        return Derivation(
+            aggregation=aggregation,
+            event_type=event_type,
+            field=field_name or None,
+            window=window,
+            where=where,
+            default=default,
+            has_default="default" in spec,
+        )
+
+    def default_value(self, manifest: Document, path: JsonPath, value: Any, declared: t.Type) -> object:
+        span = manifest.source.span(path)
+        name = declared.name
+        ok = (
+            (name == "int" and isinstance(value, int) and not isinstance(value, bool))
+            or (name == "decimal" and isinstance(value, (int, float)) and not isinstance(value, bool))
+            or (name == "bool" and isinstance(value, bool))
+            or (name in ("string", "date", "datetime", "duration") and isinstance(value, str))
+            or (name == "enum" and isinstance(value, str))
+        )
+        if not ok:
+            self.error("type-mismatch", f"default {value!r} is not a {declared}", span)
+            return None
+        if name == "enum" and value not in declared.values:
+            close = difflib.get_close_matches(str(value), list(declared.values), n=1)
+            self.error("enum-value", f"default {value!r} is not one of {', '.join(declared.values)}", span,
+                       f"did you mean {close[0]!r}?" if close else None)
+            return None
+        try:
+            if name == "decimal":
+                return Decimal(str(value))
+            if name == "date":
+                return parse_date(str(value))
+            if name == "duration":
+                return Duration.parse(str(value))
+        except ValueError as exc:
+            self.error("invalid-date" if name == "date" else "invalid-duration", str(exc), span)
+            return None
+        return value
+
+    def fact_cycles(self, manifest: Document, facts: Mapping[str, Fact]) -> None:
+        """Report each cycle among ``expr`` facts once, at the expression of its first fact."""
+        graph = {
+            name: sorted(d for d in fact.expr.facts if d in facts and facts[d].expr is not None)
+            for name, fact in facts.items()
+            if fact.expr is not None
+        }
+        reported: set[frozenset[str]] = set()
+        for start in sorted(graph):
+            cycle = _find_cycle(start, graph)
+            if cycle and frozenset(cycle) not in reported:
+                reported.add(frozenset(cycle))
+                first = min(cycle)
+                rotated = cycle[cycle.index(first):] + cycle[: cycle.index(first)]
+                self.error(
+                    "fact-cycle",
+                    "facts depend on each other in a cycle: " + " -> ".join([*rotated, rotated[0]]),
+                    manifest.source.span(("facts", first, "expr")),
+                    "derive one of them from events instead",
+                )
+
+    def version(
+        self,
+        source: _VersionSource,
+        zone: ZoneInfo,
+        actions: tuple[str, ...],
+        categories: Mapping[str, Category],
+        facts: Mapping[str, Fact],
+    ) -> Version | None:
+        doc, data = source.document, source.raw
+        effective_from = self.instant(doc, ("effective_from",), zone)
+        published_at = self.instant(doc, ("published_at",), zone)
+        catalog = {name: fact.type for name, fact in facts.items()}
+        rules: list[Rule] = []
+        seen: dict[str, int] = {}
+        for index, spec in enumerate(data.get("rules") or []):
+            rule_id = str(spec["id"])
+            if rule_id in seen:
+                self.error("duplicate-rule-id", f"rule id {rule_id!r} is used twice in this version",
+                           doc.source.span(("rules", index, "id")),
+                           f"the first is at line {doc.source.span(('rules', seen[rule_id], 'id')).line}")
+                continue
+            seen[rule_id] = index
+            rule = self.rule(doc, ("rules", index), spec, zone, actions, categories, catalog, effective_from)
+            if rule is not None:
+                rules.append(replace(rule, declared_in=str(data["version"])))
+        for index, removed in enumerate(data.get("remove") or []):
+            if removed in seen:
+                self.error("bad-extends", f"rule {removed!r} is both listed and removed",
+                           doc.source.span(("remove", index)))
+        if effective_from is None or published_at is None:
+            return None
+        return Version(
+            id=str(data["version"]),
+            effective_from=effective_from,
+            published_at=published_at,
+            rules=tuple(rules),
+            summary=data.get("summary"),
+            description=data.get("description"),
+            extends=data.get("extends"),
+            removed=tuple(data.get("remove") or ()),
+            file=source.file,
+            span=doc.source.span(("version",)),
+        )
+
+    def rule(
+        self,
+        doc: Document,
+        path: JsonPath,
+        spec: dict[str, Any],
+        zone: ZoneInfo,
+        actions: tuple[str, ...],
+        categories: Mapping[str, Category],
+        catalog: Mapping[str, t.Type],
+        effective_from: datetime | None,
+    ) -> Rule | None:
+        source = doc.source
+        ok = True
+        category = str(spec["category"])
+        if category not in categories:
+            close = difflib.get_close_matches(category, list(categories), n=1)
+            self.error("unknown-category", f"unknown category {category!r}", source.span((*path, "category")),
+                       f"did you mean `{close[0]}`?" if close else "categories: " + ", ".join(sorted(categories)))
+            ok = False
+        for index, action in enumerate(spec["actions"]):
+            if action not in actions:
+                close = difflib.get_close_matches(str(action), list(actions), n=1)
+                self.error("unknown-action", f"unknown action {action!r}", source.span((*path, "actions", index)),
+                           f"did you mean `{close[0]}`?" if close else "actions: " + ", ".join(actions))
+                ok = False
+        when = unless = None
+        if "when" in spec:
+            when = self.condition(doc, (*path, "when"), catalog)
+            ok = ok and when is not None
+        if "unless" in spec:
+            unless = self.condition(doc, (*path, "unless"), catalog)
+            ok = ok and unless is not None
+        active = self.interval(doc, (*path, "active"), spec.get("active"), ("from", "until"), zone)
+        window = self.interval(doc, (*path, "window"), spec.get("window"), ("start", "end"), zone)
+        schedule = self.schedule(doc, (*path, "schedule"), spec.get("schedule"), zone, effective_from)
+        if ("active" in spec and active is None) or ("window" in spec and window is None):
+            ok = False
+        if "schedule" in spec and schedule is None:
+            ok = False
+        cited = spec.get("source")
+        if not ok:
+            return None
+        return Rule(
+            id=str(spec["id"]),
+            category=category,
+            actions=tuple(spec["actions"]),
+            title=spec.get("title"),
+            description=spec.get("description"),
+            when=when,
+            unless=unless,
+            on_unknown=str(spec.get("on_unknown", "undetermined")),
+            active=active,
+            window=window,
+            schedule=schedule,
+            source=Source(cited["authority"], cited["document"], cited.get("clause"), cited.get("url")) if cited else None,
+            message=spec.get("message"),
+            remedy=spec.get("remedy"),
+            span=source.span((*path, "id")),
+        )
+
+    def interval(
+        self, doc: Document, path: JsonPath, spec: dict[str, Any] | None, keys: tuple[str, str], zone: ZoneInfo
+    ) -> Interval | None:
+        if spec is None:
+            return None
+        start = self.instant(doc, (*path, keys[0]), zone) if keys[0] in spec else None
+        end = self.instant(doc, (*path, keys[1]), zone) if keys[1] in spec else None
+        if (keys[0] in spec and start is None) or (keys[1] in spec and end is None):
+            return None
+        if start is not None and end is not None and end <= start:
+            self.error(
+                "empty-window",
+                f"{keys[1]} ({end.isoformat()}) is not after {keys[0]} ({start.isoformat()}); the interval is empty",
+                doc.source.span((*path, keys[1])),
+                "intervals are half-open [start, end): the end must be later than the start",
+            )
+            return None
+        return Interval(start, end, doc.source.span(path))
+
+    def schedule(
+        self,
+        doc: Document,
+        path: JsonPath,
+        spec: dict[str, Any] | None,
+        zone: ZoneInfo,
+        effective_from: datetime | None,
+    ) -> Schedule | None:
+        if spec is None:
+            return None
+        start = self.instant(doc, (*path, "start"), zone) if "start" in spec else effective_from
+        if start is None:
+            return None
+        text = str(spec["rrule"])
+        problem = check_rrule(text, start, zone)
+        if problem is not None:
+            self.error("invalid-rrule", problem, doc.source.span((*path, "rrule")),
+                       "write an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0;BYSECOND=0")
+            return None
+        try:
+            duration = Duration.parse(str(spec["duration"]))
+        except ValueError as exc:
+            self.error("invalid-duration", str(exc), doc.source.span((*path, "duration")))
+            return None
+        if duration.text == "PT0S":
+            self.error("empty-window", "a schedule occurrence must last longer than zero",
+                       doc.source.span((*path, "duration")))
+            return None
+        return Schedule(text, duration, start, doc.source.span(path))
+
+    def resolve(self, sources: list[_VersionSource]) -> tuple[Version, ...]:
+        """Check version identity and dates across files, and apply ``extends``/``remove``."""
+        by_id: dict[str, _VersionSource] = {}
+        for source in sources:
+            version_id = str(source.raw["version"])
+            if version_id in by_id:
+                self.error("duplicate-version", f"version {version_id!r} is also defined in {by_id[version_id].file}",
+                           source.document.source.span(("version",)), "give each version file its own version id")
+                continue
+            by_id[version_id] = source
+        stamps: dict[tuple[datetime, datetime], _VersionSource] = {}
+        for source in by_id.values():
+            v = source.version
+            if v is None:
+                continue
+            stamp = (v.effective_from, v.published_at)
+            if stamp in stamps:
+                other = stamps[stamp]
+                self.error(
+                    "version-conflict",
+                    f"versions {other.raw['version']!r} and {v.id!r} have the same effective_from and published_at, "
+                    "so neither can be chosen over the other",
+                    source.document.source.span(("published_at",)),
+                    "publish the correction later, or change its effective_from",
+                )
+            else:
+                stamps[stamp] = source
+        resolved: dict[str, Version | None] = {}
+        for version_id in by_id:
+            self._resolve_one(version_id, by_id, resolved, [])
+        versions = [v for v in resolved.values() if v is not None]
+        return tuple(sorted(versions, key=lambda v: (v.effective_from, v.published_at, v.id)))
+
+    def _resolve_one(
+        self,
+        version_id: str,
+        by_id: Mapping[str, _VersionSource],
+        resolved: dict[str, Version | None],
+        chain: list[str],
+    ) -> Version | None:
+        if version_id in resolved:
+            return resolved[version_id]
+        source = by_id[version_id]
+        own = source.version
+        base_id = source.raw.get("extends")
+        if base_id is None or own is None:
+            resolved[version_id] = own
+            return own
+        span = source.document.source.span(("extends",))
+        if base_id not in by_id:
+            close = difflib.get_close_matches(str(base_id), list(by_id), n=1)
+            self.error("bad-extends", f"extends unknown version {base_id!r}", span,
+                       f"did you mean `{close[0]}`?" if close else "versions: " + ", ".join(sorted(by_id)))
+            resolved[version_id] = None
+            return None
+        if base_id in chain or base_id == version_id:
+            loop = [*chain[chain.index(base_id):], version_id, base_id] if base_id in chain else [version_id, base_id]
+            self.error("bad-extends", "extends forms a cycle: " + " -> ".join(loop), span,
+                       "one version in the chain must be a complete snapshot without extends")
+            resolved[version_id] = None
+            return None
+        base = self._resolve_one(base_id, by_id, resolved, [*chain, version_id])
+        if base is None:
+            resolved[version_id] = None
+            return None
+        base_ids = {r.id for r in base.rules}
+        for index, removed in enumerate(own.removed):
+            if removed not in base_ids:
+                close = difflib.get_close_matches(removed, sorted(base_ids), n=1)
+                self.error("bad-extends", f"remove names {removed!r}, which version {base_id!r} does not have",
+                           source.document.source.span(("remove", index)),
+                           f"did you mean `{close[0]}`?" if close else None)
+        replacements = {r.id: r for r in own.rules}
+        rules = [replacements.pop(r.id, r) for r in base.rules if r.id not in own.removed]
+        rules.extend(r for r in own.rules if r.id in replacements)
+        version = replace(own, rules=tuple(rules))
+        resolved[version_id] = version
+        return version
+
+
+def _get(data: Any, path: Iterable[str | int]) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _fact_type(spec: Any) -> t.Type:
+    if isinstance(spec, dict):
+        return t.enum_of(list(spec["enum"]))
+    return t.scalar(str(spec))
+
+
+def _find_cycle(start: str, graph: Mapping[str, list[str]]) -> list[str] | None:
+    """A cycle through ``start`` in ``graph``, as the list of its nodes, or None."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    visited: set[str] = set()
+    while stack:
+        node, trail = stack.pop()
+        for nxt in graph.get(node, ()):
+            if nxt == start:
+                return trail
+            if nxt not in visited:
+                visited.add(nxt)
+                stack.append((nxt, [*trail, nxt]))
+    return None
+
+
+def check_rrule(text: str, start: datetime, zone: ZoneInfo) -> str | None:
+    """None if ``text`` is a usable RRULE value expanded from ``start``; else what is wrong."""
+    if "\n" in text or text.upper().startswith(("DTSTART", "RRULE:")) or ";DTSTART" in text.upper():
+        return "give only the RRULE value (FREQ=...); the start comes from schedule.start or effective_from"
+    try:
+        rule = rrulestr(text, dtstart=start.astimezone(zone).replace(tzinfo=None))
+        next(iter(rule), None)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        return f"invalid RRULE {text!r}: {exc}"
+    return None
+
+
+def _zone_names() -> list[str]:
+    import zoneinfo
+
+    return sorted(zoneinfo.available_timezones())

@@ -1,0 +1,195 @@
+"""The policy model: what a bundle and its versions mean once loaded.
+
+Immutable: frozen dataclasses, tuples and read-only mappings. Every object that came
+from a file carries the :class:`~engine.errors.Span` it came from; spans never take
+part in equality, so the same rule written in two places is the same rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine.errors import Span
+from engine.lang import CompiledExpr
+from engine.lang.types import Type
+from engine.timeutil import Duration
+
+BUILTIN_CATEGORIES: Mapping[str, tuple[int, str]] = MappingProxyType(
+    {
+        "regulation": (1, "Regulation"),
+        "platform": (2, "Platform strategy"),
+        "maintenance": (3, "Maintenance window"),
+    }
+)
+
+AGGREGATIONS = ("latest", "first", "count", "sum", "min", "max", "exists", "days_since")
+
+#: What an aggregation yields, given the type of the field it folds (None: it takes no field).
+AGGREGATION_RESULT = {
+    "latest": "field",
+    "first": "field",
+    "sum": "field",
+    "min": "field",
+    "max": "field",
+    "count": "int",
+    "exists": "bool",
+    "days_since": "int",
+}
+
+
+def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(items or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    name: str
+    precedence: int
+    title: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """How a fact folds the account's events: ``aggregation`` over ``event_type[.field]``."""
+
+    aggregation: str
+    event_type: str
+    field: str | None = None
+    window: Duration | None = None
+    where: CompiledExpr | None = None
+    default: object = None
+    has_default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A typed fact of the catalog: derived from events, or computed by an expression."""
+
+    name: str
+    type: Type
+    derive: Derivation | None = None
+    expr: CompiledExpr | None = None
+    title: str | None = None
+    description: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """Half-open ``[start, end)``; a missing bound is open-ended."""
+
+    start: datetime | None
+    end: datetime | None
+    span: Span | None = field(default=None, compare=False)
+
+    def contains(self, instant: datetime) -> bool:
+        return (self.start is None or self.start <= instant) and (self.end is None or instant < self.end)
+
+    def overlaps(self, other: Interval) -> bool:
+        starts_before_other_ends = self.start is None or other.end is None or self.start < other.end
+        ends_after_other_starts = self.end is None or other.start is None or other.start < self.end
+        return starts_before_other_ends and ends_after_other_starts
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A recurring window: an RRULE expanded in the bundle timezone from ``start``, each
+    occurrence lasting ``duration`` of elapsed time."""
+
+    rrule: str
+    duration: Duration
+    start: datetime
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Citation of the text a rule implements."""
+
+    authority: str
+    document: str
+    clause: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A restriction of ``actions`` while its interval, window, ``when`` and not ``unless`` hold."""
+
+    id: str
+    category: str
+    actions: tuple[str, ...]
+    title: str | None = None
+    description: str | None = None
+    when: CompiledExpr | None = None
+    unless: CompiledExpr | None = None
+    on_unknown: str = "undetermined"
+    active: Interval | None = None
+    window: Interval | None = None
+    schedule: Schedule | None = None
+    source: Source | None = None
+    message: str | None = None
+    remedy: str | None = None
+    declared_in: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """A policy version resolved to a complete snapshot of rules (``extends`` already applied)."""
+
+    id: str
+    effective_from: datetime
+    published_at: datetime
+    rules: tuple[Rule, ...]
+    summary: str | None = None
+    description: str | None = None
+    extends: str | None = None
+    removed: tuple[str, ...] = ()
+    file: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def retroactive(self) -> bool:
+        return self.published_at > self.effective_from
+
+    def rule(self, rule_id: str) -> Rule | None:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    """A loaded policy bundle: identity, timezone, actions, categories, facts and versions.
+
+    ``versions`` are sorted by effective_from, then published_at, then id.
+    """
+
+    name: str
+    timezone: ZoneInfo
+    actions: tuple[str, ...]
+    categories: Mapping[str, Category]
+    facts: Mapping[str, Fact]
+    versions: tuple[Version, ...]
+    title: str | None = None
+    description: str | None = None
+    root: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+    def version(self, version_id: str) -> Version | None:
+        for version in self.versions:
+            if version.id == version_id:
+                return version
+        return None
+
+    @property
+    def catalog(self) -> Mapping[str, Type]:
+        return {name: fact.type for name, fact in self.facts.items()}

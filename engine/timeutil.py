@@ -1,0 +1,147 @@
+"""Instants, dates and durations read in a bundle's timezone (DESIGN.md §5).
+
+A date alone is the start of that day, and a time without an offset is wall-clock
+time, both in the bundle timezone. A wall time in a DST gap is read with the offset
+in force before the gap (``fold=0``), an ambiguous one as its first occurrence.
+Durations are ISO 8601: date parts are calendar arithmetic on wall-clock time
+(``dateutil.relativedelta``, day clamped to the month's end) and time parts are
+elapsed time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.relativedelta import relativedelta
+
+_DURATION = re.compile(
+    r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MAX_DURATION_PART = 100_000
+
+
+def load_zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``; raises ValueError with a readable message if there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(f"unknown timezone {name!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """An ISO 8601 duration, kept in its parts so that P1M stays "one month".
+
+    >>> Duration.parse("P1Y2M10DT2H").text
+    'P1Y2M10DT2H'
+    """
+
+    years: int = 0
+    months: int = 0
+    weeks: int = 0
+    days: int = 0
+    hours: int = 0
+    minutes: int = 0
+    seconds: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> Duration:
+        match = _DURATION.match(text)
+        if match is None:
+            raise ValueError(f"{text!r} is not an ISO 8601 duration (e.g. P12M, P30D, PT24H)")
+        parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+        if any(v > _MAX_DURATION_PART for v in parts.values()):
+            raise ValueError(f"{text!r}: a duration part above {_MAX_DURATION_PART} is not supported")
+        return cls(**parts)
+
+    @property
+    def text(self) -> str:
+        date_part = "".join(
+            f"{n}{u}" for n, u in ((self.years, "Y"), (self.months, "M"), (self.weeks, "W"), (self.days, "D")) if n
+        )
+        time_part = "".join(f"{n}{u}" for n, u in ((self.hours, "H"), (self.minutes, "M"), (self.seconds, "S")) if n)
+        if not date_part and not time_part:
+            return "PT0S"
+        return "P" + date_part + ("T" + time_part if time_part else "")
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def has_time_part(self) -> bool:
+        return bool(self.hours or self.minutes or self.seconds)
+
+    @property
+    def calendar(self) -> relativedelta:
+        return relativedelta(years=self.years, months=self.months, weeks=self.weeks, days=self.days)
+
+    @property
+    def elapsed(self) -> timedelta:
+        return timedelta(hours=self.hours, minutes=self.minutes, seconds=self.seconds)
+
+    def shift(self, instant: datetime, zone: tzinfo, sign: int = 1) -> datetime:
+        """``instant`` plus (sign=1) or minus (sign=-1) this duration, per DESIGN.md §5."""
+        result = instant
+        if self.years or self.months or self.weeks or self.days:
+            wall = instant.astimezone(zone).replace(tzinfo=None)
+            wall = wall + self.calendar if sign > 0 else wall - self.calendar
+            result = localize(wall, zone)
+        if self.has_time_part:
+            utc = result.astimezone(timezone.utc)
+            result = (utc + self.elapsed if sign > 0 else utc - self.elapsed).astimezone(zone)
+        return result
+
+    def shift_date(self, day: date, sign: int = 1) -> date:
+        """A calendar date plus or minus the date parts (time parts must be zero)."""
+        return day + self.calendar if sign > 0 else day - self.calendar
+
+
+def localize(wall: datetime, zone: tzinfo) -> datetime:
+    """Attach ``zone`` to a naive wall-clock time, resolving DST gaps and folds (DESIGN.md §5).
+
+    In a gap the wall time is read with the offset in force before it, which lands after
+    the gap (02:30 on a spring-forward night becomes 03:30 summer time); in a fold, the
+    first occurrence is taken.
+    """
+    aware = wall.replace(tzinfo=zone, fold=0)
+    return aware.astimezone(timezone.utc).astimezone(zone)
+
+
+def parse_instant(text: str, zone: tzinfo) -> datetime:
+    """An aware datetime from an ISO 8601 date or date-time; no offset means ``zone``.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> parse_instant("2026-03-01", ZoneInfo("Asia/Shanghai")).isoformat()
+    '2026-03-01T00:00:00+08:00'
+    """
+    text = text.strip()
+    try:
+        if _DATE.match(text):
+            return localize(datetime.combine(date.fromisoformat(text), datetime.min.time()), zone)
+        parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a valid date or date-time ({exc})") from None
+    if parsed.tzinfo is None:
+        return localize(parsed, zone)
+    return parsed
+
+
+def parse_date(text: str) -> date:
+    """A calendar date from YYYY-MM-DD, with a readable error."""
+    try:
+        if not _DATE.match(text.strip()):
+            raise ValueError("expected YYYY-MM-DD")
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a valid date ({exc})") from None
+
+
+def format_instant(instant: datetime, zone: tzinfo) -> str:
+    """ISO 8601 in ``zone``, seconds precision unless there are microseconds."""
+    local = instant.astimezone(zone)
+    return local.isoformat(timespec="microseconds" if local.microsecond else "seconds")
