@@ -91,7 +91,7 @@ def _overlapping_windows(bundle: Bundle) -> Iterator[Diagnostic]:
     for version in bundle.versions:
         windows = sorted(
             (r for r in version.rules if r.window is not None and r.category == "maintenance"),
-            key=lambda r: (r.window.start if r.window and r.window.start else datetime.min, r.id),  # type: ignore[arg-type, return-value]
+            key=lambda r: (r.window.start.timestamp() if r.window and r.window.start else float("-inf"), r.id),
         )
         for i, first in enumerate(windows):
             for second in windows[i + 1 :]:

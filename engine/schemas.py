@@ -109,6 +109,11 @@ def _diagnostic(document: Document, error: ValidationError) -> Diagnostic:
             "missing-field", Severity.ERROR, f"missing required field '{missing}'" + (f" in {where}" if where else ""),
             span, str(hint) if hint else None,
         )
+    if error.validator == "not" and isinstance(error.instance, dict):
+        forbidden = error.validator_value.get("required", []) if isinstance(error.validator_value, dict) else []
+        present = [k for k in forbidden if k in error.instance]
+        if present:
+            span = source.span((*path, present[-1]), key=True)
     if error.validator == "propertyNames":
         name = str(error.instance)
         span = source.span((*path, name), key=True)
@@ -122,7 +127,7 @@ def _diagnostic(document: Document, error: ValidationError) -> Diagnostic:
             expected = error.validator_value
             expected_text = " or ".join(expected) if isinstance(expected, list) else str(expected)
             message = f"expected {expected_text}, found {_json_type(error.instance)} {json.dumps(error.instance)}"
-        elif error.validator == "enum":
+        elif error.validator == "enum" and isinstance(error.validator_value, list):
             message = f"{json.dumps(error.instance)} is not one of " + ", ".join(
                 json.dumps(v) for v in error.validator_value
             )

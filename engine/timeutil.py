@@ -85,15 +85,15 @@ class Duration:
         return timedelta(hours=self.hours, minutes=self.minutes, seconds=self.seconds)
 
     def shift(self, instant: datetime, zone: tzinfo, sign: int = 1) -> datetime:
-        """``instant`` plus (sign=1) or minus (sign=-1) this duration, per DESIGN.md §5."""
+        """``instant`` plus (sign=1) or minus (sign=-1) this duration, per DESIGN.md §5, in UTC."""
         result = instant
         if self.years or self.months or self.weeks or self.days:
             wall = instant.astimezone(zone).replace(tzinfo=None)
             wall = wall + self.calendar if sign > 0 else wall - self.calendar
             result = localize(wall, zone)
+        result = result.astimezone(timezone.utc)
         if self.has_time_part:
-            utc = result.astimezone(timezone.utc)
-            result = (utc + self.elapsed if sign > 0 else utc - self.elapsed).astimezone(zone)
+            result = result + self.elapsed if sign > 0 else result - self.elapsed
         return result
 
     def shift_date(self, day: date, sign: int = 1) -> date:
@@ -102,22 +102,26 @@ class Duration:
 
 
 def localize(wall: datetime, zone: tzinfo) -> datetime:
-    """Attach ``zone`` to a naive wall-clock time, resolving DST gaps and folds (DESIGN.md §5).
+    """The instant (in UTC) of a naive wall-clock time in ``zone``, resolving DST gaps and folds (DESIGN.md §5).
 
     In a gap the wall time is read with the offset in force before it, which lands after
     the gap (02:30 on a spring-forward night becomes 03:30 summer time); in a fold, the
     first occurrence is taken.
     """
     aware = wall.replace(tzinfo=zone, fold=0)
-    return aware.astimezone(timezone.utc).astimezone(zone)
+    return aware.astimezone(timezone.utc)
 
 
 def parse_instant(text: str, zone: tzinfo) -> datetime:
-    """An aware datetime from an ISO 8601 date or date-time; no offset means ``zone``.
+    """The instant (in UTC) an ISO 8601 date or date-time names; no offset means ``zone``.
+
+    Instants are kept in UTC inside the engine: Python compares and subtracts two
+    datetimes of the same ZoneInfo by wall clock, and never finds an instant in a DST
+    fold equal to one in another zone (PEP 495); UTC has neither trap.
 
     >>> from zoneinfo import ZoneInfo
     >>> parse_instant("2026-03-01", ZoneInfo("Asia/Shanghai")).isoformat()
-    '2026-03-01T00:00:00+08:00'
+    '2026-02-28T16:00:00+00:00'
     """
     text = text.strip()
     try:
@@ -128,7 +132,7 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
         raise ValueError(f"{text!r} is not a valid date or date-time ({exc})") from None
     if parsed.tzinfo is None:
         return localize(parsed, zone)
-    return parsed
+    return parsed.astimezone(timezone.utc)
 
 
 def parse_date(text: str) -> date:

@@ -87,20 +87,20 @@ class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _Resolver):
         self._depth = 0
         self._aliases = 0
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > self._limits.max_aliases:
                 raise _LimitExceeded(
-                    f"more than {self._limits.max_aliases} aliases", self.peek_event().start_mark
+                    f"more than {self._limits.max_aliases} aliases", self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 )
         self._depth += 1
         try:
             if self._depth > self._limits.max_depth:
                 raise _LimitExceeded(
-                    f"nesting deeper than {self._limits.max_depth} levels", self.peek_event().start_mark
+                    f"nesting deeper than {self._limits.max_depth} levels", self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -229,19 +229,29 @@ def read_yaml(file: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Documen
         )
     text = _decode(file, raw)
     source = SourceMap(file, text)
-    loader = _Loader(text, limits)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text, limits)
         node = loader.get_single_node()
     except _LimitExceeded as exc:
         raise ChronolexError.single("yaml-limit", str(exc), _mark_span(file, exc.mark), exc.help) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        message = exc.problem or exc.context or "invalid YAML"
-        raise ChronolexError.single("yaml-syntax", message, _mark_span(file, mark)) from None
-    except yaml.YAMLError as exc:  # reader errors carry no problem_mark
+        message = _yaml_message(exc)
+        help = "check the indentation: items of one mapping or list start in the same column" if (
+            "expected <block end>" in message or "mapping values are not allowed" in message
+        ) else None
+        raise ChronolexError.single("yaml-syntax", message, _mark_span(file, mark), help) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = SourceMap(file, text)._position(min(exc.position, len(text)))
+        raise ChronolexError.single(
+            "yaml-syntax", f"character {exc.character!r} is not allowed in YAML", Span(file, line, column)
+        ) from None
+    except yaml.YAMLError as exc:
         raise ChronolexError.single("yaml-syntax", str(exc).splitlines()[0], Span(file, 1, 1)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         return Document(None, source)
     _check_expansion(file, node, limits)
@@ -250,6 +260,16 @@ def read_yaml(file: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Documen
     if diagnostics:
         raise ChronolexError(diagnostics)
     return Document(data, source)
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's context and problem as one sentence ("found duplicate anchor 'a'; first occurrence ... ")."""
+    parts = [p for p in (exc.context, exc.problem) if p]
+    if exc.context and exc.context_mark is not None and exc.problem_mark is not None and (
+        exc.context_mark.line != exc.problem_mark.line
+    ):
+        parts[0] = f"{exc.context} (line {exc.context_mark.line + 1})"
+    return ", ".join(parts) or "invalid YAML"
 
 
 def _decode(file: str, raw: bytes) -> str:
@@ -279,6 +299,7 @@ def _check_expansion(file: str, root: Node, limits: Limits) -> None:
     """Refuse a document whose aliases would expand past the node limit, in time linear in its graph."""
     sizes: dict[int, int] = {}
     visiting: set[int] = set()
+    first_over: list[Node] = []
 
     def size(node: Node) -> int:
         key = id(node)
@@ -296,13 +317,16 @@ def _check_expansion(file: str, root: Node, limits: Limits) -> None:
             total += sum(size(k) + size(v) for k, v in node.value)
         visiting.discard(key)
         sizes[key] = min(total, limits.max_nodes + 1)
+        if sizes[key] > limits.max_nodes and not first_over:
+            first_over.append(node)
         return sizes[key]
 
     if size(root) > limits.max_nodes:
+        culprit = first_over[0] if first_over else root
         raise ChronolexError.single(
             "yaml-limit",
-            f"aliases expand this document past {limits.max_nodes} nodes",
-            _mark_span(file, root.start_mark),
+            f"aliases expand this node past {limits.max_nodes} nodes (an alias bomb?)",
+            _mark_span(file, culprit.start_mark),
             "do not nest aliases; write the values out",
         )
 

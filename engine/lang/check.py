@@ -131,12 +131,12 @@ class _Checker:
                         self.check_enum_value(lt, item)
         elif node.op in ("==", "!="):
             if not t.comparable(lt, rt):
-                self.report(node, "type-mismatch", f"cannot compare {lt} with {rt}")
+                self.report(_culprit(node), "type-mismatch", f"cannot compare {lt} with {rt}")
             else:
                 self.check_enum_value(lt, right)
                 self.check_enum_value(rt, left)
         elif not t.orderable(lt, rt):
-            self.report(node, "type-mismatch", f"cannot order {lt} and {rt} with '{node.op}'",
+            self.report(_culprit(node), "type-mismatch", f"cannot order {lt} and {rt} with '{node.op}'",
                         "only numbers, dates and instants have an order")
         return replace(node, left=left, right=right, type=t.BOOL)
 
@@ -165,6 +165,17 @@ class _Checker:
                         + ", ".join(str(a) for a in arg_types), function.signature)
             return replace(node, args=args, type=t.ERROR)
         return replace(node, args=args, type=result)
+
+
+def _culprit(node: n.Compare) -> n.Expr:
+    """The side of a mistyped comparison to point at: a literal facing a fact, else the whole comparison."""
+    left_fixed = isinstance(node.left, (n.Name, n.Call, n.Now))
+    right_fixed = isinstance(node.right, (n.Name, n.Call, n.Now))
+    if left_fixed and isinstance(node.right, (n.Literal, n.ListExpr)):
+        return node.right
+    if right_fixed and isinstance(node.left, (n.Literal, n.ListExpr)):
+        return node.left
+    return node
 
 
 def _has_time_part(node: n.Expr) -> bool:

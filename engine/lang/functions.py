@@ -60,15 +60,36 @@ def _calendar_pair(a: object, b: object, zone: tzinfo) -> tuple[date | datetime,
     return x, y
 
 
+def _whole_units(x: date | datetime, y: date | datetime, unit: str) -> int:
+    """The greatest n with ``y - n units >= x`` (calendar arithmetic, day clamped to the month's end).
+
+    This is the same rule as a fact window (DESIGN.md §5): someone born on 29 February
+    turns one year older on 1 March in a common year, when ``now - 1 year`` first
+    reaches the birth date.
+    """
+    sign = 1 if y >= x else -1
+    estimate = relativedelta(y, x)
+    count = estimate.years * 12 + estimate.months if unit == "months" else estimate.years
+
+    def reached(k: int) -> bool:
+        shifted = y - relativedelta(**{unit: k})
+        return shifted >= x if sign > 0 else shifted <= x
+
+    while count * sign > 0 and not reached(count):
+        count -= sign
+    while reached(count + sign):
+        count += sign
+    return count
+
+
 def _years_between(zone: tzinfo, args: Sequence[object]) -> object:
     x, y = _calendar_pair(args[0], args[1], zone)
-    return relativedelta(y, x).years
+    return _whole_units(x, y, "years")
 
 
 def _months_between(zone: tzinfo, args: Sequence[object]) -> object:
     x, y = _calendar_pair(args[0], args[1], zone)
-    delta = relativedelta(y, x)
-    return delta.years * 12 + delta.months
+    return _whole_units(x, y, "months")
 
 
 def _days_between(zone: tzinfo, args: Sequence[object]) -> object:

@@ -11,6 +11,9 @@ and column.
 from __future__ import annotations
 
 import ast
+import difflib
+import re
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -137,11 +140,11 @@ class _Reader:
             message, help = _OPERATOR_HINTS.get(type(node.op), ("this operator is not allowed", None))
             raise self.refuse(node, message, help)
         if isinstance(node, ast.BinOp):
-            op = _ARITH.get(type(node.op))
-            if op is None:
+            arith = _ARITH.get(type(node.op))
+            if arith is None:
                 message, help = _OPERATOR_HINTS.get(type(node.op), ("this operator is not allowed", None))
                 raise self.refuse(node, message, help)
-            return n.Binary(op, self.expr(node.left, deeper), self.expr(node.right, deeper), loc)
+            return n.Binary(arith, self.expr(node.left, deeper), self.expr(node.right, deeper), loc)
         if isinstance(node, ast.Compare):
             if len(node.ops) != 1:
                 raise self.refuse(
@@ -177,8 +180,6 @@ class _Reader:
         name = node.func.id
         function = FUNCTIONS.get(name)
         if function is None:
-            import difflib
-
             close = difflib.get_close_matches(name, FUNCTIONS, n=1)
             help = f"did you mean `{close[0]}`?" if close else _functions_hint()
             raise self.refuse(node.func, f"unknown function '{name}'", help, code="unknown-function")
@@ -242,7 +243,9 @@ def parse(text: str) -> n.Expr:
         raise ConditionError(text, [Problem("syntax", "NUL character in condition", index, index + 1)])
     reader = _Reader(text)
     try:
-        tree = ast.parse("(" + text + "\n)", mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for e.g. "1if": the whitelist decides
+            tree = ast.parse("(" + text + "\n)", mode="eval")
     except SyntaxError as exc:
         raise ConditionError(text, [_syntax_problem(reader, exc)]) from None
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
@@ -257,16 +260,26 @@ def parse(text: str) -> n.Expr:
 
 def _syntax_problem(reader: _Reader, exc: SyntaxError) -> Problem:
     message = (exc.msg or "invalid syntax").split("\n")[0]
-    start = reader.offset(exc.lineno or 1, 0) + max((exc.offset or 1) - 1, 0)
+    row = min(max((exc.lineno or 1) - 1, 0), len(reader.lines) - 1)
+    # exc.offset is 1-based within the wrapped line; line 1 carries the "(" we added
+    start = reader.line_offsets[row] + max((exc.offset or 1) - 1, 0) - (1 if row == 0 else 0)
+    if row > 0:
+        start -= 1
     start = min(max(start, 0), len(reader.text))
+    text = reader.text
+    while 0 < start < len(text) and text[start] in "&|=" and text[start - 1] == text[start]:
+        start -= 1  # point at the first character of a doubled operator such as && or ||
     help: str | None = None
     if "Maybe you meant '==' " in message or "cannot assign" in message or "assignment" in message:
         message, help = "'=' is not a comparison", "use '==' to compare"
-    elif "'(' was never closed" in message or "unexpected EOF" in message or "never closed" in message:
+        lone = re.search(r"(?<![=<>!])=(?!=)", text)
+        if lone is not None:
+            start = lone.start()
+    elif "never closed" in message or "unexpected EOF" in message or "unmatched" in message:
         help = "check the brackets and quotes"
-    segment = reader.text[max(start - 1, 0) : start + 2]
-    if "&&" in segment or "||" in segment:
+    segment = text[start : start + 2]
+    if segment in ("&&", "||"):
         help = "use 'and' / 'or'"
-    elif "!" in segment and "!=" not in segment:
+    elif segment.startswith("!") and segment != "!=":
         help = "use 'not'"
     return Problem("syntax", f"syntax error: {message}", start, start + 1, help)
