@@ -72,7 +72,7 @@ def _whole_units(x: date | datetime, y: date | datetime, unit: str) -> int:
     count = estimate.years * 12 + estimate.months if unit == "months" else estimate.years
 
     def reached(k: int) -> bool:
-        shifted = y - relativedelta(**{unit: k})
+        shifted = y - (relativedelta(years=k) if unit == "years" else relativedelta(months=k))
         return shifted >= x if sign > 0 else shifted <= x
 
     while count * sign > 0 and not reached(count):

@@ -1,0 +1,77 @@
+"""Warnings and infos about time: dead rules, versions never in force, overlapping windows, retroactive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import engine
+from engine import Severity
+from tests.engine.test_loader import mini, version
+
+
+def findings(root: Path) -> dict[str, engine.Diagnostic]:
+    return {d.code: d for d in engine.check_bundle(root).diagnostics}
+
+
+def test_retroactive_version_is_an_info_at_published_at(tmp_path: Path) -> None:
+    root = mini(tmp_path, ("a.yaml", version("A", eff="2026-01-01", pub="2026-01-15T10:00:00+08:00")))
+    d = findings(root)["retroactive"]
+    assert d.severity is Severity.INFO
+    assert d.span is not None and d.span.line == 3
+    assert "14 days" in d.message
+
+
+def test_version_never_in_force(tmp_path: Path) -> None:
+    root = mini(
+        tmp_path,
+        ("a.yaml", version("A", eff="2026-01-01", pub="2025-12-01T00:00:00+08:00")),
+        ("b.yaml", version("B", eff="2026-01-01", pub="2025-12-02T00:00:00+08:00")),
+    )
+    d = findings(root)["never-in-force"]
+    assert d.severity is Severity.WARNING and "'A'" in d.message and "'B'" in d.message
+
+
+def test_rule_active_outside_its_version_is_dead(tmp_path: Path) -> None:
+    rules = ("  - {id: R1, category: platform, actions: [open], when: frozen,"
+             " active: {from: 2025-01-01, until: 2025-06-01}}\n")
+    root = mini(tmp_path, ("a.yaml", version("A", eff="2026-01-01", rules=rules)))
+    d = findings(root)["dead-rule"]
+    assert d.severity is Severity.WARNING and "'R1'" in d.message
+
+
+def test_rule_active_in_a_later_version_that_inherits_it_is_not_dead(tmp_path: Path) -> None:
+    rules = ("  - {id: R1, category: platform, actions: [open], when: frozen,"
+             " active: {from: 2026-03-01, until: 2026-04-01}}\n")
+    root = mini(
+        tmp_path,
+        ("a.yaml", version("A", eff="2026-01-01", rules=rules)),
+        ("b.yaml", version("B", eff="2026-02-01", extra='extends: "A"\n', rules=" []\n")),
+    )
+    assert "dead-rule" not in findings(root)
+
+
+def test_window_wholly_outside_is_dead_too(tmp_path: Path) -> None:
+    rules = ("  - {id: MW, category: maintenance, actions: [open],"
+             " window: {start: '2025-03-08T01:00:00+08:00', end: '2025-03-08T05:00:00+08:00'}}\n")
+    root = mini(tmp_path, ("a.yaml", version("A", eff="2026-01-01", rules=rules)))
+    assert "dead-rule" in findings(root)
+
+
+def test_overlapping_one_off_maintenance_windows(tmp_path: Path) -> None:
+    rules = (
+        "  - {id: MW1, category: maintenance, actions: [open], window: {start: '2026-03-08T01:00', end: '2026-03-08T03:00'}}\n"
+        "  - {id: MW2, category: maintenance, actions: [open], window: {start: '2026-03-08T02:59', end: '2026-03-08T05:00'}}\n"
+        "  - {id: MW3, category: maintenance, actions: [open], window: {start: '2026-03-08T05:00', end: '2026-03-08T06:00'}}\n"
+    )
+    root = mini(tmp_path, ("a.yaml", version("A", eff="2026-01-01", rules=rules)))
+    overlaps = [d for d in engine.check_bundle(root).diagnostics if d.code == "overlapping-windows"]
+    # MW2 and MW3 only touch: intervals are half-open
+    assert len(overlaps) == 1 and "'MW1' and 'MW2'" in overlaps[0].message
+
+
+def test_the_shipped_bundle_is_clean() -> None:
+    from tests.conftest import HUABEI
+
+    report = engine.check_bundle(HUABEI)
+    assert [d.code for d in report.diagnostics if d.severity is not Severity.INFO] == []
+    assert [d.code for d in report.diagnostics] == ["retroactive"]

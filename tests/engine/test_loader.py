@@ -1,0 +1,228 @@
+"""Loading bundles: the model, spans, extends resolution, catalog checks, and positions on every error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine.lang import types as t
+from tests.conftest import HUABEI
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+MINI_BUNDLE = """\
+bundle: mini
+timezone: Asia/Shanghai
+actions: [open, borrow]
+facts:
+  score: {type: int, derive: {latest: score_updated.score}}
+  frozen: {type: bool, derive: {exists: frozen}}
+"""
+
+
+def mini(tmp_path: Path, *versions: tuple[str, str], bundle: str = MINI_BUNDLE) -> Path:
+    write(tmp_path / "bundle.yaml", bundle)
+    for name, text in versions:
+        write(tmp_path / "versions" / name, text)
+    return tmp_path
+
+
+def codes(root: Path) -> list[str]:
+    return [d.code for d in engine.check_bundle(root).diagnostics]
+
+
+def test_the_shipped_bundle_loads_into_an_immutable_model() -> None:
+    bundle = engine.load_bundle(HUABEI)
+    assert bundle.name == "huabei"
+    assert bundle.timezone.key == "Asia/Shanghai"
+    assert bundle.actions == ("open", "borrow", "raise_limit")
+    assert [bundle.categories[c].precedence for c in ("regulation", "platform", "maintenance")] == [1, 2, 3]
+    assert bundle.facts["age"].expr is not None and bundle.facts["age"].type == t.INT
+    assert bundle.facts["borrowed_30d"].derive is not None
+    assert bundle.facts["borrowed_30d"].derive.window == engine.Duration(days=30)
+    with pytest.raises(TypeError):
+        bundle.facts["x"] = bundle.facts["age"]  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        bundle.name = "other"  # type: ignore[misc]
+
+
+def test_versions_are_sorted_and_resolved() -> None:
+    bundle = engine.load_bundle(HUABEI)
+    assert [v.id for v in bundle.versions] == sorted(v.id for v in bundle.versions)
+    extended = [v for v in bundle.versions if v.extends]
+    assert extended, "the shipped bundle has a version built with extends"
+    for version in extended:
+        base = bundle.version(version.extends or "")
+        assert base is not None
+        own_ids = {r.id for r in version.rules if r.declared_in == version.id}
+        inherited = [r.id for r in base.rules if r.id not in version.removed and r.id not in own_ids]
+        assert [r.id for r in version.rules if r.id in inherited] == inherited
+        assert not set(version.removed) & {r.id for r in version.rules}
+
+
+def test_spans_point_into_the_version_file() -> None:
+    bundle = engine.load_bundle(HUABEI)
+    rule = bundle.versions[-1].rules[0]
+    assert rule.span is not None and rule.span.file.endswith(".yaml")
+    line = Path(rule.span.file).read_text(encoding="utf-8").splitlines()[rule.span.line - 1]
+    assert rule.id in line
+
+
+VERSION = """\
+version: "{id}"
+effective_from: {eff}
+published_at: {pub}
+{extra}rules:
+{rules}"""
+
+
+def version(id: str, eff: str = "2026-01-01", pub: str = "2025-12-01T00:00:00+08:00", extra: str = "",
+            rules: str = "  - {id: R1, category: platform, actions: [open], when: score < 600}\n") -> str:
+    return VERSION.format(id=id, eff=eff, pub=pub, extra=extra, rules=rules)
+
+
+def test_extends_replaces_in_place_appends_and_removes(tmp_path: Path) -> None:
+    root = mini(
+        tmp_path,
+        ("a.yaml", version("A", rules=(
+            "  - {id: R1, category: platform, actions: [open], when: score < 600}\n"
+            "  - {id: R2, category: platform, actions: [open], when: frozen}\n"
+            "  - {id: R3, category: platform, actions: [borrow], when: frozen}\n"))),
+        ("b.yaml", version("B", eff="2026-02-01", extra='extends: "A"\nremove: [R3]\n', rules=(
+            "  - {id: R1, category: platform, actions: [open], when: score < 650}\n"
+            "  - {id: R4, category: platform, actions: [borrow], when: score < 1}\n"))),
+    )
+    bundle = engine.load_bundle(root)
+    b = bundle.version("B")
+    assert b is not None
+    assert [r.id for r in b.rules] == ["R1", "R2", "R4"]
+    assert b.rules[0].when is not None and b.rules[0].when.text == "score < 650"
+    assert b.rules[1].declared_in == "A"
+
+
+def test_extends_of_an_unknown_version_points_at_extends(tmp_path: Path) -> None:
+    root = mini(tmp_path, ("a.yaml", version("A", extra='extends: "Z"\n')))
+    [d] = [d for d in engine.check_bundle(root).diagnostics if d.code == "bad-extends"]
+    assert d.span is not None and d.span.line == 4 and d.span.column == 10
+
+
+def test_extends_cycle_is_an_error(tmp_path: Path) -> None:
+    root = mini(
+        tmp_path,
+        ("a.yaml", version("A", extra='extends: "B"\n')),
+        ("b.yaml", version("B", eff="2026-02-01", extra='extends: "A"\n')),
+    )
+    report = engine.check_bundle(root)
+    assert any(d.code == "bad-extends" and "cycle" in d.message for d in report.diagnostics)
+    assert report.bundle is None
+
+
+def test_removing_a_rule_the_base_lacks_is_an_error(tmp_path: Path) -> None:
+    root = mini(
+        tmp_path,
+        ("a.yaml", version("A")),
+        ("b.yaml", version("B", eff="2026-02-01", extra='extends: "A"\nremove: [R9]\n')),
+    )
+    assert "bad-extends" in codes(root)
+
+
+def test_fact_types_of_derivations_are_checked(tmp_path: Path) -> None:
+    bundle = MINI_BUNDLE + "  n: {type: bool, derive: {count: login_failed}}\n  s: {type: string, derive: {sum: loan.amount}}\n"
+    root = mini(tmp_path, ("a.yaml", version("A")), bundle=bundle)
+    assert codes(root).count("type-mismatch") == 2
+
+
+def test_default_must_match_the_fact_type(tmp_path: Path) -> None:
+    bundle = MINI_BUNDLE + (
+        "  st: {type: {enum: [active, frozen]}, derive: {latest: s.status, default: actve}}\n"
+        "  n: {type: int, derive: {max: o.days, default: none}}\n"
+    )
+    root = mini(tmp_path, ("a.yaml", version("A")), bundle=bundle)
+    found = {d.code: d for d in engine.check_bundle(root).diagnostics}
+    assert found["enum-value"].help == "did you mean 'active'?"
+    assert "type-mismatch" in found
+
+
+def test_expr_fact_cycle_is_reported_once(tmp_path: Path) -> None:
+    bundle = MINI_BUNDLE + "  a: {type: int, expr: 'b + 1'}\n  b: {type: int, expr: 'c + 1'}\n  c: {type: int, expr: 'a + 1'}\n"
+    root = mini(tmp_path, ("a.yaml", version("A")), bundle=bundle)
+    cycles = [d for d in engine.check_bundle(root).diagnostics if d.code == "fact-cycle"]
+    assert len(cycles) == 1
+    assert "a -> b -> c -> a" in cycles[0].message
+
+
+def test_where_condition_is_parsed(tmp_path: Path) -> None:
+    bundle = MINI_BUNDLE + "  big: {type: int, derive: {count: loan, where: 'amount >>= 3'}}\n"
+    root = mini(tmp_path, ("a.yaml", version("A")), bundle=bundle)
+    assert "syntax" in codes(root)
+
+
+def test_unknown_timezone_with_suggestion(tmp_path: Path) -> None:
+    root = mini(tmp_path, ("a.yaml", version("A")), bundle=MINI_BUNDLE.replace("Asia/Shanghai", "Asia/Shanghia"))
+    [d] = [d for d in engine.check_bundle(root).diagnostics if d.code == "invalid-timezone"]
+    assert d.help == "did you mean `Asia/Shanghai`?"
+
+
+def test_a_bundle_with_errors_yields_no_bundle(tmp_path: Path) -> None:
+    root = mini(tmp_path, ("a.yaml", version("A", rules="  - {id: R1, category: platform, actions: [open], when: sc < 1}\n")))
+    with pytest.raises(engine.ChronolexError) as info:
+        engine.load_bundle(root)
+    assert info.value.diagnostics[0].code == "unknown-fact"
+
+
+def test_missing_bundle_file_is_an_io_error(tmp_path: Path) -> None:
+    with pytest.raises(engine.ChronolexError) as info:
+        engine.check_bundle(tmp_path)
+    assert info.value.diagnostics[0].code == "io-error"
+
+
+def test_no_versions_is_an_error(tmp_path: Path) -> None:
+    root = mini(tmp_path)
+    assert codes(root) == ["no-versions"]
+
+
+def test_schedule_defaults_to_the_version_start(tmp_path: Path) -> None:
+    rules = "  - id: MW\n    category: maintenance\n    actions: [open]\n    schedule: {rrule: 'FREQ=DAILY;BYHOUR=2', duration: PT1H}\n"
+    root = mini(tmp_path, ("a.yaml", version("A", rules=rules)))
+    bundle = engine.load_bundle(root)
+    schedule = bundle.versions[0].rules[0].schedule
+    assert schedule is not None and schedule.start == bundle.versions[0].effective_from
+    assert schedule.duration == engine.Duration(hours=1)
+
+
+def _mutations() -> st.SearchStrategy[tuple[int, int, str]]:
+    return st.tuples(st.integers(0, 10_000), st.integers(0, 8),
+                     st.sampled_from(["", ":", " ", "\n", "- ", "[", "{", "'", '"', "&a", "*a", "!!", "\t", "x", "#"]))
+
+
+# the test rewrites the one mutated file on every example, so sharing the copy is safe
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_mutations(), min_size=1, max_size=4))
+def test_every_loader_error_carries_a_position(huabei_tmp: Path, edits: list[tuple[int, int, str]]) -> None:
+    target = huabei_tmp / "versions" / "2026.03.yaml"
+    original = (HUABEI / "versions" / "2026.03.yaml").read_text(encoding="utf-8")
+    text = original
+    for position, length, insert in edits:
+        at = position % (len(text) + 1)
+        text = text[:at] + insert + text[at + length:]
+    target.write_text(text, encoding="utf-8")
+    report = engine.check_bundle(huabei_tmp)
+    for d in report.diagnostics:
+        assert d.span is not None and d.span.line >= 1 and d.span.column >= 1, d
+
+
+@pytest.fixture
+def huabei_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import shutil
+
+    target = tmp_path_factory.mktemp("mutated") / "huabei"
+    shutil.copytree(HUABEI, target)
+    return target
