@@ -73,8 +73,34 @@ class _LimitExceeded(Exception):
         self.help = help
 
 
-class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _Resolver):
-    """Composer with a depth bound and an alias counter; nothing is ever constructed from tags."""
+class _Bounded(Composer):
+    """A composer with a depth bound and an alias counter; nothing is ever constructed from tags."""
+
+    def _bound(self, limits: Limits) -> None:
+        self._limits = limits
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
+            self._aliases += 1
+            if self._aliases > self._limits.max_aliases:
+                raise _LimitExceeded(
+                    f"more than {self._limits.max_aliases} aliases", self.peek_event().start_mark  # type: ignore[attr-defined]
+                )
+        self._depth += 1
+        try:
+            if self._depth > self._limits.max_depth:
+                raise _LimitExceeded(
+                    f"nesting deeper than {self._limits.max_depth} levels", self.peek_event().start_mark  # type: ignore[attr-defined]
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _PyLoader(Reader, Scanner, Parser, _Bounded, SafeConstructor, _Resolver):
+    """Pure-Python scanning and parsing (used when PyYAML was built without libyaml)."""
 
     def __init__(self, text: str, limits: Limits) -> None:
         Reader.__init__(self, text)
@@ -83,26 +109,29 @@ class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _Resolver):
         Composer.__init__(self)
         SafeConstructor.__init__(self)
         _Resolver.__init__(self)
-        self._limits = limits
-        self._depth = 0
-        self._aliases = 0
+        self._bound(limits)
 
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > self._limits.max_aliases:
-                raise _LimitExceeded(
-                    f"more than {self._limits.max_aliases} aliases", self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                )
-        self._depth += 1
-        try:
-            if self._depth > self._limits.max_depth:
-                raise _LimitExceeded(
-                    f"nesting deeper than {self._limits.max_depth} levels", self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+
+try:  # libyaml scans and parses in C; composing (with the bounds) stays in Python
+    from yaml._yaml import CParser
+
+    class _CLoader(CParser, _Bounded, SafeConstructor, _Resolver):
+        def __init__(self, text: str, limits: Limits) -> None:
+            CParser.__init__(self, text)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            _Resolver.__init__(self)
+            self._bound(limits)
+
+    _FAST_LOADER: type | None = _CLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    _FAST_LOADER = None
+
+
+def _make_loader(text: str, limits: Limits, fast: bool) -> _Bounded:
+    cls = _FAST_LOADER if fast and _FAST_LOADER is not None else _PyLoader
+    loader: _Bounded = cls(text, limits)
+    return loader
 
 
 class SourceMap:
@@ -215,8 +244,11 @@ class Document:
     source: SourceMap
 
 
-def read_yaml(file: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Document:
+def read_yaml(file: str, raw: bytes, limits: Limits = DEFAULT_LIMITS, *, fast: bool = True) -> Document:
     """Parse ``raw`` (the bytes of ``file``) safely, or raise :class:`ChronolexError`.
+
+    ``fast`` uses libyaml's C parser when PyYAML has it (the result is the same; only
+    the speed differs).
 
     >>> read_yaml("x.yaml", b"a: 1\\nb: [true, no]\\n").data
     {'a': 1, 'b': [True, 'no']}
@@ -229,10 +261,10 @@ def read_yaml(file: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Documen
         )
     text = _decode(file, raw)
     source = SourceMap(file, text)
-    loader: _Loader | None = None
+    loader: _Bounded | None = None
     try:
-        loader = _Loader(text, limits)
-        node = loader.get_single_node()
+        loader = _make_loader(text, limits, fast)
+        node = Composer.get_single_node(loader)
     except _LimitExceeded as exc:
         raise ChronolexError.single("yaml-limit", str(exc), _mark_span(file, exc.mark), exc.help) from None
     except yaml.MarkedYAMLError as exc:
@@ -241,7 +273,8 @@ def read_yaml(file: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Documen
         help = "check the indentation: items of one mapping or list start in the same column" if (
             "expected <block end>" in message or "mapping values are not allowed" in message
         ) else None
-        raise ChronolexError.single("yaml-syntax", message, _mark_span(file, mark), help) from None
+        code = "yaml-limit" if "maximum nesting depth" in message else "yaml-syntax"
+        raise ChronolexError.single(code, message, _mark_span(file, mark), help) from None
     except yaml.reader.ReaderError as exc:
         line, column = SourceMap(file, text)._position(min(exc.position, len(text)))
         raise ChronolexError.single(
@@ -251,7 +284,7 @@ def read_yaml(file: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Documen
         raise ChronolexError.single("yaml-syntax", str(exc).splitlines()[0], Span(file, 1, 1)) from None
     finally:
         if loader is not None:
-            loader.dispose()
+            loader.dispose()  # type: ignore[attr-defined]
     if node is None:
         return Document(None, source)
     _check_expansion(file, node, limits)
@@ -337,9 +370,8 @@ def _error(out: list[Diagnostic], code: str, message: str, span: Span, help: str
 
 def _convert(node: Node, path: Path, key: Node | None, source: SourceMap, out: list[Diagnostic]) -> Any:
     source._record(path, node, key)
-    span = source._node_span(node)
     if node.tag not in _ALLOWED_TAGS:
-        _error(out, "yaml-tag", f"YAML tag {node.tag!r} is not allowed", span, "remove the tag")
+        _error(out, "yaml-tag", f"YAML tag {node.tag!r} is not allowed", source._node_span(node), "remove the tag")
         return None
     if isinstance(node, MappingNode):
         result: dict[str, Any] = {}
@@ -360,26 +392,28 @@ def _convert(node: Node, path: Path, key: Node | None, source: SourceMap, out: l
         return result
     if isinstance(node, SequenceNode):
         return [_convert(child, (*path, i), None, source, out) for i, child in enumerate(node.value)]
-    return _scalar(node, span, out)
+    return _scalar(node, source, out)
 
 
 def _key(node: Node, source: SourceMap, out: list[Diagnostic]) -> str | None:
-    span = source._node_span(node)
     if not isinstance(node, ScalarNode):
-        _error(out, "yaml-key", "a mapping key must be a plain string", span)
+        _error(out, "yaml-key", "a mapping key must be a plain string", source._node_span(node))
         return None
-    if node.tag == _TAG + "null" and node.style is None:
-        _error(out, "yaml-key", "a mapping key must not be empty", span)
+    if node.tag == _TAG + "null" and not node.style:
+        _error(out, "yaml-key", "a mapping key must not be empty", source._node_span(node))
         return None
-    if node.value == "<<" and node.style is None:
-        _error(out, "yaml-key", "merge keys ('<<') are not supported", span, "write the fields out")
+    if node.value == "<<" and not node.style:
+        _error(out, "yaml-key", "merge keys ('<<') are not supported", source._node_span(node), "write the fields out")
         return None
     return str(node.value)
 
 
-def _scalar(node: Node, span: Span, out: list[Diagnostic]) -> Any:
+def _scalar(node: Node, source: SourceMap, out: list[Diagnostic]) -> Any:
     text: str = node.value
     tag = node.tag
+    if tag == _TAG + "str":
+        return text
+    span = source._node_span(node)
     if tag == _TAG + "null":
         return None
     if tag == _TAG + "bool":
