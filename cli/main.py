@@ -135,7 +135,7 @@ def validate(paths: Sequence[str], fmt: str, strict: bool, output: str | None) -
     """
     targets = list(paths) or (["policies"] if Path("policies").is_dir() else ["."])
     result = engine.validate(targets)
-    text = report.render(result, fmt, source_line)
+    text = report.render(result, fmt, source_line, strict)
     if output:
         _write_atomically(Path(output), text)
     else:
@@ -233,7 +233,9 @@ def show(bundle: str | None, version_id: str | None, at: str | None, known_at: s
         known = parse_time(known_at, loaded, "--as-known-at") if known_at else None
         chosen = engine.select_version(loaded.versions, instant, known)
         if chosen is None:
-            fail(f"no policy in force at {instant.isoformat()}" + (f" as known at {known.isoformat()}" if known else ""))
+            zone = loaded.timezone
+            fail(f"no policy in force at {engine.format_instant(instant, zone)}"
+                 + (f" as known at {engine.format_instant(known, zone)}" if known else ""))
     else:
         fail("say which version: --version V, BUNDLE@VERSION or --at T")
     data = engine.snapshot(loaded, chosen)

@@ -88,7 +88,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def render_text(result: ValidationResult, source_line: Callable[[str, int], str]) -> str:
+def render_text(result: ValidationResult, source_line: Callable[[str, int], str], strict: bool = False) -> str:
     """gcc-style findings with the source line and a caret, then a one-line summary."""
     lines: list[str] = []
     for d in result.diagnostics:
@@ -104,7 +104,7 @@ def render_text(result: ValidationResult, source_line: Callable[[str, int], str]
         if d.help:
             lines.append(f"       = help: {d.help}")
     s = _summary(result)
-    verdict = "ok" if result.passed() else "failed"
+    verdict = "ok" if result.passed(strict=strict) else "failed"
     lines.append(
         f"{verdict}: {_plural(s['bundles'], 'bundle')} checked, {_plural(s['errors'], 'error')}, "
         f"{_plural(s['warnings'], 'warning')}, {_plural(s['infos'], 'info')}"
@@ -133,9 +133,10 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
     return out
 
 
-def render_json(result: ValidationResult) -> str:
+def render_json(result: ValidationResult, strict: bool = False) -> str:
     document = {
-        "passed": result.passed(),
+        "passed": result.passed(strict=strict),
+        "strict": strict,
         "summary": _summary(result),
         "diagnostics": [diagnostic_json(d) for d in result.diagnostics],
     }
@@ -227,14 +228,14 @@ def render_github(result: ValidationResult) -> str:
 FORMATS = ("text", "json", "sarif", "github")
 
 
-def render(result: ValidationResult, fmt: str, source_line: Callable[[str, int], str]) -> str:
+def render(result: ValidationResult, fmt: str, source_line: Callable[[str, int], str], strict: bool = False) -> str:
     if fmt == "json":
-        return render_json(result)
+        return render_json(result, strict)
     if fmt == "sarif":
         return render_sarif(result)
     if fmt == "github":
         return render_github(result)
-    return render_text(result, source_line)
+    return render_text(result, source_line, strict)
 
 
 def codes_table(codes: Sequence[str] | None = None) -> str:

@@ -17,7 +17,7 @@ from engine.lang.values import UNKNOWN
 from engine.loader import BundleReport, check_bundle, load_bundle
 from engine.model import Bundle, Category, Derivation, Fact, Interval, Rule, Schedule, Source, Version
 from engine.snapshot import snapshot
-from engine.timeutil import Duration, parse_instant
+from engine.timeutil import Duration, format_instant, parse_instant
 from engine.validate import ValidationResult, find_bundles, validate
 from engine.versions import VersionSpan, in_force_spans, select_version
 from engine.yamlsource import Limits
@@ -52,6 +52,7 @@ __all__ = [
     "check_bundle",
     "compile_condition",
     "find_bundles",
+    "format_instant",
     "in_force_spans",
     "interpret",
     "load_bundle",

@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
-
 from engine.errors import ChronolexError, Diagnostic, Severity, Span
 from engine.lang import CompiledExpr, ConditionError, compile_condition
 from engine.lang import types as t
@@ -39,8 +37,9 @@ from engine.model import (
     Version,
     frozen_map,
 )
+from engine.recurrence import first_occurrence, parse_rrule
 from engine.schemas import schema_diagnostics
-from engine.timeutil import Duration, load_zone, parse_date, parse_instant
+from engine.timeutil import Duration, format_instant, load_zone, parse_date, parse_instant
 from engine.yamlsource import DEFAULT_LIMITS, Document, Limits, Path as JsonPath, read_yaml
 
 BUNDLE_FILE = "bundle.yaml"
@@ -123,6 +122,7 @@ class _Builder:
         self.files: list[str] = []
         self.model: Bundle | None = None
         self.version_sources: dict[str, Document] = {}
+        self.zone: ZoneInfo = ZoneInfo("UTC")
 
     # -- reporting -----------------------------------------------------------------
     def error(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
@@ -246,6 +246,7 @@ class _Builder:
         return zone, tuple(data["actions"]), categories, facts
 
     def catalog(self, manifest: Document, zone: ZoneInfo) -> dict[str, Fact]:
+        self.zone = zone
         specs: dict[str, dict[str, Any]] = manifest.data["facts"]
         types = {name: _fact_type(spec["type"]) for name, spec in specs.items()}
         facts: dict[str, Fact] = {}
@@ -319,7 +320,7 @@ class _Builder:
             or (name == "enum" and isinstance(value, str))
         )
         if not ok:
-            self.error("type-mismatch", f"default {value!r} is not a {declared}", span)
+            self.error("type-mismatch", f"default {value!r} is not of type {declared}", span)
             return None
         if name == "enum" and value not in declared.values:
             close = difflib.get_close_matches(str(value), list(declared.values), n=1)
@@ -331,10 +332,12 @@ class _Builder:
                 return Decimal(str(value))
             if name == "date":
                 return parse_date(str(value))
+            if name == "datetime":
+                return parse_instant(str(value), self.zone)
             if name == "duration":
                 return Duration.parse(str(value))
         except ValueError as exc:
-            self.error("invalid-date" if name == "date" else "invalid-duration", str(exc), span)
+            self.error("invalid-date" if name in ("date", "datetime") else "invalid-duration", str(exc), span)
             return None
         return value
 
@@ -475,7 +478,8 @@ class _Builder:
         if start is not None and end is not None and end <= start:
             self.error(
                 "empty-window",
-                f"{keys[1]} ({end.isoformat()}) is not after {keys[0]} ({start.isoformat()}); the interval is empty",
+                f"{keys[1]} ({format_instant(end, zone)}) is not after {keys[0]} ({format_instant(start, zone)}); "
+                "the interval is empty",
                 doc.source.span((*path, keys[1])),
                 "intervals are half-open [start, end): the end must be later than the start",
             )
@@ -496,11 +500,17 @@ class _Builder:
         if start is None:
             return None
         text = str(spec["rrule"])
-        problem = check_rrule(text, start, zone)
-        if problem is not None:
-            self.error("invalid-rrule", problem, doc.source.span((*path, "rrule")),
+        try:
+            recurrence = parse_rrule(text, start, zone)
+        except ValueError as exc:
+            self.error("invalid-rrule", str(exc), doc.source.span((*path, "rrule")),
                        "write an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0;BYSECOND=0")
             return None
+        if first_occurrence(recurrence) is None:
+            self.diagnostics.append(Diagnostic(
+                "dead-rule", Severity.WARNING, "this schedule never produces an occurrence (UNTIL or COUNT ends it "
+                "before its start)", doc.source.span((*path, "rrule")), "check UNTIL against the schedule's start",
+            ))
         try:
             duration = Duration.parse(str(spec["duration"]))
         except ValueError as exc:
@@ -616,18 +626,6 @@ def _find_cycle(start: str, graph: Mapping[str, list[str]]) -> list[str] | None:
             if nxt not in visited:
                 visited.add(nxt)
                 stack.append((nxt, [*trail, nxt]))
-    return None
-
-
-def check_rrule(text: str, start: datetime, zone: ZoneInfo) -> str | None:
-    """None if ``text`` is a usable RRULE value expanded from ``start``; else what is wrong."""
-    if "\n" in text or text.upper().startswith(("DTSTART", "RRULE:")) or ";DTSTART" in text.upper():
-        return "give only the RRULE value (FREQ=...); the start comes from schedule.start or effective_from"
-    try:
-        rule = rrulestr(text, dtstart=start.astimezone(zone).replace(tzinfo=None))
-        next(iter(rule), None)
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-        return f"invalid RRULE {text!r}: {exc}"
     return None
 
 

@@ -30,7 +30,7 @@ def _schema_text(name: str) -> str:
     source_tree = Path(__file__).resolve().parent.parent / "schemas" / filename
     if source_tree.is_file():
         return source_tree.read_text(encoding="utf-8")
-    return resources.files("engine.schemas").joinpath(filename).read_text(encoding="utf-8")
+    return resources.files("engine._schemas").joinpath(filename).read_text(encoding="utf-8")
 
 
 @cache
@@ -114,14 +114,20 @@ def _diagnostic(document: Document, error: ValidationError) -> Diagnostic:
         present = [k for k in forbidden if k in error.instance]
         if present:
             span = source.span((*path, present[-1]), key=True)
-    if error.validator == "propertyNames":
+    if error.validator == "dependentRequired" and isinstance(error.instance, dict):
+        dependencies = error.validator_value if isinstance(error.validator_value, dict) else {}
+        needing = [k for k, needs in dependencies.items() if k in error.instance
+                   and any(n not in error.instance for n in needs)]
+        if needing:
+            span = source.span((*path, needing[0]), key=True)
+    if "propertyNames" in error.absolute_schema_path:
         name = str(error.instance)
-        span = source.span((*path, name), key=True)
-        message = f"'{name}' is not allowed as a name here"
-        inner = sub.get("propertyNames", {})
-        if isinstance(inner, dict) and "$ref" in inner:
-            message += ": use lower-case letters, digits and '_', and no reserved word"
-        return Diagnostic("schema", Severity.ERROR, message, span, str(hint) if hint else None)
+        reason = "it is a reserved word of the condition language" if error.validator == "not" else (
+            message or "use lower-case letters, digits and '_'")
+        return Diagnostic(
+            "schema", Severity.ERROR, f"'{name}' cannot be used as a name here: {reason}",
+            source.span((*path, name), key=True), "choose another name",
+        )
     if message is None:
         if error.validator == "type":
             expected = error.validator_value

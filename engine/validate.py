@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import ChronolexError, Diagnostic, Severity, Span, sort_diagnostics
+from engine.errors import ChronolexError, Diagnostic, Severity, sort_diagnostics
 from engine.loader import BUNDLE_FILE, BundleReport, check_bundle
 from engine.yamlsource import DEFAULT_LIMITS, Limits
 
@@ -44,12 +44,10 @@ def find_bundles(paths: Sequence[str | Path]) -> tuple[Path, ...]:
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            raise ChronolexError.single("io-error", f"{raw}: no such file or directory", Span(str(raw), 1, 1))
+            raise ChronolexError.single("io-error", f"{raw}: no such file or directory")
         found = list(_bundles_at(path))
         if not found:
-            raise ChronolexError.single(
-                "io-error", f"{raw}: no bundle here (no {BUNDLE_FILE} in it, above it or below it)", Span(str(raw), 1, 1)
-            )
+            raise ChronolexError.single("io-error", f"{raw}: no bundle here (no {BUNDLE_FILE} in it, above it or below it)")
         roots.extend(found)
     unique: dict[str, Path] = {}
     for root in roots:
@@ -71,7 +69,7 @@ def _bundles_at(path: Path) -> Iterator[Path]:
         yield enclosing
         return
     for directory, subdirs, files in os.walk(path):
-        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS)
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not d.startswith("."))
         if BUNDLE_FILE in files:
             yield Path(directory)
             subdirs[:] = []

@@ -53,6 +53,7 @@ class _Resolver(BaseResolver):
     """YAML 1.2 core schema resolution, without the YAML 1.1 timestamp and yes/no surprises."""
 
 
+_PATTERNS: dict[str, re.Pattern[str]] = {}
 for _tag, _pattern, _first in (
     ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
@@ -63,7 +64,8 @@ for _tag, _pattern, _first in (
         "-+0123456789.",
     ),
 ):
-    _Resolver.add_implicit_resolver(_TAG + _tag, re.compile(_pattern), list(_first))
+    _PATTERNS[_TAG + _tag] = re.compile(_pattern)
+    _Resolver.add_implicit_resolver(_TAG + _tag, _PATTERNS[_TAG + _tag], list(_first))
 
 
 class _LimitExceeded(Exception):
@@ -373,6 +375,11 @@ def _convert(node: Node, path: Path, key: Node | None, source: SourceMap, out: l
     if node.tag not in _ALLOWED_TAGS:
         _error(out, "yaml-tag", f"YAML tag {node.tag!r} is not allowed", source._node_span(node), "remove the tag")
         return None
+    expected = "map" if isinstance(node, MappingNode) else "seq" if isinstance(node, SequenceNode) else "scalar"
+    if (node.tag == _TAG + "map") != (expected == "map") or (node.tag == _TAG + "seq") != (expected == "seq"):
+        _error(out, "yaml-tag", f"tag {node.tag!r} does not fit a {expected} value", source._node_span(node),
+               "remove the tag")
+        return None
     if isinstance(node, MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -400,7 +407,9 @@ def _key(node: Node, source: SourceMap, out: list[Diagnostic]) -> str | None:
         _error(out, "yaml-key", "a mapping key must be a plain string", source._node_span(node))
         return None
     if node.tag == _TAG + "null" and not node.style:
-        _error(out, "yaml-key", "a mapping key must not be empty", source._node_span(node))
+        what = "empty" if node.value == "" else f"null ({node.value!r})"
+        _error(out, "yaml-key", f"a mapping key must be a string, not {what}", source._node_span(node),
+               f"quote it: '{node.value}':" if node.value else None)
         return None
     if node.value == "<<" and not node.style:
         _error(out, "yaml-key", "merge keys ('<<') are not supported", source._node_span(node), "write the fields out")
@@ -411,9 +420,12 @@ def _key(node: Node, source: SourceMap, out: list[Diagnostic]) -> str | None:
 def _scalar(node: Node, source: SourceMap, out: list[Diagnostic]) -> Any:
     text: str = node.value
     tag = node.tag
-    if tag == _TAG + "str":
+    if tag == _TAG + "str" or tag == _TAG + "timestamp":
         return text
     span = source._node_span(node)
+    if not _PATTERNS[tag].match(text):
+        _error(out, "yaml-tag", f"{text!r} is not a valid !!{tag[len(_TAG):]}", span, "remove the tag or fix the value")
+        return None
     if tag == _TAG + "null":
         return None
     if tag == _TAG + "bool":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -132,7 +132,7 @@ def _abs(zone: tzinfo, args: Sequence[object]) -> object:
 def _coalesce_check(args: Sequence[t.Type]) -> t.Type | str:
     first, second = args
     if not t.comparable(first, second):
-        return f"has arguments of different types ({first} and {second})"
+        return "needs two arguments of the same type"
     return first if not first.is_open else second
 
 
@@ -150,6 +150,7 @@ def _literal(kind: t.Type) -> Checker:
 def _parse_datetime_literal(text: str) -> object:
     if "T" not in text and " " not in text:
         raise ValueError(f"{text!r} has no time; use date({text!r}) for a day")
+    parse_instant(text, timezone.utc)  # raises ValueError for an impossible date or time
     return text
 
 

@@ -260,6 +260,8 @@ def parse(text: str) -> n.Expr:
 
 def _syntax_problem(reader: _Reader, exc: SyntaxError) -> Problem:
     message = (exc.msg or "invalid syntax").split("\n")[0]
+    if "Exceeds the limit" in message and "digits" in message:
+        message = "integer literal too long"
     row = min(max((exc.lineno or 1) - 1, 0), len(reader.lines) - 1)
     # exc.offset is 1-based within the wrapped line; line 1 carries the "(" we added
     start = reader.line_offsets[row] + max((exc.offset or 1) - 1, 0) - (1 if row == 0 else 0)

@@ -128,3 +128,12 @@ def test_default_path_is_policies(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_files_passed_by_pre_commit_validate_their_bundle() -> None:
     code, out, _ = run("validate", str(HUABEI / "versions" / "2026.03.yaml"), str(HUABEI / "bundle.yaml"))
     assert code == 0 and "1 bundle checked" in out
+
+
+def test_strict_verdict_agrees_with_the_exit_code() -> None:
+    code, out, _ = run("validate", broken("dead-rule"), "--strict")
+    assert code == 1 and out.splitlines()[-1].startswith("failed:")
+    code, out, _ = run("validate", broken("dead-rule"), "--strict", "--format", "json")
+    assert code == 1 and json.loads(out)["passed"] is False
+    code, out, _ = run("validate", broken("dead-rule"), "--format", "json")
+    assert code == 0 and json.loads(out)["passed"] is True

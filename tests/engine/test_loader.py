@@ -226,3 +226,52 @@ def huabei_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("mutated") / "huabei"
     shutil.copytree(HUABEI, target)
     return target
+
+
+def test_invalid_datetime_literal_is_caught_at_load(tmp_path: Path) -> None:
+    rules = "  - {id: R1, category: platform, actions: [open], when: 'now < datetime(\"2026-13-01T00:00\")'}\n"
+    root = mini(tmp_path, ("a.yaml", version("A", rules=rules)))
+    assert codes(root) == ["invalid-date"]
+
+
+def test_datetime_default_is_checked(tmp_path: Path) -> None:
+    bundle = MINI_BUNDLE + "  seen: {type: datetime, derive: {latest: x.at, default: 'not a time'}}\n"
+    root = mini(tmp_path, ("a.yaml", version("A")), bundle=bundle)
+    assert codes(root) == ["invalid-date"]
+
+
+def test_remove_without_extends_points_at_remove(tmp_path: Path) -> None:
+    root = mini(tmp_path, ("a.yaml", version("A", extra="remove: [R1]\n")))
+    [d] = engine.check_bundle(root).diagnostics
+    assert d.code == "bad-extends" and d.span is not None and (d.span.line, d.span.column) == (4, 1)
+    assert "extends" in d.message
+
+
+@pytest.mark.parametrize("name", ["none", "true", "if", "is", "now", "lambda"])
+def test_reserved_words_are_not_fact_names(tmp_path: Path, name: str) -> None:
+    root = mini(tmp_path, ("a.yaml", version("A")), bundle=MINI_BUNDLE + f"  {name}: {{type: int, expr: '1'}}\n")
+    [d] = engine.check_bundle(root).diagnostics
+    assert d.code == "schema" and d.span is not None and d.span.line == 7 and name in d.message
+
+
+def test_rrule_until_in_utc_is_read_as_an_instant(tmp_path: Path) -> None:
+    rules = ("  - id: MW\n    category: maintenance\n    actions: [open]\n"
+             "    schedule: {rrule: 'FREQ=DAILY;BYHOUR=2;UNTIL=20260301T000000Z', duration: PT1H}\n")
+    root = mini(tmp_path, ("a.yaml", version("A", rules=rules)))
+    assert codes(root) == []
+
+
+def test_rrule_that_ends_before_it_starts_is_a_dead_rule(tmp_path: Path) -> None:
+    rules = ("  - id: MW\n    category: maintenance\n    actions: [open]\n"
+             "    schedule: {rrule: 'FREQ=DAILY;UNTIL=20250101T000000Z', duration: PT1H}\n")
+    root = mini(tmp_path, ("a.yaml", version("A", rules=rules)))
+    [d] = engine.check_bundle(root).diagnostics
+    assert (d.code, d.severity) == ("dead-rule", engine.Severity.WARNING)
+
+
+def test_empty_window_message_uses_the_bundle_timezone(tmp_path: Path) -> None:
+    rules = ("  - {id: MW, category: maintenance, actions: [open],"
+             " window: {start: '2026-03-02T00:00', end: '2026-03-01T00:00'}}\n")
+    root = mini(tmp_path, ("a.yaml", version("A", rules=rules)))
+    [d] = engine.check_bundle(root).diagnostics
+    assert d.code == "empty-window" and "2026-03-01T00:00:00+08:00" in d.message

@@ -181,3 +181,10 @@ def test_parsing_runs_nothing() -> None:
             setattr(builtins, name, original)
     assert called == []
     assert outcomes == ["refused"] * len(payloads)
+
+
+def test_too_long_integer_message_does_not_leak_python_advice() -> None:
+    with pytest.raises(ConditionError) as info:
+        parse("x < " + "9" * 5000)
+    message = info.value.problems[0].message
+    assert "sys." not in message and "too long" in message

@@ -156,3 +156,21 @@ def test_yaml_like_text_never_raises_anything_but_chronolex_error(text: str) -> 
         read_yaml("f.yaml", text.encode())
     except ChronolexError as error:
         assert all(d.span is not None and d.span.line >= 1 for d in error.diagnostics)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"a: !!bool yes\n", b"a: !!null x\n", b"a: !!int 1.5\n", b"a: !!float abc\n", b"a: !!map [1]\n", b"a: !!seq {b: 1}\n"],
+)
+def test_explicit_standard_tags_must_fit_their_value(raw: bytes) -> None:
+    assert error_of(raw)[0] == "yaml-tag"
+
+
+def test_explicit_str_tag_keeps_a_string() -> None:
+    assert read_yaml("f.yaml", b"a: !!str 12\nb: !!int '7'\n").data == {"a": "12", "b": 7}
+
+
+def test_null_key_says_how_to_quote_it() -> None:
+    with pytest.raises(ChronolexError) as info:
+        read_yaml("f.yaml", b"null: 1\n")
+    assert info.value.diagnostics[0].help == "quote it: 'null':"
