@@ -65,31 +65,19 @@ def _compare(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
 
 
 def _bool_op(op: str, operands: tuple[Evaluator, ...]) -> Evaluator:
-    if op == "and":
+    decisive = op == "or"  # the operand value that settles the result: true for or, false for and
 
-        def evaluate_and(ctx: Context) -> object:
-            unknown = False
-            for operand in operands:
-                value = truth(operand(ctx))
-                if value is False:
-                    return False
-                if value is UNKNOWN:
-                    unknown = True
-            return UNKNOWN if unknown else True
-
-        return evaluate_and
-
-    def evaluate_or(ctx: Context) -> object:
+    def evaluate(ctx: Context) -> object:
         unknown = False
         for operand in operands:
             value = truth(operand(ctx))
-            if value is True:
-                return True
             if value is UNKNOWN:
                 unknown = True
-        return UNKNOWN if unknown else False
+            elif value is decisive:
+                return decisive
+        return UNKNOWN if unknown else not decisive
 
-    return evaluate_or
+    return evaluate
 
 
 def _call(node: n.Call) -> Evaluator:
