@@ -1,0 +1,99 @@
+"""When a rule is active by time alone: its ``active`` interval, one-off ``window`` and
+recurring ``schedule`` (DESIGN.md §2, §5).
+
+Schedule occurrences start at local wall-clock times of the bundle timezone (a start in
+a DST gap reads with the offset before the gap, a start in a fold takes its first
+occurrence) and last ``duration`` of elapsed time.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule
+
+from engine.model import Rule, Schedule
+from engine.recurrence import parse_rrule
+from engine.timeutil import localize
+
+
+@lru_cache(maxsize=1024)
+def _recurrence(text: str, start: datetime, zone: ZoneInfo) -> rrule:
+    recurrence = parse_rrule(text, start, zone)
+    return recurrence.replace(cache=True)
+
+
+def _local(instant: datetime, zone: ZoneInfo) -> datetime:
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
+def occurrence_at(schedule: Schedule, at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """The occurrence ``[start, end)`` of ``schedule`` that contains ``at``, if any."""
+    recurrence = _recurrence(schedule.rrule, schedule.start, zone)
+    elapsed = schedule.duration.elapsed
+    calendar = schedule.duration.calendar
+    # All occurrences last equally long, so the latest one started is the last to end;
+    # the one before it is checked too, for a start moved forward by a DST gap.
+    local_at = _local(at, zone)
+    latest = recurrence.before(local_at, inc=True)
+    candidates: list[datetime] = []
+    while latest is not None and len(candidates) < 2:
+        candidates.append(latest)
+        latest = recurrence.before(latest)
+    for local_start in candidates:
+        start = localize(local_start, zone)
+        end = schedule.duration.shift(start, zone, 1) if calendar else start + elapsed
+        if start <= at < end:
+            return start, end
+    return None
+
+
+def occurrences(schedule: Schedule, after: datetime, zone: ZoneInfo) -> Iterator[tuple[datetime, datetime]]:
+    """The occurrence running at ``after`` (if any), then every later one, in order."""
+    recurrence = _recurrence(schedule.rrule, schedule.start, zone)
+    current = occurrence_at(schedule, after, zone)
+    if current is not None:
+        yield current
+    local = recurrence.after(_local(after, zone), inc=False)
+    while local is not None:
+        start = localize(local, zone)
+        yield start, schedule.duration.shift(start, zone, 1)
+        local = recurrence.after(local, inc=False)
+
+
+def schedule_boundaries(schedule: Schedule, after: datetime, zone: ZoneInfo) -> Iterator[tuple[datetime, str]]:
+    """Occurrence starts and ends strictly after ``after``, in time order, labelled."""
+    starts = ((start, "start") for start, _ in occurrences(schedule, after, zone) if start > after)
+    ends = ((end, "end") for _, end in occurrences(schedule, after, zone) if end > after)
+    return heapq.merge(starts, ends)
+
+
+def active_by_time(rule: Rule, at: datetime, zone: ZoneInfo) -> bool:
+    """Whether time alone lets ``rule`` restrict at ``at`` (its conditions aside)."""
+    if rule.active is not None and not rule.active.contains(at):
+        return False
+    if rule.window is not None and not rule.window.contains(at):
+        return False
+    if rule.schedule is not None and occurrence_at(rule.schedule, at, zone) is None:
+        return False
+    return True
+
+
+def time_lift(rule: Rule, at: datetime, zone: ZoneInfo) -> tuple[datetime | None, str | None]:
+    """When the time-bound part of an active rule ends: the earliest of its bounds after ``at``."""
+    ends: list[tuple[datetime, str]] = []
+    if rule.window is not None and rule.window.end is not None:
+        ends.append((rule.window.end, "the window ends"))
+    if rule.active is not None and rule.active.end is not None:
+        ends.append((rule.active.end, "the rule's active interval ends"))
+    if rule.schedule is not None:
+        occurrence = occurrence_at(rule.schedule, at, zone)
+        if occurrence is not None:
+            ends.append((occurrence[1], "the scheduled window ends"))
+    if not ends:
+        return None, None
+    return min(ends)

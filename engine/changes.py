@@ -1,0 +1,278 @@
+"""Change points: the instants at which a decision can change, and the walk over them.
+
+Between two change points nothing that a decision depends on moves, so the decision
+is constant there: ``next_change``, ``lifts`` and ``timeline`` walk these points in
+order instead of sampling time. The sources (DESIGN.md §5):
+
+- version boundaries (``effective_from`` of every version known at K);
+- rule ``active`` bounds and one-off ``window`` bounds;
+- schedule occurrence starts and ends (generated lazily: schedules may be endless);
+- the instants at which events leave a fact window;
+- the instants at which ``now``-dependent values change (``days_since``, an age from
+  ``years_between(birth_date, now)``, ``now`` compared with a date), recomputed from
+  the facts at each point;
+- for a replayed timeline, the events themselves.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from engine.activity import schedule_boundaries
+from engine.derive import leaves_window, needed_facts, window_start
+from engine.errors import EvaluationError
+from engine.evaluate import Evaluator, Point
+from engine.events import AccountHistory
+from engine.lang import Context, interpret
+from engine.lang import nodes as n
+from engine.lang.values import as_instant
+from engine.model import Rule, Version
+from engine.timeutil import Duration, localize
+
+#: How far a walk looks ahead before it gives up (no change within a century).
+HORIZON = timedelta(days=366 * 100)
+#: At most this many change points are evaluated by one walk.
+MAX_STEPS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An instant at which something may change, and what changes then."""
+
+    at: datetime
+    because: str
+
+
+class Walk:
+    """The change points after ``start`` for one account and action, and the points there."""
+
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        history: AccountHistory,
+        action: str,
+        start: datetime,
+        known_at: datetime | None,
+        *,
+        end: datetime | None = None,
+        replay_events: bool = False,
+        focus: frozenset[str] | None = None,
+    ) -> None:
+        """Walk from ``start``. Without ``replay_events`` no event after ``start`` is seen (the
+        history as it stands: "if no new event arrives"); with it, events arrive as they did. With ``focus`` (rule ids) only what can change
+        those rules is a change point."""
+        self.evaluator = evaluator
+        self.bundle = evaluator.bundle
+        self.history = history
+        self.action = action
+        self.start = start
+        self.known_at = known_at
+        self.end = end
+        self.replay_events = replay_events
+        self.cutoff = None if replay_events else start
+        self.versions = [v for v in self.bundle.versions if known_at is None or v.published_at <= known_at]
+        self.focus = focus
+        self.rules = {r for v in self.versions for r in self._rules_of(v)}
+        static = sorted(self._static(), key=lambda c: (c.at, c.because))
+        self.last_static = static[-1].at if static else start
+        self._stream = heapq.merge(
+            iter(static), *(self._schedule(r) for r in sorted(self.rules, key=lambda r: r.id) if r.schedule),
+            key=lambda c: c.at,
+        )
+        self._peeked: Candidate | None = None
+
+    def _rules_of(self, version: Version) -> tuple[Rule, ...]:
+        rules = self.evaluator.rules_for(version, self.action)
+        return rules if self.focus is None else tuple(r for r in rules if r.id in self.focus)
+
+    def _facts_of(self, rules: Iterable[Rule]) -> frozenset[str]:
+        return needed_facts(self.bundle, {f for r in rules for c in (r.when, r.unless) if c for f in c.facts})
+
+    # -- sources --------------------------------------------------------------------
+    def _static(self) -> Iterator[Candidate]:
+        zone = self.bundle.timezone
+        start, end = self.start, self.end
+        for version in self.versions:
+            if version.effective_from > start:
+                yield Candidate(version.effective_from, f"version {version.id} takes effect")
+        for rule in self.rules:
+            for interval, what in ((rule.active, "active interval"), (rule.window, "window")):
+                if interval is None:
+                    continue
+                for bound, word in ((interval.start, "starts"), (interval.end, "ends")):
+                    if bound is not None and bound > start:
+                        yield Candidate(bound, f"the {what} of {rule.id} {word}")
+        for name in sorted(self._facts_of(self.rules)):
+            derivation = self.bundle.facts[name].derive
+            if derivation is None or derivation.window is None:
+                continue
+            lower = window_start(start, derivation.window, zone)
+            lo, hi = self.history.bounds(derivation.event_type, lower, self.cutoff or end or start)
+            for event in self.history.of_type(derivation.event_type)[lo:hi]:
+                if self.known_at is not None and event.recorded_at > self.known_at:
+                    continue
+                leaves = leaves_window(event.at, derivation.window, zone)
+                if leaves > start:
+                    when = event.at.astimezone(zone).isoformat()
+                    yield Candidate(leaves, f"the {event.type} event of {when} leaves the "
+                                            f"{derivation.window.text} window of {name}")
+        if self.replay_events and end is not None:
+            for event in self.history.events:
+                if start < event.at < end and (self.known_at is None or event.recorded_at <= self.known_at):
+                    yield Candidate(event.at, f"a {event.type} event")
+
+    def _schedule(self, rule: Rule) -> Iterator[Candidate]:
+        assert rule.schedule is not None
+        for instant, kind in schedule_boundaries(rule.schedule, self.start, self.bundle.timezone):
+            word = "starts" if kind == "start" else "ends"
+            yield Candidate(instant, f"a scheduled window of {rule.id} {word}")
+
+    def dynamic(self, point: Point, rules: Iterable[Rule] | None = None) -> list[Candidate]:
+        """``now``-dependent change points computed from the facts at ``point`` (for ``rules``:
+        default, the walk's rules in the version at ``point``)."""
+        found: list[Candidate] = []
+        zone = self.bundle.timezone
+        version = point.version
+        if version is None:
+            return found
+        chosen = tuple(rules) if rules is not None else self._rules_of(version)
+        for name in sorted(self._facts_of(chosen)):
+            fact = self.bundle.facts[name]
+            value = point.facts.get(name)
+            if fact.derive is not None and fact.derive.aggregation == "days_since" and value is not None:
+                if isinstance(value.value, int) and value.events:
+                    found.append(Candidate(value.events[-1].at + timedelta(days=value.value + 1),
+                                           f"{name} becomes {value.value + 1}"))
+        ctx = Context(point.fact_values, point.at, zone)
+        for node, label in self._now_nodes(chosen):
+            for instant in _now_changes(node, ctx):
+                if instant > point.at:
+                    found.append(Candidate(instant, label))
+        return found
+
+    def _now_nodes(self, rules: tuple[Rule, ...]) -> list[tuple[n.Expr, str]]:
+        exprs: list[tuple[n.Expr, str]] = []
+        for rule in rules:
+            for condition in (rule.when, rule.unless):
+                if condition is not None and condition.uses_now:
+                    exprs.append((condition.ast, f"the condition of {rule.id} changes with time"))
+        for name in sorted(self._facts_of(rules)):
+            expr = self.bundle.facts[name].expr
+            if expr is not None and expr.uses_now:
+                exprs.append((expr.ast, f"{name} changes"))
+        return exprs
+
+    # -- the walk --------------------------------------------------------------------
+    def _next_static(self, after: datetime) -> Candidate | None:
+        while True:
+            if self._peeked is None:
+                self._peeked = next(self._stream, None)
+                if self._peeked is None:
+                    return None
+            if self._peeked.at > after:
+                return self._peeked
+            self._peeked = None
+
+    def points(self, first: Point) -> Iterator[tuple[Point, tuple[str, ...]]]:
+        """Each change point after ``first`` (and before ``end``), with what changed there."""
+        current = first
+        limit = self.end or (self.start + HORIZON)
+        for _ in range(MAX_STEPS):
+            candidates = [c for c in self.dynamic(current)]
+            static = self._next_static(current.at)
+            if static is not None:
+                candidates.append(static)
+            if not candidates:
+                return
+            instant = min(c.at for c in candidates)
+            if instant >= limit:
+                return
+            because = sorted({c.because for c in candidates if c.at == instant})
+            # every static candidate at this very instant is consumed with it
+            while (following := self._next_static(instant - timedelta(microseconds=1))) is not None and (
+                following.at == instant
+            ):
+                because = sorted(set(because) | {following.because})
+                self._peeked = None
+            current = self.evaluator.point(self.history, self.action, instant, self.known_at, cutoff=self.cutoff)
+            yield current, tuple(because)
+
+    def time_can_still_matter(self, point: Point, rules: Iterable[Rule]) -> bool:
+        """Whether time alone may still change how ``rules`` stand after ``point``: before the
+        last fixed change point, or while a schedule or a ``now``-dependent value can move."""
+        if point.at < self.last_static:
+            return True
+        chosen = tuple(rules)
+        if any(rule.schedule is not None for rule in chosen):
+            return True
+        return bool(self.dynamic(point, chosen))
+
+
+def _now_changes(node: n.Expr, ctx: Context) -> list[datetime]:
+    """Instants after which a ``now``-dependent sub-expression of ``node`` takes another value."""
+    found: list[datetime] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        stack.extend(n.children(current))
+        try:
+            found.extend(_changes_of(current, ctx))
+        except (EvaluationError, ValueError, TypeError, OverflowError):
+            continue
+    return found
+
+
+def _instant(value: object, ctx: Context) -> datetime | None:
+    converted = as_instant(value, ctx.zone)
+    return converted if isinstance(converted, datetime) else None
+
+
+def _changes_of(node: n.Expr, ctx: Context) -> list[datetime]:
+    zone = ctx.zone
+    if isinstance(node, n.Call) and node.func in ("years_between", "months_between", "days_between"):
+        first, second = node.args
+        if not isinstance(second, n.Now) or n.uses_now(first):
+            return []
+        origin = interpret(first, ctx)
+        base = _instant(origin, ctx)
+        if base is None:
+            return []
+        current = interpret(node, ctx)
+        if not isinstance(current, int):
+            return []
+        if node.func == "days_between":
+            if isinstance(origin, datetime):
+                return [base + timedelta(days=current + 1)]
+            local_now = ctx.now.astimezone(zone)
+            return [localize(datetime.combine(local_now.date() + timedelta(days=1), datetime.min.time()), zone)]
+        unit = Duration(years=current + 1) if node.func == "years_between" else Duration(months=current + 1)
+        return [leaves_window(base, unit, zone)]
+    if isinstance(node, n.Compare) and node.op in ("<", "<=", ">", ">=", "==", "!="):
+        for now_side, other in ((node.left, node.right), (node.right, node.left)):
+            shift = _linear_in_now(now_side)
+            if shift is None or n.uses_now(other):
+                continue
+            target = _instant(interpret(other, ctx), ctx)
+            if target is None:
+                continue
+            duration, sign = shift
+            moment = target if duration is None else duration.shift(target, zone, -sign)
+            return [moment, moment + timedelta(microseconds=1)]
+    return []
+
+
+def _linear_in_now(node: n.Expr) -> tuple[Duration | None, int] | None:
+    """``now`` → (None, 0); ``now ± duration("…")`` → (duration, ±1); anything else → None."""
+    if isinstance(node, n.Now):
+        return None, 0
+    if isinstance(node, n.Binary) and node.op in ("+", "-") and isinstance(node.left, n.Now):
+        right = node.right
+        if isinstance(right, n.Call) and right.func == "duration" and isinstance(right.args[0], n.Literal):
+            return Duration.parse(str(right.args[0].value)), (1 if node.op == "+" else -1)
+    return None
+
+
+__all__ = ["HORIZON", "MAX_STEPS", "Candidate", "Walk"]

@@ -1,0 +1,193 @@
+"""Evaluation at one instant: which rules of the version in force restrict an action.
+
+Every applicable restriction is collected, not only the first. A rule restricts while
+time lets it (``active``, ``window``, ``schedule``), its ``when`` is true and its
+``unless`` is not true. Under Kleene logic the outcome may be unknown: the rule is then
+*undetermined*, listed with the facts it lacks, unless it says ``on_unknown: block``
+(it restricts) or ``on_unknown: allow`` (it does not). A block for certain wins over
+undetermined rules, which are still listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+from engine.activity import active_by_time
+from engine.derive import FactValue, derive_facts, needed_facts
+from engine.errors import EvaluationError
+from engine.events import AccountHistory
+from engine.lang import UNKNOWN, Context
+from engine.lang.values import kleene_not
+from engine.model import Bundle, Rule, Version
+from engine.versions import select_version
+
+ALLOWED, BLOCKED, UNDETERMINED, NO_POLICY = "allowed", "blocked", "undetermined", "no_policy"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    """A rule that restricts (``state == "restricts"``) or may restrict (``"undetermined"``)."""
+
+    rule: Rule
+    state: str
+    missing: tuple[str, ...] = ()
+    settled_by: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The outcome at one instant: the version used and the rules that restrict or may."""
+
+    version: Version | None
+    restricting: tuple[RuleOutcome, ...] = ()
+    undetermined: tuple[RuleOutcome, ...] = ()
+
+    @property
+    def decision(self) -> str:
+        if self.version is None:
+            return NO_POLICY
+        if self.restricting:
+            return BLOCKED
+        return UNDETERMINED if self.undetermined else ALLOWED
+
+    def blocked_by(self, bundle: Bundle) -> tuple[str, ...]:
+        categories = dict.fromkeys(o.rule.category for o in self.restricting)
+        return tuple(sorted(categories, key=lambda c: (_precedence(bundle, c), c)))
+
+    @property
+    def signature(self) -> tuple[object, ...]:
+        """What must stay equal for the decision and its reasons to be "the same"."""
+        return (
+            self.version.id if self.version else None,
+            self.decision,
+            tuple(o.rule.id for o in self.restricting),
+            tuple(o.rule.id for o in self.undetermined),
+        )
+
+
+def _precedence(bundle: Bundle, category: str) -> int:
+    found = bundle.categories.get(category)
+    return found.precedence if found else 1_000_000
+
+
+def _missing(bundle: Bundle, rule: Rule, facts: Mapping[str, FactValue]) -> tuple[str, ...]:
+    names: set[str] = set()
+    for condition in (rule.when, rule.unless):
+        if condition is not None:
+            names |= needed_facts(bundle, condition.facts)
+    return tuple(sorted(n for n in names if n in facts and facts[n].unknown))
+
+
+def assess_rule(bundle: Bundle, rule: Rule, ctx: Context, facts: Mapping[str, FactValue]) -> RuleOutcome | None:
+    """How ``rule`` stands in ``ctx`` (time already checked): restricts, undetermined or None."""
+    try:
+        when = rule.when.evaluate(ctx) if rule.when is not None else True
+        unless = rule.unless.evaluate(ctx) if rule.unless is not None else False
+    except EvaluationError as exc:
+        return RuleOutcome(rule, "undetermined", _missing(bundle, rule, facts), error=str(exc))
+    restricts = _and(when, kleene_not(unless))
+    if restricts is True:
+        return RuleOutcome(rule, "restricts")
+    if restricts is False:
+        return None
+    if rule.on_unknown == "block":
+        return RuleOutcome(rule, "restricts", _missing(bundle, rule, facts), settled_by="on_unknown: block")
+    if rule.on_unknown == "allow":
+        return None
+    return RuleOutcome(rule, "undetermined", _missing(bundle, rule, facts))
+
+
+def _and(a: object, b: object) -> object:
+    if a is False or b is False:
+        return False
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN
+    return True
+
+
+@dataclass(frozen=True)
+class Point:
+    """Everything known about one (account, action, T, K): facts, version and outcome."""
+
+    action: str
+    at: datetime
+    known_at: datetime | None
+    version: Version | None
+    facts: Mapping[str, FactValue]
+    assessment: Assessment
+
+    @cached_property
+    def fact_values(self) -> dict[str, object]:
+        return {k: v.value for k, v in self.facts.items()}
+
+
+@dataclass
+class Evaluator:
+    """Evaluates one bundle; caches which rules and facts each (version, action) needs."""
+
+    bundle: Bundle
+    _rules: dict[tuple[str, str], tuple[Rule, ...]] = field(default_factory=dict)
+    _facts: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+
+    def rules_for(self, version: Version, action: str) -> tuple[Rule, ...]:
+        key = (version.id, action)
+        if key not in self._rules:
+            bundle = self.bundle
+            rules = [r for r in version.rules if action in r.actions]
+            self._rules[key] = tuple(sorted(rules, key=lambda r: (_precedence(bundle, r.category), r.category, r.id)))
+        return self._rules[key]
+
+    def facts_for(self, version: Version, action: str) -> frozenset[str]:
+        key = (version.id, action)
+        if key not in self._facts:
+            names: set[str] = set()
+            for rule in self.rules_for(version, action):
+                for condition in (rule.when, rule.unless):
+                    if condition is not None:
+                        names |= condition.facts
+            self._facts[key] = needed_facts(self.bundle, names)
+        return self._facts[key]
+
+    def version_at(self, at: datetime, known_at: datetime | None) -> Version | None:
+        return select_version(self.bundle.versions, at, known_at)
+
+    def assess(self, version: Version | None, facts: Mapping[str, FactValue], action: str, at: datetime) -> Assessment:
+        if version is None:
+            return Assessment(None)
+        zone = self.bundle.timezone
+        ctx = Context({k: v.value for k, v in facts.items()}, at, zone)
+        restricting: list[RuleOutcome] = []
+        undetermined: list[RuleOutcome] = []
+        for rule in self.rules_for(version, action):
+            if not active_by_time(rule, at, zone):
+                continue
+            outcome = assess_rule(self.bundle, rule, ctx, facts)
+            if outcome is None:
+                continue
+            (restricting if outcome.state == "restricts" else undetermined).append(outcome)
+        return Assessment(version, tuple(restricting), tuple(undetermined))
+
+    def point(
+        self,
+        history: AccountHistory,
+        action: str,
+        at: datetime,
+        known_at: datetime | None = None,
+        *,
+        cutoff: datetime | None = None,
+    ) -> Point:
+        """Derive the facts and assess ``action`` at (``at``, ``known_at``); events after
+        ``cutoff`` (if given) are not seen."""
+        version = self.version_at(at, known_at)
+        names = self.facts_for(version, action) if version is not None else frozenset()
+        facts = derive_facts(self.bundle, history, at, known_at, names, cutoff=cutoff)
+        return Point(action, at, known_at, version, facts, self.assess(version, facts, action, at))
+
+    def point_with_facts(self, facts: Mapping[str, FactValue], action: str, at: datetime) -> Point:
+        """Assess ``action`` at ``at`` with fact values given directly (no events)."""
+        version = self.version_at(at, None)
+        return Point(action, at, None, version, facts, self.assess(version, facts, action, at))
