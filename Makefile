@@ -13,9 +13,32 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+EVENTS := policies/huabei/examples/events.jsonl
+CLX    := $(BIN)/chronolex
+
 demo: $(VENV)/.installed
-	$(BIN)/chronolex validate policies/
-	$(BIN)/chronolex versions policies/huabei
+	@echo "== 1. The policy bundle is valid (what CI checks on every change)"
+	$(CLX) validate policies/
+	$(CLX) versions policies/huabei
+	@echo
+	@echo "== 2. 'I took a loan and now I cannot open Huabei': platform strategy, with its evidence and lift time"
+	$(CLX) why acct-1001 --action open --at 2026-03-16T10:00 --events $(EVENTS)
+	@echo
+	@echo "== 3. A maintenance window, and when it ends"
+	$(CLX) why acct-1002 --action open --at 2026-03-08T01:30 --events $(EVENTS)
+	@echo
+	@echo "== 4. A regulation block, with its citation"
+	$(CLX) why acct-1003 --action open --at 2026-04-01T09:00 --events $(EVENTS)
+	@echo
+	@echo "== 5. A retroactive regulation: the answer today, and what the system could know on 2025-07-10"
+	$(CLX) why acct-1006 --action open --at 2025-07-08T10:00 --events $(EVENTS)
+	$(CLX) why acct-1006 --action open --at 2025-07-08T10:00 --as-known-at 2025-07-10 --events $(EVENTS)
+	@echo
+	@echo "== 6. The timeline of the mission customer's 'open' decision over March 2026"
+	$(CLX) timeline acct-1001 --action open --from 2026-03-01 --to 2026-04-01 --events $(EVENTS)
+	@echo
+	@echo "== 7. Every account at once: who is blocked, by which category and rule"
+	$(CLX) replay --at 2026-04-15T08:00 --events $(EVENTS) --output .demo-decisions.jsonl
 
 test: $(VENV)/.installed
 	$(BIN)/python -m mypy

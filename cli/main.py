@@ -245,6 +245,13 @@ def show(bundle: str | None, version_id: str | None, at: str | None, known_at: s
         emit(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
 
 
+# The commands of other modules register themselves on ``cli`` when imported.
+from cli import replay as _replay  # noqa: E402,F401
+from cli.ingest import ingest as _ingest  # noqa: E402
+
+cli.add_command(_ingest)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="chronolex")

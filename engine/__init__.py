@@ -11,7 +11,15 @@ listed are implementation detail and may change.
 
 from __future__ import annotations
 
+from engine.decision import Decision, Evidence, Lift, NextChange, Reason
+from engine.derive import FactValue, derive_facts, given_facts
 from engine.errors import ChronolexError, Diagnostic, EvaluationError, Severity, Span
+from engine.evaluate import Evaluator
+from engine.eventio import open_source, read_events
+from engine.events import AccountHistory, Event, EventSource, MemorySource
+from engine.explain import Interval as TimelineInterval
+from engine.explain import decide, decide_with_facts, timeline
+from engine.store import EventStore
 from engine.lang import CompiledExpr, ConditionError, Context, compile_condition, interpret, parse, render
 from engine.lang.values import UNKNOWN
 from engine.loader import BundleReport, check_bundle, load_bundle
@@ -26,6 +34,26 @@ __version__ = "0.1.0"
 
 __all__ = [
     "UNKNOWN",
+    "AccountHistory",
+    "Decision",
+    "Evaluator",
+    "Event",
+    "EventSource",
+    "EventStore",
+    "Evidence",
+    "FactValue",
+    "Lift",
+    "MemorySource",
+    "NextChange",
+    "Reason",
+    "TimelineInterval",
+    "decide",
+    "decide_with_facts",
+    "derive_facts",
+    "given_facts",
+    "open_source",
+    "read_events",
+    "timeline",
     "Bundle",
     "BundleReport",
     "Category",

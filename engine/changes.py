@@ -17,12 +17,12 @@ order instead of sampling time. The sources (DESIGN.md §5):
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine.activity import schedule_boundaries
-from engine.derive import leaves_window, needed_facts, window_start
+from engine.derive import FactValue, leaves_window, needed_facts, window_start
 from engine.errors import EvaluationError
 from engine.evaluate import Evaluator, Point
 from engine.events import AccountHistory
@@ -60,6 +60,7 @@ class Walk:
         end: datetime | None = None,
         replay_events: bool = False,
         focus: frozenset[str] | None = None,
+        given: Mapping[str, FactValue] | None = None,
     ) -> None:
         """Walk from ``start``. Without ``replay_events`` no event after ``start`` is seen (the
         history as it stands: "if no new event arrives"); with it, events arrive as they did. With ``focus`` (rule ids) only what can change
@@ -73,6 +74,7 @@ class Walk:
         self.end = end
         self.replay_events = replay_events
         self.cutoff = None if replay_events else start
+        self.given = given
         self.versions = [v for v in self.bundle.versions if known_at is None or v.published_at <= known_at]
         self.focus = focus
         self.rules = {r for v in self.versions for r in self._rules_of(v)}
@@ -197,7 +199,8 @@ class Walk:
             ):
                 because = sorted(set(because) | {following.because})
                 self._peeked = None
-            current = self.evaluator.point(self.history, self.action, instant, self.known_at, cutoff=self.cutoff)
+            current = self.evaluator.point(self.history, self.action, instant, self.known_at, cutoff=self.cutoff,
+                                           given=self.given)
             yield current, tuple(because)
 
     def time_can_still_matter(self, point: Point, rules: Iterable[Rule]) -> bool:

@@ -232,19 +232,24 @@ def derive_facts(
     names: Iterable[str] | None = None,
     *,
     cutoff: datetime | None = None,
+    given: Mapping[str, FactValue] | None = None,
 ) -> dict[str, FactValue]:
     """Every fact (or only ``names`` and what they need) at (``at``, ``known_at``).
 
-    ``cutoff`` hides events after it: a look ahead "if no new event arrives"."""
+    ``cutoff`` hides events after it: a look ahead "if no new event arrives". ``given``
+    values replace what the events would give (``expr`` facts are computed from them)."""
+    given = given or {}
     wanted = needed_facts(bundle, names) if names is not None else frozenset(bundle.facts)
     zone = bundle.timezone
     values: dict[str, FactValue] = {}
     for name in sorted(wanted):
         fact = bundle.facts[name]
-        if fact.derive is not None:
+        if name in given:
+            values[name] = given[name]
+        elif fact.derive is not None:
             values[name] = derive_one(fact, history, at, known_at, zone, cutoff)
     for name in expr_order(bundle.facts):
-        if name not in wanted:
+        if name not in wanted or name in given:
             continue
         fact = bundle.facts[name]
         assert fact.expr is not None
@@ -261,13 +266,20 @@ def derive_facts(
     return values
 
 
-def given_facts(bundle: Bundle, raw: Mapping[str, object]) -> dict[str, FactValue]:
-    """Fact values given directly (``evaluate --facts``), coerced to their declared types."""
+def given_facts(bundle: Bundle, raw: Mapping[str, object], at: datetime) -> dict[str, FactValue]:
+    """Fact values given directly (``evaluate --facts``), coerced to their declared types.
+
+    A fact not given is what an empty history gives (``count`` 0, ``exists`` false, the
+    default, or unknown), and ``expr`` facts not given are computed from the rest.
+    """
     zone = bundle.timezone
-    values: dict[str, FactValue] = {}
-    for name, value in raw.items():
+    given: dict[str, FactValue] = {}
+    for name, value in sorted(raw.items()):
         fact = bundle.facts.get(name)
         if fact is None:
             raise ValueError(f"unknown fact {name!r}")
-        values[name] = FactValue(name, UNKNOWN if value is None else coerce(value, fact.type, zone))
-    return values
+        try:
+            given[name] = FactValue(name, UNKNOWN if value is None else coerce(value, fact.type, zone))
+        except ValueError as exc:
+            raise ValueError(f"fact {name!r}: {exc}") from None
+    return derive_facts(bundle, AccountHistory("", ()), at, given=given)

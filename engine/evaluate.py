@@ -79,7 +79,7 @@ def _missing(bundle: Bundle, rule: Rule, facts: Mapping[str, FactValue]) -> tupl
     for condition in (rule.when, rule.unless):
         if condition is not None:
             names |= needed_facts(bundle, condition.facts)
-    return tuple(sorted(n for n in names if n in facts and facts[n].unknown))
+    return tuple(sorted(n for n in names if n not in facts or facts[n].unknown))
 
 
 def assess_rule(bundle: Bundle, rule: Rule, ctx: Context, facts: Mapping[str, FactValue]) -> RuleOutcome | None:
@@ -179,15 +179,12 @@ class Evaluator:
         known_at: datetime | None = None,
         *,
         cutoff: datetime | None = None,
+        given: Mapping[str, FactValue] | None = None,
     ) -> Point:
         """Derive the facts and assess ``action`` at (``at``, ``known_at``); events after
-        ``cutoff`` (if given) are not seen."""
+        ``cutoff`` (if given) are not seen, and ``given`` fact values replace derived ones."""
         version = self.version_at(at, known_at)
         names = self.facts_for(version, action) if version is not None else frozenset()
-        facts = derive_facts(self.bundle, history, at, known_at, names, cutoff=cutoff)
+        facts = derive_facts(self.bundle, history, at, known_at, names, cutoff=cutoff, given=given)
         return Point(action, at, known_at, version, facts, self.assess(version, facts, action, at))
 
-    def point_with_facts(self, facts: Mapping[str, FactValue], action: str, at: datetime) -> Point:
-        """Assess ``action`` at ``at`` with fact values given directly (no events)."""
-        version = self.version_at(at, None)
-        return Point(action, at, None, version, facts, self.assess(version, facts, action, at))

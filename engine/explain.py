@@ -86,17 +86,20 @@ def decide_with_facts(
 ) -> Decision:
     """The decision with fact values given directly (no events, so only time-bound changes follow)."""
     evaluator = evaluator or Evaluator(bundle)
-    point = evaluator.point_with_facts(facts, action, at)
-    return _explain(evaluator, point, None, None)
+    empty = AccountHistory("", ())
+    point = evaluator.point(empty, action, at, given=facts)
+    return _explain(evaluator, point, empty, None, given=facts)
 
 
-def _explain(evaluator: Evaluator, point: Point, history: AccountHistory | None, account: str | None) -> Decision:
+def _explain(evaluator: Evaluator, point: Point, history: AccountHistory, account: str | None,
+             given: Mapping[str, FactValue] | None = None) -> Decision:
     bundle = evaluator.bundle
     assessment = point.assessment
-    history = history if history is not None else AccountHistory("", ())
-    next_change = _next_change(evaluator, point, Walk(evaluator, history, point.action, point.at, point.known_at))
+    walk = Walk(evaluator, history, point.action, point.at, point.known_at, given=given)
+    next_change = _next_change(evaluator, point, walk)
     pending = frozenset(o.rule.id for o in assessment.restricting)
-    lifts = _lifts(evaluator, point, Walk(evaluator, history, point.action, point.at, point.known_at, focus=pending))
+    lifts = _lifts(evaluator, point, Walk(evaluator, history, point.action, point.at, point.known_at, focus=pending,
+                                          given=given))
     reasons = tuple(_as_reason(bundle, o, point, lifts) for o in assessment.restricting)
     undetermined = tuple(_as_reason(bundle, o, point, {}) for o in assessment.undetermined)
     notes = tuple(sorted({note for value in point.facts.values() for note in value.notes}))
