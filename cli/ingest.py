@@ -22,7 +22,6 @@ from typing import NoReturn
 import click
 
 import engine
-from cli import report
 from engine.eventio import read_files
 from engine.store import EventStore
 from engine.timeutil import load_zone
@@ -31,18 +30,22 @@ _MORE = re.compile(r"^(\d+) more problems")
 
 
 def _error_line(error: engine.ChronolexError) -> str:
-    """The first diagnostic as ``file:line:col: code: message``, and how many others there are."""
-    first = error.diagnostics[0] if error.diagnostics else None
-    if first is None:
-        return str(error)
-    where = f"{report.display_path(first.span.file)}:{first.span.line}:{first.span.column}: " if first.span else ""
-    hint = f" (help: {first.help})" if first.help else ""
+    """The first diagnostic as ``file:line:col: code: message (help: …)``, and how many others there are.
+
+    The first diagnostic is written by ``cli.main._error_line``, as for every other
+    command. Only the tail differs when there are several: the group's says "and N
+    more; run 'chronolex validate' for all", but validate does not read event files,
+    and it counts the "N more problems not listed" marker of a capped report as one.
+    """
+    from cli.main import _error_line as main_error_line
+
+    if len(error.diagnostics) <= 1:
+        return main_error_line(error)
     more = 0
     for other in error.diagnostics[1:]:
         counted = _MORE.match(other.message) if other.code == "too-many-errors" else None
         more += int(counted.group(1)) if counted else 1
-    tail = f" (and {more} more)" if more else ""
-    return f"{where}{first.code}: {first.message}{hint}{tail}"
+    return f"{main_error_line(engine.ChronolexError(error.diagnostics[:1]))} (and {more} more)"
 
 
 def _bad_input(message: str) -> NoReturn:
@@ -96,4 +99,5 @@ def ingest(files: Sequence[str], db: str, zone_name: str | None, bundle: str | N
     except engine.ChronolexError as error:
         _bad_input(_error_line(error))
     noun = "event" if result.total == 1 else "events"
-    click.echo(f"ingested {result.total} {noun} ({result.added} new, {result.duplicates} already stored) into {db}")
+    click.echo(f"ingested {result.total} {noun} ({result.added} new, {result.duplicates} already stored) "
+               f"into {click.format_filename(db)}")

@@ -43,8 +43,11 @@ def _error_line(error: engine.ChronolexError) -> str:
     if first is None:
         return str(error)
     where = f"{report.display_path(first.span.file)}:{first.span.line}:{first.span.column}: " if first.span else ""
-    more = len(error.diagnostics) - 1
-    tail = f" (and {more} more; run 'chronolex validate' for all)" if more else ""
+    more = 0
+    for other in error.diagnostics[1:]:  # a capped list ends with "N more problems not listed"
+        counted = other.message.split(" ", 1)[0] if other.code == "too-many-errors" else ""
+        more += int(counted) if counted.isdigit() else 1
+    tail = f" (and {more} more)" if more else ""
     hint = f" (help: {first.help})" if first.help else ""
     return f"{where}{first.code}: {first.message}{hint}{tail}"
 
@@ -68,12 +71,19 @@ def cli() -> None:
 # -- shared helpers -------------------------------------------------------------------
 
 
+_MAX_SOURCE_BYTES = 10 * 1024 * 1024  # a file larger than this was refused; its lines are not shown
+
+
 @lru_cache(maxsize=64)
 def _file_lines(file: str) -> tuple[str, ...]:
     try:
-        return tuple(Path(file).read_text(encoding="utf-8-sig", errors="replace").splitlines())
+        with open(file, "rb") as handle:
+            raw = handle.read(_MAX_SOURCE_BYTES + 1)
     except OSError:
         return ()
+    if len(raw) > _MAX_SOURCE_BYTES:
+        return ()
+    return tuple(raw.decode("utf-8-sig", errors="replace").splitlines())
 
 
 def source_line(file: str, line: int) -> str:
@@ -114,7 +124,7 @@ def parse_time(text: str, bundle: engine.Bundle, option: str) -> datetime:
 
 
 def emit(text: str) -> None:
-    sys.stdout.write(text)
+    sys.stdout.write(report.printable(text))
 
 
 # -- validate -------------------------------------------------------------------------
@@ -146,7 +156,7 @@ def validate(paths: Sequence[str], fmt: str, strict: bool, output: str | None) -
 def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     try:
-        temporary.write_text(text, encoding="utf-8")
+        temporary.write_text(report.printable(text), encoding="utf-8")
         os.replace(temporary, path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
@@ -193,7 +203,11 @@ def version_rows(bundle: engine.Bundle) -> list[dict[str, Any]]:
         if v.retroactive:
             notes.append("retroactive")
         if span is None:
-            notes.append("never in force")
+            rival = engine.superseding(bundle.versions, v)
+            if rival is not None and v.effective_from < rival.published_at:
+                notes.append(f"superseded by {rival.id} from {rival.published_at.astimezone(zone).isoformat()}")
+            else:
+                notes.append("never in force")
         if v.extends:
             notes.append(f"extends {v.extends}")
         rows.append({

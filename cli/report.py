@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 from engine import Diagnostic, Severity, ValidationResult, __version__
@@ -63,8 +64,18 @@ CODE_DESCRIPTIONS: Mapping[str, str] = {
 }
 
 
+def printable(text: str) -> str:
+    """``text`` safe to write as UTF-8: bytes of a file name that are not UTF-8 (which Python
+    keeps as lone surrogates) are shown as escapes instead of breaking the output."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def display_path(file: str, base: str | None = None) -> str:
     """``file`` relative to ``base`` (default: the working directory) when below it, with '/'."""
+    return printable(_relative(file, base))
+
+
+def _relative(file: str, base: str | None) -> str:
     base = base or os.getcwd()
     try:
         rel = os.path.relpath(file, base)
@@ -100,7 +111,7 @@ def render_text(result: ValidationResult, source_line: Callable[[str, int], str]
                 if d.span.end_line == d.span.line and d.span.end_column is not None:
                     width = max(1, d.span.end_column - d.span.column + 1)
                 lines.append(f"  {d.span.line:>4} | {text}")
-                lines.append("       | " + " " * _caret_offset(text, d.span.column) + "^" + "~" * (width - 1))
+                lines.append("       | " + _caret_prefix(text, d.span.column) + "^" + "~" * (width - 1))
         if d.help:
             lines.append(f"       = help: {d.help}")
     s = _summary(result)
@@ -112,10 +123,9 @@ def render_text(result: ValidationResult, source_line: Callable[[str, int], str]
     return "\n".join(lines) + "\n"
 
 
-def _caret_offset(text: str, column: int) -> int:
-    """Columns before the caret; tabs in the source keep their width."""
-    prefix = text[: max(column - 1, 0)]
-    return len(prefix.expandtabs(1))
+def _caret_prefix(text: str, column: int) -> str:
+    """What goes before the caret: spaces, and the source's own tabs, so the caret lines up."""
+    return "".join(ch if ch == "\t" else " " for ch in text[: max(column - 1, 0)])
 
 
 def _text_head(d: Diagnostic) -> str:
@@ -170,7 +180,8 @@ def render_sarif(result: ValidationResult) -> str:
             entry["locations"] = [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": display_path(d.span.file), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": quote(display_path(d.span.file), safe="/"),
+                                             "uriBaseId": "%SRCROOT%"},
                         "region": region,
                     }
                 }

@@ -27,7 +27,7 @@ from engine.model import Bundle, Category, Derivation, Fact, Interval, Rule, Sch
 from engine.snapshot import snapshot
 from engine.timeutil import Duration, format_instant, parse_instant
 from engine.validate import ValidationResult, find_bundles, validate
-from engine.versions import VersionSpan, in_force_spans, select_version
+from engine.versions import VersionSpan, in_force_spans, select_version, superseding
 from engine.yamlsource import Limits
 
 __version__ = "0.1.0"
@@ -89,5 +89,6 @@ __all__ = [
     "render",
     "select_version",
     "snapshot",
+    "superseding",
     "validate",
 ]

@@ -13,7 +13,9 @@ Typing rules, the same for both formats where they can be:
   from its exact text (money must be exact: ``0.10`` stays ``Decimal("0.10")``,
   never the float nearest to it). ``NaN`` and ``Infinity`` are refused (they are not
   JSON), and so is a key repeated within one object (JSON keeps the last silently).
-- CSV: a header row names the keys. An empty cell means the key is absent. Other
+- CSV: a header row names the keys, and must name ``account``, ``at`` and ``type``
+  (a header without one of them is one error, not one per row; a header that
+  cannot be read stops that file). An empty cell means the key is absent. Other
   cells are typed as the same text would be as a JSON scalar: ``true``/``false`` are
   booleans, a JSON integer (``42``, ``-7``; not ``007`` or ``+7``) is an ``int``, a
   JSON number with a fraction or exponent (``12.50``, ``1e3``) is a ``Decimal``, and
@@ -24,6 +26,10 @@ Both: a UTF-8 byte order mark and CRLF line ends are tolerated; ``at`` and
 ``recorded_at`` are read with :func:`~engine.timeutil.parse_instant` in the zone the
 caller gives (no offset: wall time there); ``recorded_at`` defaults to ``at``; every
 other key is a field of the event. Each event's ``origin`` is its file and line.
+
+Every problem is a diagnostic with the file, the physical line and the column of
+the key or cell at fault (column 1 when the record as a whole is), and at most
+:data:`MAX_REPORTED` are listed, one more diagnostic counting the rest.
 """
 
 from __future__ import annotations
@@ -67,8 +73,8 @@ _INSTANT_KEYS = ("at", "recorded_at")
 _JSON_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False}
-# A JSON string token, or (outside strings) a non-finite constant: used to find columns.
-_TOKENS = re.compile(r'("(?:[^"\\]|\\.)*")(\s*:)?|(NaN|-?Infinity)')
+# A JSON string token, and whether it is an object key: used to find columns.
+_TOKENS = re.compile(r'("(?:[^"\\]|\\.)*")(\s*:)?')
 
 
 # -- collecting problems ----------------------------------------------------------------
@@ -87,7 +93,7 @@ class _Problems:
         self.dropped = 0
         self.first_dropped: Span | None = None
 
-    def add(self, code: str, message: str, span: Span, help: str | None = None) -> None:
+    def add(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
         if len(self.kept) < self.cap:
             self.kept.append(Diagnostic(code, Severity.ERROR, message, span, help))
             return
@@ -98,18 +104,32 @@ class _Problems:
     def __bool__(self) -> bool:
         return bool(self.kept)
 
+    def extend(self, error: ChronolexError) -> None:
+        for diagnostic in error.diagnostics:
+            self.add(diagnostic.code, diagnostic.message, diagnostic.span, diagnostic.help)
+
     def raise_if_any(self) -> None:
         if not self.kept:
             return
         diagnostics = list(self.kept)
         if self.dropped:
-            # positioned at the first problem left out, so it sorts after the ones shown
+            # Positioned at the first problem left out, so that it sorts after the ones shown;
+            # when files were not read in name order, at the last one shown instead, for the
+            # same reason (diagnostics are sorted by file name, and its code sorts last).
+            where = self.first_dropped
+            last_kept = max((d.span for d in self.kept if d.span), key=_span_order, default=None)
+            if last_kept is not None and (where is None or _span_order(where) < _span_order(last_kept)):
+                where = last_kept
             diagnostics.append(Diagnostic(
                 "too-many-errors", Severity.ERROR,
                 f"{self.dropped} more problems not listed (only the first {self.cap} are)",
-                self.first_dropped, "fix these and read the files again to see the rest",
+                where, "fix these and read the files again to see the rest",
             ))
         raise ChronolexError(diagnostics)
+
+
+def _span_order(span: Span) -> tuple[str, int, int]:
+    return (span.file, span.line, span.column)
 
 
 # -- reading lines ----------------------------------------------------------------------
@@ -152,26 +172,36 @@ def _lines(handle: IO[bytes], file: str, problems: _Problems, bad: set[int]) -> 
 class _RecordError(ValueError):
     """A JSON text that parses but that an event file refuses (NaN, a repeated key)."""
 
-    def __init__(self, message: str, token: str | None = None) -> None:
+    def __init__(self, message: str, token: str | None = None, key: str | None = None) -> None:
         super().__init__(message)
         self.token = token
+        self.key = key
 
 
 def _refuse_constant(name: str) -> Any:
     raise _RecordError(f"{name} is not a number in JSON; numbers must be finite", name)
 
 
+def _decimal(text: str) -> Decimal:
+    """A JSON number with a fraction or an exponent, exactly; an exponent beyond any range is refused."""
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # Decimal's exponent limit (about 10**18), far past a double's
+        shown = text if len(text) <= 24 else text[:20] + "…"
+        raise _RecordError(f"the number {shown} is out of range (numbers must be finite)", text) from None
+
+
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise _RecordError(f"key {key!r} appears twice in one record")
+            raise _RecordError(f"key {key!r} appears twice in one record", key=key)
         result[key] = value
     return result
 
 
 _DECODER = json.JSONDecoder(
-    parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates
+    parse_float=_decimal, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates
 )
 
 
@@ -189,20 +219,27 @@ def _skip_space(text: str, index: int) -> int:
 
 
 def _token_column(text: str, token: str) -> int:
-    """Column of the first non-finite constant ``token`` outside strings (1 if not found)."""
+    """Column of the first ``token`` (a constant, a number) outside JSON strings (1 if not found)."""
+    position = 0
     for match in _TOKENS.finditer(text):
-        if match.group(3) == token:
-            return match.start(3) + 1
-    return 1
+        found = text.find(token, position, match.start())
+        if found >= 0:
+            return found + 1
+        position = match.end()
+    found = text.find(token, position)
+    return found + 1 if found >= 0 else 1
 
 
-def _key_column(text: str, key: str) -> int:
-    """Column of the object key ``key`` in a JSON line (1 if not found, e.g. a \\u-escaped key)."""
+def _key_column(text: str, key: str, occurrence: int = 1) -> int:
+    """Column of the ``occurrence``-th object key ``key`` in a JSON line (1 if not found)."""
+    seen = 0
     for match in _TOKENS.finditer(text):
         if match.group(2) is not None:
             try:
                 if json.loads(match.group(1)) == key:
-                    return match.start(1) + 1
+                    seen += 1
+                    if seen == occurrence:
+                        return match.start(1) + 1
             except ValueError:
                 continue
     return 1
@@ -236,10 +273,11 @@ def _jsonl_events(path: Path, zone: tzinfo, problems: _Problems) -> Iterator[Eve
                 record = _parse_json_line(text)
             except json.JSONDecodeError as exc:
                 problems.add("event-syntax", f"not JSON: {exc.msg}", Span(file, number, exc.colno),
-                             _array_hint(text) if exc.pos == 0 else None)
+                             _array_hint(text))
                 continue
             except _RecordError as exc:
-                column = _token_column(text, exc.token) if exc.token else 1
+                column = (_token_column(text, exc.token) if exc.token
+                          else _key_column(text, exc.key, 2) if exc.key is not None else 1)
                 problems.add("event-syntax", str(exc), Span(file, number, column))
                 continue
             except (ValueError, RecursionError) as exc:  # an integer too long to read; absurd nesting
@@ -252,7 +290,7 @@ def _jsonl_events(path: Path, zone: tzinfo, problems: _Problems) -> Iterator[Eve
 
 def _array_hint(text: str) -> str | None:
     if text.lstrip().startswith("["):
-        return "an event file holds one JSON object a line (JSON Lines), not a JSON array"
+        return _ARRAY_HINT
     return None
 
 
@@ -301,28 +339,45 @@ def _csv_events(path: Path, zone: tzinfo, problems: _Problems) -> Iterator[Event
     file = str(path)
     bad: set[int] = set()
     with _open(path) as handle:
-        source = _lines(handle, file, problems, bad)
-        reader = csv.reader((text for _, text in source), strict=True)
+        pending: list[str] = []  # the physical lines of the record being read
+
+        def feed() -> Iterator[str]:
+            for _, text in _lines(handle, file, problems, bad):
+                pending.append(text)
+                yield text
+
+        reader = csv.reader(feed(), strict=True)
         header: list[str] | None = None
+        position: dict[str, int] = {}  # the index of each column of the header
         while True:
             start = reader.line_num + 1
+            pending.clear()
             try:
                 row = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
                 problems.add("event-syntax", f"bad CSV: {_first_line(exc)}", Span(file, start, 1))
+                if header is None:  # without its header a file cannot be read
+                    return
                 continue
-            if not row or bad.intersection(range(start, reader.line_num + 1)):
+            if bad.intersection(range(start, reader.line_num + 1)):
+                if header is None:  # the encoding problem is reported; the rows cannot be named
+                    return
                 continue
+            if not row:
+                continue
+            columns = _cell_columns(pending[0] if pending else "")
             if header is None:
                 header = row
-                if not _check_header(header, file, start, problems):
+                if not _check_header(header, columns, file, start, problems):
                     return
+                position = {key: index for index, key in enumerate(header)}
                 continue
             if len(row) != len(header):
                 problems.add(
-                    "event-syntax", f"row has {len(row)} cells, the header has {len(header)}", Span(file, start, 1),
+                    "event-syntax", f"row has {len(row)} cells, the header has {len(header)}",
+                    Span(file, start, _nth(columns, len(header)) if len(row) > len(header) else 1),
                     "quote cells that contain a comma",
                 )
                 continue
@@ -330,22 +385,64 @@ def _csv_events(path: Path, zone: tzinfo, problems: _Problems) -> Iterator[Event
                 key: (cell if key in RESERVED_KEYS else _cell_value(cell))
                 for key, cell in zip(header, row) if cell != ""
             }
-            event = _event(record, file, start, zone, problems, lambda key: 1)
+            event = _event(record, file, start, zone, problems, lambda key: _nth(columns, position.get(key)))
             if event is not None:
                 yield event
 
 
-def _check_header(header: list[str], file: str, line: int, problems: _Problems) -> bool:
+def _cell_columns(text: str) -> list[int]:
+    """The 1-based column at which each cell of a CSV line starts (the cells of a record's first line).
+
+    >>> _cell_columns('a,"b,c",d')
+    [1, 3, 9]
+    """
+    columns = [1]
+    state = "start"
+    for index, char in enumerate(text):
+        if char in "\r\n" and state != "quoted":
+            break
+        if state == "quoted":
+            state = "quote" if char == '"' else "quoted"
+        elif char == "," and state != "quoted":
+            columns.append(index + 2)
+            state = "start"
+        elif state == "start" and char == '"':
+            state = "quoted"
+        elif state == "quote" and char == '"':
+            state = "quoted"
+        else:
+            state = "field"
+    return columns
+
+
+def _nth(columns: list[int], index: int | None) -> int:
+    return columns[index] if index is not None and index < len(columns) else 1
+
+
+_REQUIRED_COLUMNS = ("account", "at", "type")
+
+
+def _check_header(header: list[str], columns: list[int], file: str, line: int, problems: _Problems) -> bool:
     seen: set[str] = set()
     ok = True
-    for name in header:
+    for index, name in enumerate(header):
+        span = Span(file, line, _nth(columns, index))
         if not name.strip():
-            problems.add("event-syntax", "a column of the header row has no name", Span(file, line, 1))
+            problems.add("event-syntax", "a column of the header row has no name", span)
             ok = False
         elif name in seen:
-            problems.add("event-syntax", f"column {name!r} appears twice in the header row", Span(file, line, 1))
+            problems.add("event-syntax", f"column {name!r} appears twice in the header row", span)
             ok = False
         seen.add(name)
+    missing = [name for name in _REQUIRED_COLUMNS if name not in seen]
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        problems.add(
+            "event-schema", f"the header row has no {names} column{'s' if len(missing) > 1 else ''}",
+            Span(file, line, 1),
+            "the first row of an event CSV names the keys; account, at and type are required",
+        )
+        ok = False
     return ok
 
 
@@ -358,7 +455,7 @@ def _event(
     """The event a parsed record describes, or None after reporting why it is not one."""
     if not isinstance(record, dict):
         problems.add("event-schema", f"expected an object (one event a line), found {_json_type(record)}",
-                     Span(file, line, 1))
+                     Span(file, line, 1), _ARRAY_HINT if isinstance(record, list) else None)
         return None
     found = False
     for error in sorted(validator("event").iter_errors(record), key=_error_order):
@@ -394,6 +491,7 @@ def _event(
     )
 
 
+_ARRAY_HINT = "an event file holds one JSON object a line (JSON Lines), not a JSON array"
 _INSTANT_HINT = "write an ISO 8601 date or date-time, e.g. 2026-03-01 or 2026-03-01T09:30:00+08:00"
 
 
@@ -490,7 +588,10 @@ def read_files(paths: Iterable[str | Path], zone: tzinfo) -> list[Event]:
     events: list[Event] = []
     for raw in paths:
         path = Path(raw)
-        events.extend(_reader(path)(path, zone, problems))
+        try:
+            events.extend(_reader(path)(path, zone, problems))
+        except ChronolexError as error:  # a file that cannot be read at all: go on with the others
+            problems.extend(error)
     problems.raise_if_any()
     return events
 
@@ -499,10 +600,13 @@ def open_source(paths: Iterable[str | Path], zone: tzinfo) -> MemorySource:
     """An event source over the files ``paths``, one or many accounts per file.
 
     The same event twice (the same ``id``, or without ids the same content), in one
-    file or in several, is counted once, exactly as the store counts it, so a file
-    and the store it was ingested into give the same histories.
+    file or in several, is counted once, exactly as the store counts it (the first
+    one read is kept), so a file and the store it was ingested into give the same
+    histories. Events that tie on time, type and id are in the order of their
+    store keys, as the store gives them, and not in file order: the answer then
+    does not depend on the order of the files or of their lines.
     """
     unique: dict[str, Event] = {}
     for event in read_files(paths, zone):
         unique.setdefault(event_key(event), event)
-    return MemorySource(unique.values())
+    return MemorySource(event for _, event in sorted(unique.items(), key=lambda item: item[0]))

@@ -29,14 +29,20 @@ def lint_bundle(bundle: Bundle, documents: Mapping[str, Document]) -> Iterator[D
 
     for version in bundle.versions:
         doc = documents.get(version.file or "")
-        if version.id not in in_force:
-            rival = superseding(bundle.versions, version)
+        rival = superseding(bundle.versions, version) if version.id not in in_force else None
+        # Never in force: superseded by a version for the same date published no later than
+        # it takes effect. A correction published afterwards leaves it in force until then
+        # (as known at those instants); two versions stamped alike are a version-conflict error.
+        if (
+            rival is not None
+            and rival.published_at <= version.effective_from
+            and rival.published_at != version.published_at
+        ):
             yield Diagnostic(
                 "never-in-force",
                 Severity.WARNING,
-                f"version {version.id!r} is never in force: "
-                + (f"version {rival.id!r} takes effect at the same instant and was published later"
-                   if rival else "another version supersedes it"),
+                f"version {version.id!r} is never in force: version {rival.id!r} takes effect at the same "
+                f"instant and was published before that instant, after {version.id!r}",
                 version.span,
                 "give it its own effective_from, or delete it",
             )
@@ -88,6 +94,7 @@ def _dead_rules(bundle: Bundle, spans: tuple[VersionSpan, ...], fmt: object) -> 
 
 
 def _overlapping_windows(bundle: Bundle) -> Iterator[Diagnostic]:
+    reported: set[tuple[str | None, str, str | None, str]] = set()
     for version in bundle.versions:
         windows = sorted(
             (r for r in version.rules if r.window is not None and r.category == "maintenance"),
@@ -96,7 +103,11 @@ def _overlapping_windows(bundle: Bundle) -> Iterator[Diagnostic]:
         for i, first in enumerate(windows):
             for second in windows[i + 1 :]:
                 assert first.window is not None and second.window is not None
-                if first.window.overlaps(second.window) and set(first.actions) & set(second.actions):
+                pair = (first.declared_in, first.id, second.declared_in, second.id)
+                if first.window.overlaps(second.window) and set(first.actions) & set(second.actions) and (
+                    pair not in reported
+                ):
+                    reported.add(pair)
                     yield Diagnostic(
                         "overlapping-windows",
                         Severity.WARNING,

@@ -43,6 +43,7 @@ from engine.timeutil import Duration, format_instant, load_zone, parse_date, par
 from engine.yamlsource import DEFAULT_LIMITS, Document, Limits, Path as JsonPath, read_yaml
 
 BUNDLE_FILE = "bundle.yaml"
+_MAX_EXTENDS_DEPTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +97,11 @@ def check_bundle(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Bundle
 
 
 def _read(file: Path, limits: Limits) -> bytes:
+    """At most ``max_bytes + 1`` bytes: enough to tell that a file is too large without
+    reading it all (or reading forever from a device)."""
     try:
-        return file.read_bytes()
+        with file.open("rb") as handle:
+            return handle.read(limits.max_bytes + 1)
     except OSError as exc:
         raise ChronolexError.single("io-error", f"cannot read {file}: {exc.strerror or exc}", Span(str(file), 1, 1)) from None
 
@@ -123,6 +127,10 @@ class _Builder:
         self.model: Bundle | None = None
         self.version_sources: dict[str, Document] = {}
         self.zone: ZoneInfo = ZoneInfo("UTC")
+        self.failed_versions: set[str] = set()
+        self.catalog_types: Mapping[str, t.Type] = {}
+        self.failed_rules: set[tuple[str, str]] = set()
+        self._compiled: dict[tuple[str, str, bool], CompiledExpr] = {}
 
     # -- reporting -----------------------------------------------------------------
     def error(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
@@ -142,6 +150,8 @@ class _Builder:
             return None
         found = list(schema_diagnostics(document, schema_name))
         self.diagnostics.extend(found)
+        if found and schema_name == "version" and isinstance(document.data, dict):
+            self.failed_versions.add(str(document.data.get("version")))
         return None if found else document
 
     def condition(
@@ -154,9 +164,15 @@ class _Builder:
         fields_are_any: bool = False,
     ) -> CompiledExpr | None:
         text = document.source
-        value = _get(document.data, path)
+        value = str(_get(document.data, path))
+        key = (value, str(expect), fields_are_any)
+        if catalog is self.catalog_types and key in self._compiled:
+            return self._compiled[key]
         try:
-            return compile_condition(str(value), catalog, expect=expect, fields_are_any=fields_are_any)
+            compiled = compile_condition(value, catalog, expect=expect, fields_are_any=fields_are_any)
+            if catalog is self.catalog_types:
+                self._compiled[key] = compiled
+            return compiled
         except ConditionError as exc:
             for problem in exc.problems:
                 span = text.locate(path, problem.start, problem.end)
@@ -259,6 +275,8 @@ class _Builder:
                 derive = self.derivation(manifest, (*path, "derive"), spec["derive"], declared, zone)
             else:
                 expr = self.condition(manifest, (*path, "expr"), types, expect=declared)
+                if expr is not None and declared.name == "enum":
+                    self.enum_expr(manifest, (*path, "expr"), expr, declared)
             facts[name] = Fact(
                 name=name,
                 type=declared,
@@ -270,6 +288,22 @@ class _Builder:
             )
         self.fact_cycles(manifest, facts)
         return facts
+
+    def enum_expr(self, manifest: Document, path: JsonPath, expr: CompiledExpr, declared: t.Type) -> None:
+        """An expr fact of an enum type must stay inside the enum."""
+        from engine.lang import nodes
+
+        tree = expr.ast
+        if isinstance(tree, nodes.Literal) and tree.kind == "string":
+            if tree.value not in declared.values:
+                close = difflib.get_close_matches(str(tree.value), list(declared.values), n=1)
+                self.error("enum-value", f"{tree.value!r} is not one of {', '.join(declared.values)}",
+                           manifest.source.span(path), f"did you mean {close[0]!r}?" if close else None)
+        elif tree.type is not None and tree.type.name == "string":
+            self.error("type-mismatch", f"a string expression may take values outside {declared}",
+                       manifest.source.span(path), "derive the fact with an enum type, or declare it as string")
+        elif tree.type is not None and tree.type.name == "enum" and not set(tree.type.values) <= set(declared.values):
+            self.error("type-mismatch", f"{tree.type} has values outside {declared}", manifest.source.span(path))
 
     def derivation(
         self, manifest: Document, path: JsonPath, spec: dict[str, Any], declared: t.Type, zone: ZoneInfo
@@ -373,7 +407,9 @@ class _Builder:
         doc, data = source.document, source.raw
         effective_from = self.instant(doc, ("effective_from",), zone)
         published_at = self.instant(doc, ("published_at",), zone)
-        catalog = {name: fact.type for name, fact in facts.items()}
+        if not self.catalog_types:
+            self.catalog_types = {name: fact.type for name, fact in facts.items()}
+        catalog = self.catalog_types
         rules: list[Rule] = []
         seen: dict[str, int] = {}
         for index, spec in enumerate(data.get("rules") or []):
@@ -387,6 +423,8 @@ class _Builder:
             rule = self.rule(doc, ("rules", index), spec, zone, actions, categories, catalog, effective_from)
             if rule is not None:
                 rules.append(replace(rule, declared_in=str(data["version"])))
+            else:
+                self.failed_rules.add((str(data["version"]), rule_id))
         for index, removed in enumerate(data.get("remove") or []):
             if removed in seen:
                 self.error("bad-extends", f"rule {removed!r} is both listed and removed",
@@ -571,6 +609,14 @@ class _Builder:
             resolved[version_id] = own
             return own
         span = source.document.source.span(("extends",))
+        if base_id not in by_id and str(base_id) in self.failed_versions:
+            resolved[version_id] = None  # the base has errors of its own; they are reported there
+            return None
+        if len(chain) > _MAX_EXTENDS_DEPTH:
+            self.error("bad-extends", f"extends chain longer than {_MAX_EXTENDS_DEPTH} versions", span,
+                       "make one version in the chain a complete snapshot")
+            resolved[version_id] = None
+            return None
         if base_id not in by_id:
             close = difflib.get_close_matches(str(base_id), list(by_id), n=1)
             self.error("bad-extends", f"extends unknown version {base_id!r}", span,
@@ -588,8 +634,9 @@ class _Builder:
             resolved[version_id] = None
             return None
         base_ids = {r.id for r in base.rules}
+        broken = {rule_id for version, rule_id in self.failed_rules if version == base_id}
         for index, removed in enumerate(own.removed):
-            if removed not in base_ids:
+            if removed not in base_ids and removed not in broken:
                 close = difflib.get_close_matches(removed, sorted(base_ids), n=1)
                 self.error("bad-extends", f"remove names {removed!r}, which version {base_id!r} does not have",
                            source.document.source.span(("remove", index)),

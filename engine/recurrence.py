@@ -15,6 +15,56 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 _UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
+_UNTIL = re.compile(r"^\d{8}(T\d{6}Z?)?$")
+_FREQUENCIES = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY")
+_WEEKDAY = re.compile(r"^[+-]?\d{0,2}(MO|TU|WE|TH|FR|SA|SU)$")
+#: Allowed ranges of the numeric BY parts (RFC 5545 §3.3.10); negative values count from the end.
+_RANGES = {
+    "BYSECOND": (0, 60, False), "BYMINUTE": (0, 59, False), "BYHOUR": (0, 23, False),
+    "BYMONTHDAY": (1, 31, True), "BYYEARDAY": (1, 366, True), "BYWEEKNO": (1, 53, True),
+    "BYMONTH": (1, 12, False), "BYSETPOS": (1, 366, True),
+}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def check_parts(text: str) -> None:
+    """Refuse what dateutil would accept but misread, loop on, or read by today's date.
+
+    dateutil parses UNTIL fuzzily (``UNTIL=2026`` becomes a day of the current year),
+    accepts INTERVAL=0 and out-of-range BY parts, and can search for centuries for an
+    occurrence that cannot exist. A schedule must mean the same on every day it is read.
+    """
+    parts: dict[str, str] = {}
+    for item in text.split(";"):
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise ValueError(f"{item!r} is not NAME=VALUE")
+        name = name.upper()
+        if name in parts:
+            raise ValueError(f"{name} is given twice")
+        parts[name] = value
+    frequency = parts.get("FREQ", "").upper()
+    if frequency not in _FREQUENCIES:
+        raise ValueError(f"FREQ must be one of {', '.join(_FREQUENCIES)} (maintenance windows recur at most hourly)")
+    for name in ("INTERVAL", "COUNT"):
+        if name in parts and not (parts[name].isdigit() and int(parts[name]) >= 1):
+            raise ValueError(f"{name} must be a positive whole number")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise ValueError("give COUNT or UNTIL, not both")
+    if "UNTIL" in parts and not _UNTIL.match(parts["UNTIL"].upper()):
+        raise ValueError("UNTIL must be YYYYMMDD or YYYYMMDDTHHMMSS[Z]")
+    for name, (low, high, signed) in _RANGES.items():
+        for value in parts.get(name, "").split(",") if name in parts else ():
+            number = value[1:] if signed and value[:1] in "+-" else value
+            if not number.isdigit() or not low <= int(number) <= high:
+                raise ValueError(f"{name} value {value!r} is outside {'±' if signed else ''}{low}..{high}")
+    for value in parts.get("BYDAY", "").split(",") if "BYDAY" in parts else ():
+        if not _WEEKDAY.match(value.upper()):
+            raise ValueError(f"BYDAY value {value!r} is not a weekday such as SU or -1SU")
+    days = [int(d) for d in parts.get("BYMONTHDAY", "").split(",") if d.lstrip("+-").isdigit()]
+    months = [int(m) for m in parts.get("BYMONTH", "").split(",") if m.isdigit()] or list(range(1, 13))
+    if days and not any(abs(d) <= _MONTH_DAYS[m - 1] for d in days for m in months):
+        raise ValueError("BYMONTHDAY and BYMONTH never meet (no such day in those months)")
 
 
 def _local_until(match: re.Match[str], zone: ZoneInfo) -> str:
@@ -29,6 +79,7 @@ def parse_rrule(text: str, start: datetime, zone: ZoneInfo) -> rrule:
     """
     if "\n" in text or text.upper().startswith(("DTSTART", "RRULE:")) or ";DTSTART" in text.upper():
         raise ValueError("give only the RRULE value (FREQ=...); the start comes from schedule.start or effective_from")
+    check_parts(text.strip())
     local = _UNTIL_UTC.sub(lambda m: _local_until(m, zone), text)
     try:
         parsed = rrulestr(local, dtstart=start.astimezone(zone).replace(tzinfo=None))

@@ -74,10 +74,35 @@ def _annotated(error: ValidationError) -> bool:
 
 
 def schema_diagnostics(document: Document, name: str) -> Iterator[Diagnostic]:
-    """Every way ``document`` breaks schema ``name``, positioned at the offending node."""
-    for raw in validator(name).iter_errors(document.data):
-        error = _specific(raw)
-        yield _diagnostic(document, error)
+    """Every way ``document`` breaks schema ``name``, positioned at the offending node.
+
+    A value of the wrong type is reported once: other complaints about the same value
+    (it also lacks keys an object would have) add nothing."""
+    errors = [_specific(raw) for raw in validator(name).iter_errors(document.data)]
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    for error in errors:
+        if error.validator != "type" and tuple(error.absolute_path) in mistyped:
+            continue
+        yield from _diagnostics(document, error)
+
+
+def _diagnostics(document: Document, error: ValidationError) -> Iterator[Diagnostic]:
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        sub = error.schema if isinstance(error.schema, dict) else {}
+        known = list(sub.get("properties", {}))
+        path = tuple(error.absolute_path)
+        where = _describe(path)
+        for name in sorted(k for k in error.instance if k not in known):
+            close = difflib.get_close_matches(name, known, n=1)
+            yield Diagnostic(
+                "unknown-field",
+                Severity.ERROR,
+                f"unknown field '{name}'" + (f" in {where}" if where else ""),
+                document.source.span((*path, name), key=True),
+                f"did you mean `{close[0]}`?" if close else ("allowed: " + ", ".join(known) if known else None),
+            )
+        return
+    yield _diagnostic(document, error)
 
 
 def _diagnostic(document: Document, error: ValidationError) -> Diagnostic:
@@ -132,7 +157,9 @@ def _diagnostic(document: Document, error: ValidationError) -> Diagnostic:
         if error.validator == "type":
             expected = error.validator_value
             expected_text = " or ".join(expected) if isinstance(expected, list) else str(expected)
-            message = f"expected {expected_text}, found {_json_type(error.instance)} {json.dumps(error.instance)}"
+            found = "nothing (an empty value)" if error.instance is None else (
+                f"{_json_type(error.instance)} {json.dumps(error.instance)}")
+            message = f"expected {expected_text}, found {found}"
         elif error.validator == "enum" and isinstance(error.validator_value, list):
             message = f"{json.dumps(error.instance)} is not one of " + ", ".join(
                 json.dumps(v) for v in error.validator_value

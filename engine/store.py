@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -45,6 +46,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import quote
 from urllib.request import pathname2url
 
 from engine.errors import ChronolexError
@@ -124,23 +126,31 @@ def encode_fields(fields: Mapping[str, object]) -> str:
     return _canonical({k: _tagged(v) for k, v in fields.items()})
 
 
-def _untag(obj: dict[str, object]) -> object:
-    text = obj.get(_DECIMAL_TAG)
-    if len(obj) == 1 and isinstance(text, str):
-        return Decimal(text)
-    return obj
+def _untag(value: object) -> object:
+    """A field value as stored: a tagged Decimal restored, anything else as it is."""
+    if isinstance(value, dict):
+        text = value.get(_DECIMAL_TAG)
+        if len(value) == 1 and isinstance(text, str):
+            return Decimal(text)
+        raise ValueError("a field value is an object that is not a tagged decimal")
+    return value
 
 
 def decode_fields(text: str) -> Mapping[str, object]:
     """The fields :func:`encode_fields` wrote, Decimals restored, as a read-only mapping.
 
+    Only the values are untagged, never the object of the fields itself: an event
+    may have a field called ``$decimal``.
+
     >>> dict(decode_fields('{"a":1,"b":{"$decimal":"12.50"}}'))
     {'a': 1, 'b': Decimal('12.50')}
+    >>> dict(decode_fields('{"$decimal":"12"}'))
+    {'$decimal': '12'}
     """
-    loaded = json.loads(text, object_hook=_untag)
+    loaded = json.loads(text)
     if not isinstance(loaded, dict):
         raise ValueError("fields are not a JSON object")
-    return freeze_fields(loaded)
+    return freeze_fields({key: _untag(value) for key, value in loaded.items()})
 
 
 def event_key(event: Event) -> str:
@@ -171,6 +181,18 @@ def _row(event: Event) -> tuple[str, str, str, str, str, str | None, str]:
 
 
 # -- the store ------------------------------------------------------------------------------
+
+
+def _url_path(path: Path) -> str:
+    """``path`` as the path of an SQLite ``file:`` URI, percent-encoded.
+
+    On POSIX a file name is bytes: one that is not UTF-8 (kept by Python as lone
+    surrogates) is encoded from its bytes, so it opens the file it names instead of
+    failing to encode.
+    """
+    if os.name == "nt":  # pragma: no cover - Windows names are Unicode, and need the drive-letter form
+        return pathname2url(str(path))
+    return quote(os.fsencode(path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +226,7 @@ class EventStore:
     def __init__(self, path: str | Path, *, create: bool = False) -> None:
         self.path = Path(path)
         self._name = str(path)
-        uri = "file:" + pathname2url(str(self.path.absolute())) + ("?mode=rwc" if create else "?mode=rw")
+        uri = "file:" + _url_path(self.path.absolute()) + ("?mode=rwc" if create else "?mode=rw")
         with self._translated("cannot open"):
             try:
                 self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0)
@@ -225,7 +247,7 @@ class EventStore:
 
     def _prepare(self, create: bool) -> None:
         with self._translated("cannot open"):
-            if create and not self._tables():
+            if create and not self._existing_tables():
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     if not self._tables():  # another process may have won the race
@@ -242,16 +264,28 @@ class EventStore:
     def _tables(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT name FROM sqlite_master")]
 
+    def _existing_tables(self) -> list[str]:
+        """The schema objects of the file, or a ``store-error`` if it is not an SQLite database."""
+        try:
+            return self._tables()
+        except sqlite3.DatabaseError as exc:
+            if "not a database" not in str(exc):
+                raise
+            raise self._not_a_store("not an SQLite database") from None
+
+    def _not_a_store(self, reason: str) -> ChronolexError:
+        return ChronolexError.single(
+            "store-error", f"{self._name} is not a chronolex event store ({reason})", None,
+            "pass the file 'chronolex ingest --db' wrote, or a new path to create a store",
+        )
+
     def _check(self) -> None:
         try:
             rows = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             reason = "not an SQLite database" if "not a database" in str(exc) else (
                 "an SQLite database without chronolex tables" if "no such table" in str(exc) else str(exc))
-            raise ChronolexError.single(
-                "store-error", f"{self._name} is not a chronolex event store ({reason})", None,
-                "pass the file 'chronolex ingest --db' wrote, or a new path to create a store",
-            ) from None
+            raise self._not_a_store(reason) from None
         if rows.get("application") != _APPLICATION:
             raise ChronolexError.single(
                 "store-error", f"{self._name} is not a chronolex event store (its meta table is someone else's)")
@@ -313,7 +347,11 @@ class EventStore:
         return iter(names)
 
     def history(self, account: str) -> AccountHistory:
-        """The account's events, found through the (account, at) index; empty for an unknown account."""
+        """The account's events, found through the (account, at) index; empty for an unknown account.
+
+        Events that tie on (at, recorded_at, type, id) come in the order of their keys,
+        as :func:`engine.eventio.open_source` puts them, whatever the order of ingestion.
+        """
         with self._translated("cannot read"):
             rows = self._db.execute(
                 "SELECT at, recorded_at, type, id, fields FROM events WHERE account = ? ORDER BY at, key",
@@ -324,7 +362,7 @@ class EventStore:
                     Event(account, _decode_instant(at), type_, _decode_instant(recorded), decode_fields(fields), id_)
                     for at, recorded, type_, id_, fields in rows
                 ]
-            except (ValueError, TypeError, ArithmeticError) as exc:
+            except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
                 raise ChronolexError.single(
                     "store-error", f"{self._name}: a stored event of {account!r} is damaged ({exc})") from None
         return AccountHistory(account, events)

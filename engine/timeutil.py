@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
+import zoneinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
@@ -25,12 +27,35 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MAX_DURATION_PART = 100_000
 
 
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules", "posix", "right"})
+#: Instants outside these years are refused: far enough for any policy, and far from
+#: the ends of Python's calendar, where shifting by a duration would overflow.
+MIN_YEAR, MAX_YEAR = 1000, 9000
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def load_zone(name: str) -> ZoneInfo:
-    """The IANA zone ``name``; raises ValueError with a readable message if there is none."""
+    """The IANA zone ``name``; raises ValueError with a readable message if there is none.
+
+    Only real IANA zone names are accepted: not a region directory (``Asia``) and not
+    a host-dependent alias (``localtime``), so a bundle means the same on every machine.
+    """
+    if name in _NOT_ZONES or name.split("/")[0] in _NOT_ZONES or name not in _zone_names():
+        raise ValueError(f"unknown timezone {name!r}")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         raise ValueError(f"unknown timezone {name!r}") from None
+
+
+def _in_range(instant: datetime) -> datetime:
+    if not MIN_YEAR <= instant.year <= MAX_YEAR:
+        raise ValueError(f"{instant.date().isoformat()} is outside the supported years {MIN_YEAR}-{MAX_YEAR}")
+    return instant
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +110,15 @@ class Duration:
         return timedelta(hours=self.hours, minutes=self.minutes, seconds=self.seconds)
 
     def shift(self, instant: datetime, zone: tzinfo, sign: int = 1) -> datetime:
-        """``instant`` plus (sign=1) or minus (sign=-1) this duration, per DESIGN.md §5, in UTC."""
+        """``instant`` plus (sign=1) or minus (sign=-1) this duration, per DESIGN.md §5, in UTC.
+
+        Raises ValueError when the result falls outside the calendar."""
+        try:
+            return self._shift(instant, zone, sign)
+        except OverflowError:
+            raise ValueError(f"{self.text} from {instant.date().isoformat()} leaves the calendar") from None
+
+    def _shift(self, instant: datetime, zone: tzinfo, sign: int) -> datetime:
         result = instant
         if self.years or self.months or self.weeks or self.days:
             wall = instant.astimezone(zone).replace(tzinfo=None)
@@ -98,7 +131,10 @@ class Duration:
 
     def shift_date(self, day: date, sign: int = 1) -> date:
         """A calendar date plus or minus the date parts (time parts must be zero)."""
-        return day + self.calendar if sign > 0 else day - self.calendar
+        try:
+            return day + self.calendar if sign > 0 else day - self.calendar
+        except OverflowError:
+            raise ValueError(f"{self.text} from {day.isoformat()} leaves the calendar") from None
 
 
 def localize(wall: datetime, zone: tzinfo) -> datetime:
@@ -108,7 +144,7 @@ def localize(wall: datetime, zone: tzinfo) -> datetime:
     the gap (02:30 on a spring-forward night becomes 03:30 summer time); in a fold, the
     first occurrence is taken.
     """
-    aware = wall.replace(tzinfo=zone, fold=0)
+    aware = _in_range(wall).replace(tzinfo=zone, fold=0)
     return aware.astimezone(timezone.utc)
 
 
@@ -132,7 +168,7 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
         raise ValueError(f"{text!r} is not a valid date or date-time ({exc})") from None
     if parsed.tzinfo is None:
         return localize(parsed, zone)
-    return parsed.astimezone(timezone.utc)
+    return _in_range(parsed).astimezone(timezone.utc)
 
 
 def parse_date(text: str) -> date:
@@ -140,7 +176,10 @@ def parse_date(text: str) -> date:
     try:
         if not _DATE.match(text.strip()):
             raise ValueError("expected YYYY-MM-DD")
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise ValueError(f"outside the supported years {MIN_YEAR}-{MAX_YEAR}")
+        return day
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a valid date ({exc})") from None
 

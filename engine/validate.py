@@ -50,9 +50,9 @@ def find_bundles(paths: Sequence[str | Path]) -> tuple[Path, ...]:
             raise ChronolexError.single("io-error", f"{raw}: no bundle here (no {BUNDLE_FILE} in it, above it or below it)")
         roots.extend(found)
     unique: dict[str, Path] = {}
-    for root in roots:
-        unique.setdefault(os.path.normpath(root), root)
-    return tuple(unique[k] for k in sorted(unique))
+    for root in roots:  # the same bundle through a symlink is still one bundle
+        unique.setdefault(os.path.realpath(root), root)
+    return tuple(sorted(unique.values()))
 
 
 def _bundles_at(path: Path) -> Iterator[Path]:

@@ -31,6 +31,8 @@ from engine.errors import ChronolexError, Diagnostic, Severity, Span
 
 Path = tuple[str | int, ...]
 
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what YAML counts as a line break
+
 _TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 _MAX_INT_DIGITS = 100
@@ -42,7 +44,7 @@ class Limits:
 
     max_bytes: int = 10 * 1024 * 1024
     max_depth: int = 64
-    max_nodes: int = 1_000_000
+    max_nodes: int = 250_000
     max_aliases: int = 10_000
 
 
@@ -82,6 +84,7 @@ class _Bounded(Composer):
         self._limits = limits
         self._depth = 0
         self._aliases = 0
+        self._nodes = 0
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
@@ -91,7 +94,13 @@ class _Bounded(Composer):
                     f"more than {self._limits.max_aliases} aliases", self.peek_event().start_mark  # type: ignore[attr-defined]
                 )
         self._depth += 1
+        self._nodes += 1
         try:
+            if self._nodes > self._limits.max_nodes:
+                raise _LimitExceeded(
+                    f"more than {self._limits.max_nodes} values in one file", self.peek_event().start_mark,  # type: ignore[attr-defined]
+                    "split the file, or raise the limit if the bundle really is this large",
+                )
             if self._depth > self._limits.max_depth:
                 raise _LimitExceeded(
                     f"nesting deeper than {self._limits.max_depth} levels", self.peek_event().start_mark  # type: ignore[attr-defined]
@@ -174,6 +183,8 @@ class SourceMap:
         end_line, end_col = e.line + 1, max(e.column, 1)
         if e.column == 0 and e.line > s.line:  # block nodes end at the start of the next line
             end_line, end_col = e.line, max(len(self.line(e.line)), 1)
+        if end_line < s.line + 1 or (end_line == s.line + 1 and end_col < s.column + 1):
+            end_line, end_col = s.line + 1, s.column + 1  # an empty value: a point
         return Span(self.file, s.line + 1, s.column + 1, end_line, end_col)
 
     def line(self, number: int) -> str:
@@ -182,12 +193,12 @@ class SourceMap:
         if not 1 <= number <= len(starts):
             return ""
         start = starts[number - 1]
-        end = self.text.find("\n", start)
-        return self.text[start : end if end >= 0 else len(self.text)].rstrip("\r")
+        end = starts[number] if number < len(starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n\x85\u2028\u2029")
 
     def _starts(self) -> list[int]:
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+            self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
         return self._line_starts
 
     def _position(self, index: int) -> tuple[int, int]:
@@ -360,7 +371,7 @@ def _check_expansion(file: str, root: Node, limits: Limits) -> None:
         culprit = first_over[0] if first_over else root
         raise ChronolexError.single(
             "yaml-limit",
-            f"aliases expand this node past {limits.max_nodes} nodes (an alias bomb?)",
+            f"aliases expand this node past {limits.max_nodes} values (an alias bomb?)",
             _mark_span(file, culprit.start_mark),
             "do not nest aliases; write the values out",
         )

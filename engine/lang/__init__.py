@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from engine.errors import EvaluationError
 from engine.lang import nodes
 from engine.lang.check import check
 from engine.lang.compile import Evaluator, compile_expr
@@ -59,6 +60,21 @@ class CompiledExpr:
         return self.ast.type
 
 
+def _guarded(evaluate: Evaluator) -> Evaluator:
+    """Every run-time fault of a compiled condition surfaces as EvaluationError, whatever
+    raised it (a decimal overflow, a date pushed off the calendar)."""
+
+    def run(ctx: Context) -> object:
+        try:
+            return evaluate(ctx)
+        except EvaluationError:
+            raise
+        except (ArithmeticError, ValueError, TypeError, OverflowError) as exc:
+            raise EvaluationError(f"{type(exc).__name__}: {exc}") from None
+
+    return run
+
+
 def compile_condition(
     text: str,
     catalog: Mapping[str, Type],
@@ -80,7 +96,7 @@ def compile_condition(
     return CompiledExpr(
         text=text,
         ast=typed,
-        evaluate=compile_expr(typed),
+        evaluate=_guarded(compile_expr(typed)),
         facts=nodes.names(typed),
         uses_now=nodes.uses_now(typed),
     )

@@ -133,7 +133,13 @@ def _coalesce_check(args: Sequence[t.Type]) -> t.Type | str:
     first, second = args
     if not t.comparable(first, second):
         return "needs two arguments of the same type"
-    return first if not first.is_open else second
+    if first.is_open:
+        return second
+    if first.name == "enum" and first != second:
+        return t.STRING  # the default may lie outside the enum
+    if first.is_numeric and "decimal" in (first.name, second.name):
+        return t.DECIMAL
+    return first
 
 
 def _coalesce(zone: tzinfo, args: Sequence[object]) -> object:

@@ -11,6 +11,7 @@ and column.
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
 import re
 import warnings
@@ -107,10 +108,26 @@ class _Reader:
         self.line_offsets = [0]
         for line in self.lines[:-1]:
             self.line_offsets.append(self.line_offsets[-1] + len(line) + 1)
+        self._byte_maps: dict[int, list[int]] = {}
+
+    def _char_of_byte(self, row: int, col_byte: int) -> int:
+        """Python's ast gives UTF-8 byte columns; this maps them to characters in O(log n)."""
+        line = self.lines[row]
+        if line.isascii():
+            return min(col_byte, len(line))
+        starts = self._byte_maps.get(row)
+        if starts is None:
+            starts, position = [], 0
+            for ch in line:
+                starts.append(position)
+                position += len(ch.encode("utf-8"))
+            starts.append(position)
+            self._byte_maps[row] = starts
+        return max(bisect.bisect_right(starts, col_byte) - 1, 0)
 
     def offset(self, lineno: int, col_byte: int) -> int:
         row = min(max(lineno - 1, 0), len(self.lines) - 1)
-        col = len(self.lines[row].encode("utf-8")[:col_byte].decode("utf-8", "ignore"))
+        col = self._char_of_byte(row, col_byte)
         return min(max(self.line_offsets[row] + col - 1, 0), len(self.text))
 
     def loc(self, node: ast.AST) -> n.Loc:
@@ -164,6 +181,10 @@ class _Reader:
                 return n.Literal(False, "bool", loc)
             if node.id == "now":
                 return n.Now(loc)
+            written = self.text[loc[0] : loc[1]]
+            if not written.isascii():
+                raise self.refuse(node, f"identifier {written!r} is not plain ASCII",
+                                  f"write `{node.id}` in ASCII letters")
             if node.id in ("null", "none", "None"):
                 raise self.refuse(node, f"'{node.id}' is not a value here", "use is_unknown(x) to test for a missing value")
             return n.Name(node.id, loc)
@@ -247,7 +268,8 @@ def parse(text: str) -> n.Expr:
             warnings.simplefilter("ignore")  # SyntaxWarning for e.g. "1if": the whitelist decides
             tree = ast.parse("(" + text + "\n)", mode="eval")
     except SyntaxError as exc:
-        raise ConditionError(text, [_syntax_problem(reader, exc)]) from None
+        unbalanced = _unbalanced(text)
+        raise ConditionError(text, [unbalanced or _syntax_problem(reader, exc)]) from None
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
         raise ConditionError(text, [Problem("too-complex", f"cannot parse: {type(exc).__name__}", 0, 1)]) from None
     try:
@@ -256,6 +278,37 @@ def parse(text: str) -> n.Expr:
         raise ConditionError(text, [refused.problem]) from None
     except RecursionError:
         raise ConditionError(text, [Problem("too-complex", "expression too deeply nested", 0, 1)]) from None
+
+
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+
+
+def _unbalanced(text: str) -> Problem | None:
+    """The first bracket that is never closed or closes nothing, outside string literals."""
+    stack: list[tuple[str, int]] = []
+    quote: str | None = None
+    index = 0
+    while index < len(text):
+        ch = text[index]
+        if quote is not None:
+            if ch == "\\":
+                index += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _PAIRS:
+            stack.append((ch, index))
+        elif ch in ")]}":
+            if not stack or _PAIRS[stack[-1][0]] != ch:
+                return Problem("syntax", f"'{ch}' closes nothing", index, index + 1, "check the brackets")
+            stack.pop()
+        index += 1
+    if stack:
+        ch, where = stack[-1]
+        return Problem("syntax", f"'{ch}' is never closed", where, where + 1, f"add the closing '{_PAIRS[ch]}'")
+    return None
 
 
 def _syntax_problem(reader: _Reader, exc: SyntaxError) -> Problem:

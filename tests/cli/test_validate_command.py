@@ -137,3 +137,39 @@ def test_strict_verdict_agrees_with_the_exit_code() -> None:
     assert code == 1 and json.loads(out)["passed"] is False
     code, out, _ = run("validate", broken("dead-rule"), "--format", "json")
     assert code == 0 and json.loads(out)["passed"] is True
+
+
+def test_sarif_uris_are_percent_encoded(tmp_path: Path) -> None:
+    import shutil
+
+    target = tmp_path / "b"
+    shutil.copytree(FIXTURES / "broken" / "unknown-fact", target)
+    (target / "versions" / "1.yaml").rename(target / "versions" / "v 1#rev%1.yaml")
+    code, out, _ = run("validate", str(target), "--format", "sarif")
+    log = json.loads(out)
+    jsonschema.validate(log, SARIF_SCHEMA)
+    uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.endswith("versions/v%201%23rev%251.yaml")
+
+
+def test_file_names_that_are_not_utf8_do_not_break_the_output(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    target = tmp_path / "b"
+    shutil.copytree(FIXTURES / "broken" / "unknown-fact", target)
+    os.rename(target / "versions" / "1.yaml", os.path.join(os.fsencode(target / "versions"), b"\xff.yaml"))
+    for fmt in ("json", "sarif", "text", "github"):
+        code, out, _ = run("validate", str(target), "--format", fmt)
+        assert code == 1
+        if fmt in ("json", "sarif"):
+            json.loads(out)
+    report_file = tmp_path / "r.json"
+    assert run("validate", str(target), "--format", "json", "--output", str(report_file))[0] == 1
+    json.loads(report_file.read_text(encoding="utf-8"))
+
+
+def test_text_caret_keeps_tabs(tmp_path: Path) -> None:
+    from cli.report import _caret_prefix
+
+    assert _caret_prefix("\twhen: x", 8) == "\t      "

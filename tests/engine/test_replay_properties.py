@@ -1,0 +1,162 @@
+"""Properties of replay on random bundles and histories (DESIGN.md §5, §6).
+
+- same input, same bytes (also for the same events given in another order);
+- events after T never change the decision at T;
+- events recorded after K never change the decision as known at K;
+- the timeline agrees with ``decide`` inside every interval and at both of its ends;
+- ``next_change.at`` is the start of the next timeline interval (of the history as it
+  stands at T) whose decision or reasons differ;
+- every ``lifts.at`` is the first instant at which that reason is gone.
+
+Bundles are drawn as YAML text and loaded from a ``tempfile.TemporaryDirectory()`` per
+example (see ``tests/replay_strategies.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+import engine
+from engine import AccountHistory, Bundle, Decision, decide, timeline
+from engine.schemas import validator
+from tests.replay_strategies import ACCOUNT, ACTIONS, bundle_specs, event_lists, instants, known_ats, load_spec
+
+TICK = timedelta(microseconds=1)
+#: How far the timeline of a look-ahead reaches (next_change may lie beyond it).
+HORIZON = timedelta(days=75)
+
+
+def as_bytes(decision: Decision) -> str:
+    document = decision.to_json()
+    validator("decision").validate(document)
+    return json.dumps(document, sort_keys=False)
+
+
+def key(decision: Decision) -> tuple[object, ...]:
+    """What a timeline interval says about an instant: decision, categories and rules."""
+    return (decision.decision, decision.blocked_by, tuple(r.rule.id for r in decision.reasons),
+            tuple(r.rule.id for r in decision.undetermined))
+
+
+def interval_key(bundle: Bundle, interval: engine.TimelineInterval) -> tuple[object, ...]:
+    assessment = interval.point.assessment
+    return (assessment.decision, assessment.blocked_by(bundle), tuple(o.rule.id for o in assessment.restricting),
+            tuple(o.rule.id for o in assessment.undetermined))
+
+
+def _setup(spec: object, events: list[engine.Event]) -> tuple[Bundle, AccountHistory]:
+    note(spec.text())  # type: ignore[attr-defined]
+    note("events: " + repr([(e.type, e.at.isoformat(), e.recorded_at.isoformat(), dict(e.fields)) for e in events]))
+    return load_spec(spec), AccountHistory(ACCOUNT, events)  # type: ignore[arg-type]
+
+
+@settings(max_examples=30, deadline=None)
+@given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
+def test_same_input_same_bytes(spec: object, events: list[engine.Event], at: datetime, action: str,
+                               data: st.DataObject) -> None:
+    bundle, hist = _setup(spec, events)
+    known_at = data.draw(known_ats(at), label="known_at")
+    first = as_bytes(decide(bundle, hist, action, at, known_at))
+    assert as_bytes(decide(bundle, hist, action, at, known_at)) == first
+    shuffled = data.draw(st.permutations(events), label="shuffled")
+    assert as_bytes(decide(bundle, AccountHistory(ACCOUNT, shuffled), action, at, known_at)) == first
+    reloaded = load_spec(spec)  # type: ignore[arg-type]
+    assert as_bytes(decide(reloaded, AccountHistory(ACCOUNT, list(reversed(events))), action, at, known_at)) == first
+
+
+@settings(max_examples=30, deadline=None)
+@given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
+def test_events_after_t_never_change_the_decision_at_t(spec: object, events: list[engine.Event], at: datetime,
+                                                       action: str, data: st.DataObject) -> None:
+    later = data.draw(event_lists(min_size=1, max_size=4, lo=at + TICK, hours=24 * 200), label="later events")
+    bundle, hist = _setup(spec, events)
+    known_at = data.draw(known_ats(at), label="known_at")
+    expected = as_bytes(decide(bundle, hist.truncated(at), action, at, known_at))
+    assert as_bytes(decide(bundle, hist, action, at, known_at)) == expected
+    assert as_bytes(decide(bundle, AccountHistory(ACCOUNT, [*events, *later]), action, at, known_at)) == expected
+
+
+@settings(max_examples=30, deadline=None)
+@given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
+def test_events_recorded_after_k_never_change_the_decision_as_known_at_k(
+    spec: object, events: list[engine.Event], at: datetime, action: str, data: st.DataObject
+) -> None:
+    bundle, hist = _setup(spec, events)
+    known_at = data.draw(st.integers(-40 * 24, 60 * 24).map(lambda h: at + timedelta(hours=h)), label="known_at")
+    late = [
+        engine.Event(ACCOUNT, e.at, e.type, known_at + timedelta(hours=1 + i), e.fields)
+        for i, e in enumerate(data.draw(event_lists(max_size=4, lo=at - timedelta(days=60), hours=24 * 60),
+                                        label="late events"))
+    ]
+    known = [e for e in events if e.recorded_at <= known_at]
+    expected = as_bytes(decide(bundle, AccountHistory(ACCOUNT, known), action, at, known_at))
+    assert as_bytes(decide(bundle, hist, action, at, known_at)) == expected
+    assert as_bytes(decide(bundle, AccountHistory(ACCOUNT, [*events, *late]), action, at, known_at)) == expected
+
+
+@settings(max_examples=25, deadline=None)
+@given(spec=bundle_specs(), events=event_lists(), start=instants(), action=st.sampled_from(ACTIONS),
+       length=st.integers(1, 24 * 60), data=st.data())
+def test_the_timeline_agrees_with_decide_inside_every_interval_and_at_both_ends(
+    spec: object, events: list[engine.Event], start: datetime, action: str, length: int, data: st.DataObject
+) -> None:
+    bundle, hist = _setup(spec, events)
+    known_at = data.draw(known_ats(start), label="known_at")
+    end = start + timedelta(hours=length)
+    intervals = timeline(bundle, hist, action, start, end, known_at)
+    assert intervals and intervals[0].start == start and intervals[-1].end == end
+    for before, after in zip(intervals, intervals[1:]):
+        assert before.end == after.start
+    for interval in intervals[:12]:
+        expected = interval_key(bundle, interval)
+        span = interval.end - interval.start
+        inside = interval.start + min(span * data.draw(st.floats(0, 1), label="fraction"), span - TICK)
+        for instant in (interval.start, inside, interval.end - TICK):
+            assert key(decide(bundle, hist, action, instant, known_at)) == expected, instant.isoformat()
+
+
+@settings(max_examples=30, deadline=None)
+@given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
+def test_next_change_is_the_start_of_the_next_different_timeline_interval(
+    spec: object, events: list[engine.Event], at: datetime, action: str, data: st.DataObject
+) -> None:
+    bundle, hist = _setup(spec, events)
+    known_at = data.draw(known_ats(at), label="known_at")
+    decision = decide(bundle, hist, action, at, known_at)
+    stands = hist.truncated(at)
+    intervals = timeline(bundle, stands, action, at, at + HORIZON, known_at)
+    now = key(decision)
+    assert interval_key(bundle, intervals[0]) == now
+    different = next((i for i in intervals if interval_key(bundle, i) != now), None)
+    change = decision.next_change
+    assert change is not None
+    if different is None:
+        assert change.at is None or change.at >= at + HORIZON
+    else:
+        assert change.at == different.start
+        assert (change.decision, change.blocked_by) == interval_key(bundle, different)[:2]
+
+
+@settings(max_examples=30, deadline=None)
+@given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
+def test_every_lifts_at_is_the_first_instant_at_which_that_reason_is_gone(
+    spec: object, events: list[engine.Event], at: datetime, action: str, data: st.DataObject
+) -> None:
+    bundle, hist = _setup(spec, events)
+    known_at = data.draw(known_ats(at), label="known_at")
+    decision = decide(bundle, hist, action, at, known_at)
+    stands = hist.truncated(at)
+    for reason in decision.reasons:
+        assert reason.lifts is not None
+        lifted = reason.lifts.at
+        if lifted is None:
+            continue
+        assert lifted > at
+        gone = decide(bundle, stands, action, lifted, known_at)
+        assert reason.rule.id not in [r.rule.id for r in gone.reasons], lifted.isoformat()
+        still = decide(bundle, stands, action, lifted - TICK, known_at)
+        assert reason.rule.id in [r.rule.id for r in still.reasons], (lifted - TICK).isoformat()
