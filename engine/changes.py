@@ -87,8 +87,7 @@ class Walk:
         self._peeked: Candidate | None = None
 
     def _rules_of(self, version: Version) -> tuple[Rule, ...]:
-        rules = self.evaluator.rules_for(version, self.action)
-        return rules if self.focus is None else tuple(r for r in rules if r.id in self.focus)
+        return self.evaluator.rules_for(version, self.action, self.focus)
 
     def _facts_of(self, rules: Iterable[Rule]) -> frozenset[str]:
         return needed_facts(self.bundle, {f for r in rules for c in (r.when, r.unless) if c for f in c.facts})
@@ -200,7 +199,7 @@ class Walk:
                 because = sorted(set(because) | {following.because})
                 self._peeked = None
             current = self.evaluator.point(self.history, self.action, instant, self.known_at, cutoff=self.cutoff,
-                                           given=self.given)
+                                           given=self.given, only=self.focus)
             yield current, tuple(because)
 
     def time_can_still_matter(self, point: Point, rules: Iterable[Rule]) -> bool:

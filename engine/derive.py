@@ -134,12 +134,130 @@ def _visible(history: AccountHistory, derivation: Derivation, at: datetime, know
     return events
 
 
+class _Bad:
+    """A field value that is not a value of the fact's type (kept with the reason)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+_ABSENT = _Bad("")  # the event does not have the field
+
+
+class _Series:
+    """One field of one event type, converted to a fact's type once per history.
+
+    ``values[i]`` belongs to ``history.of_type(event_type)[i]``. Prefix sums make a
+    windowed ``sum`` two look-ups instead of a pass over the window.
+    """
+
+    __slots__ = ("values", "_sums")
+
+    def __init__(self, events: Sequence[Event], field_name: str, declared: Type, zone: tzinfo) -> None:
+        values: list[object] = []
+        for event in events:
+            if field_name not in event.fields:
+                values.append(_ABSENT)
+                continue
+            try:
+                values.append(coerce(event.fields[field_name], declared, zone))
+            except ValueError as exc:
+                values.append(_Bad(str(exc)))
+        self.values = values
+        self._sums: list[object] | None = None
+
+    def sum(self, lo: int, hi: int, zero: Decimal | int) -> Decimal | int:
+        if self._sums is None:
+            sums: list[object] = [zero]
+            running: Decimal | int = zero
+            for value in self.values:
+                if not isinstance(value, _Bad):
+                    running = running + value  # type: ignore[operator]
+                sums.append(running)
+            self._sums = sums
+        return self._sums[hi] - self._sums[lo]  # type: ignore[operator, no-any-return]
+
+
+def _series(history: AccountHistory, derivation: Derivation, fact: Fact, zone: tzinfo) -> _Series:
+    key = (derivation.event_type, derivation.field, fact.type, str(zone))
+    cache = history.cache
+    found = cache.get(key)
+    if found is None:
+        found = _Series(history.of_type(derivation.event_type), derivation.field or "", fact.type, zone)
+        cache[key] = found
+    assert isinstance(found, _Series)
+    return found
+
+
+def _note(fact: Fact, event: Event, reason: str) -> str:
+    field_name = fact.derive.field if fact.derive else ""
+    return f"{fact.name}: ignored {event.type} at {event.at.isoformat()}: field {field_name} {reason}"
+
+
 def derive_one(fact: Fact, history: AccountHistory, at: datetime, known_at: datetime | None,
                zone: tzinfo, cutoff: datetime | None = None) -> FactValue:
     """The value of one derived fact at (``at``, ``known_at``), seeing no event after ``cutoff``."""
     derivation = fact.derive
     assert derivation is not None
-    events = _visible(history, derivation, at, known_at, zone, cutoff)
+    if derivation.where is None and not (known_at is not None and history.late):
+        return _derive_indexed(fact, derivation, history, at, zone, cutoff)
+    return _derive_scanned(fact, derivation, _visible(history, derivation, at, known_at, zone, cutoff), at, zone)
+
+
+def _derive_indexed(fact: Fact, derivation: Derivation, history: AccountHistory, at: datetime, zone: tzinfo,
+                    cutoff: datetime | None) -> FactValue:
+    """The same value as :func:`_derive_scanned`, from the per-history index: bisection for
+    the window, converted values computed once, prefix sums for ``sum``."""
+    lower = window_start(at, derivation.window, zone)
+    lo, hi = history.bounds(derivation.event_type, lower, at if cutoff is None else min(at, cutoff))
+    events = history.of_type(derivation.event_type)
+    aggregation = derivation.aggregation
+    count = hi - lo
+    if aggregation == "count":
+        return FactValue(fact.name, count, events[max(lo, hi - MAX_EVIDENCE):hi], count)
+    if aggregation == "exists":
+        return FactValue(fact.name, count > 0, events[hi - 1:hi] if count else (), count)
+    if aggregation == "days_since":
+        if count:
+            latest = events[hi - 1]
+            return FactValue(fact.name, (at - latest.at) // timedelta(days=1), (latest,), 1)
+        return _default(fact, derivation)
+    values = _series(history, derivation, fact, zone).values
+    notes: list[str] = []
+    if aggregation in ("latest", "first"):
+        indexes = range(hi - 1, lo - 1, -1) if aggregation == "latest" else range(lo, hi)
+        for i in indexes:
+            value = values[i]
+            if value is _ABSENT:
+                continue
+            if isinstance(value, _Bad):
+                notes.append(_note(fact, events[i], value.reason))
+                continue
+            return FactValue(fact.name, value, (events[i],), 1, tuple(notes))
+        return FactValue(fact.name, _default(fact, derivation).value, (), 0, tuple(notes))
+    used = [i for i in range(lo, hi) if not isinstance(values[i], _Bad)]
+    notes = [_note(fact, events[i], v.reason) for i in range(lo, hi)
+             if isinstance(v := values[i], _Bad) and v is not _ABSENT]
+    if not used:
+        return FactValue(fact.name, _default(fact, derivation).value, (), 0, tuple(notes))
+    if aggregation == "sum":
+        zero: Decimal | int = Decimal(0) if fact.type.name == "decimal" else 0
+        total = _series(history, derivation, fact, zone).sum(lo, hi, zero)
+        evidence = tuple(events[i] for i in used[-MAX_EVIDENCE:])
+        return FactValue(fact.name, total, evidence, len(used), tuple(notes))
+    best = used[0]
+    for i in used[1:]:
+        value = values[i]
+        if (value < values[best]) if aggregation == "min" else (value > values[best]):  # type: ignore[operator]
+            best = i
+    return FactValue(fact.name, values[best], (events[best],), len(used), tuple(notes))
+
+
+def _derive_scanned(fact: Fact, derivation: Derivation, events: Sequence[Event], at: datetime,
+                    zone: tzinfo) -> FactValue:
+    """The value of a derived fact from the events it sees, one by one (the reference)."""
     aggregation = derivation.aggregation
     if aggregation == "count":
         return FactValue(fact.name, len(events), tuple(events[-MAX_EVIDENCE:]), len(events))
@@ -161,8 +279,7 @@ def derive_one(fact: Fact, history: AccountHistory, at: datetime, known_at: date
         try:
             values.append((coerce(raw, fact.type, zone), event))
         except ValueError as exc:
-            notes.append(f"{fact.name}: ignored {event.type} at {event.at.isoformat()}: field "
-                         f"{derivation.field} {exc}")
+            notes.append(_note(fact, event, str(exc)))
             continue
         if aggregation in ("latest", "first"):
             break

@@ -130,22 +130,25 @@ class Evaluator:
     """Evaluates one bundle; caches which rules and facts each (version, action) needs."""
 
     bundle: Bundle
-    _rules: dict[tuple[str, str], tuple[Rule, ...]] = field(default_factory=dict)
-    _facts: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    _rules: dict[tuple[str, str, frozenset[str] | None], tuple[Rule, ...]] = field(default_factory=dict)
+    _facts: dict[tuple[str, str, frozenset[str] | None], frozenset[str]] = field(default_factory=dict)
 
-    def rules_for(self, version: Version, action: str) -> tuple[Rule, ...]:
-        key = (version.id, action)
+    def rules_for(self, version: Version, action: str, only: frozenset[str] | None = None) -> tuple[Rule, ...]:
+        """The rules of ``version`` that restrict ``action`` (only those in ``only``, if given),
+        in reporting order."""
+        key = (version.id, action, only)
         if key not in self._rules:
             bundle = self.bundle
-            rules = [r for r in version.rules if action in r.actions]
+            rules = [r for r in version.rules if action in r.actions and (only is None or r.id in only)]
             self._rules[key] = tuple(sorted(rules, key=lambda r: (_precedence(bundle, r.category), r.category, r.id)))
         return self._rules[key]
 
-    def facts_for(self, version: Version, action: str) -> frozenset[str]:
-        key = (version.id, action)
+    def facts_for(self, version: Version, action: str, only: frozenset[str] | None = None) -> frozenset[str]:
+        """Every fact those rules read, with what the expr facts among them need."""
+        key = (version.id, action, only)
         if key not in self._facts:
             names: set[str] = set()
-            for rule in self.rules_for(version, action):
+            for rule in self.rules_for(version, action, only):
                 for condition in (rule.when, rule.unless):
                     if condition is not None:
                         names |= condition.facts
@@ -155,15 +158,19 @@ class Evaluator:
     def version_at(self, at: datetime, known_at: datetime | None) -> Version | None:
         return select_version(self.bundle.versions, at, known_at)
 
-    def assess(self, version: Version | None, facts: Mapping[str, FactValue], action: str, at: datetime) -> Assessment:
+    def assess(self, version: Version | None, facts: Mapping[str, FactValue], action: str, at: datetime,
+               only: frozenset[str] | None = None) -> Assessment:
+        """Which rules of ``version`` (only those in ``only``, if given) restrict ``action``."""
         if version is None:
             return Assessment(None)
         zone = self.bundle.timezone
         ctx = Context({k: v.value for k, v in facts.items()}, at, zone)
         restricting: list[RuleOutcome] = []
         undetermined: list[RuleOutcome] = []
-        for rule in self.rules_for(version, action):
-            if not active_by_time(rule, at, zone):
+        for rule in self.rules_for(version, action, only):
+            if (rule.active is not None or rule.window is not None or rule.schedule is not None) and not (
+                active_by_time(rule, at, zone)
+            ):
                 continue
             outcome = assess_rule(self.bundle, rule, ctx, facts)
             if outcome is None:
@@ -180,11 +187,13 @@ class Evaluator:
         *,
         cutoff: datetime | None = None,
         given: Mapping[str, FactValue] | None = None,
+        only: frozenset[str] | None = None,
     ) -> Point:
         """Derive the facts and assess ``action`` at (``at``, ``known_at``); events after
-        ``cutoff`` (if given) are not seen, and ``given`` fact values replace derived ones."""
+        ``cutoff`` (if given) are not seen, ``given`` fact values replace derived ones, and
+        with ``only`` just those rules (and the facts they read) are considered."""
         version = self.version_at(at, known_at)
-        names = self.facts_for(version, action) if version is not None else frozenset()
+        names = self.facts_for(version, action, only) if version is not None else frozenset()
         facts = derive_facts(self.bundle, history, at, known_at, names, cutoff=cutoff, given=given)
-        return Point(action, at, known_at, version, facts, self.assess(version, facts, action, at))
+        return Point(action, at, known_at, version, facts, self.assess(version, facts, action, at, only))
 

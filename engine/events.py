@@ -50,7 +50,7 @@ class AccountHistory:
     event was recorded after it happened, so a query with ``known_at`` must filter.
     """
 
-    __slots__ = ("account", "events", "_by_type", "_at_by_type", "late")
+    __slots__ = ("account", "events", "_by_type", "_at_by_type", "late", "cache")
 
     def __init__(self, account: str, events: Iterable[Event]) -> None:
         self.account = account
@@ -61,6 +61,8 @@ class AccountHistory:
         self._by_type = {k: tuple(v) for k, v in by_type.items()}
         self._at_by_type = {k: [e.at for e in v] for k, v in self._by_type.items()}
         self.late = any(e.recorded_at > e.at for e in self.events)
+        #: Values computed once per history by fact derivation (converted fields, prefix sums).
+        self.cache: dict[object, object] = {}
 
     def __len__(self) -> int:
         return len(self.events)

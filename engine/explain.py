@@ -150,7 +150,9 @@ def _lifts(evaluator: Evaluator, first: Point, walk: Walk) -> dict[str, Lift]:
     lifts: dict[str, Lift] = {}
     if not pending:
         return lifts
-    for point, because in walk.points(first):
+    focused = walk.evaluator.point(walk.history, first.action, first.at, first.known_at, cutoff=walk.cutoff,
+                                   given=walk.given, only=walk.focus)
+    for point, because in walk.points(focused):
         still = {o.rule.id for o in point.assessment.restricting}
         for rule_id in sorted(pending):
             if rule_id not in still:

@@ -103,7 +103,7 @@ class Duration:
 
     @property
     def calendar(self) -> relativedelta:
-        return relativedelta(years=self.years, months=self.months, weeks=self.weeks, days=self.days)
+        return _calendar(self.years, self.months, self.weeks, self.days, 1)
 
     @property
     def elapsed(self) -> timedelta:
@@ -122,7 +122,7 @@ class Duration:
         result = instant
         if self.years or self.months or self.weeks or self.days:
             wall = instant.astimezone(zone).replace(tzinfo=None)
-            wall = wall + self.calendar if sign > 0 else wall - self.calendar
+            wall = wall + _calendar(self.years, self.months, self.weeks, self.days, 1 if sign > 0 else -1)
             result = localize(wall, zone)
         result = result.astimezone(timezone.utc)
         if self.has_time_part:
@@ -135,6 +135,12 @@ class Duration:
             return day + self.calendar if sign > 0 else day - self.calendar
         except OverflowError:
             raise ValueError(f"{self.text} from {day.isoformat()} leaves the calendar") from None
+
+
+@lru_cache(maxsize=256)
+def _calendar(years: int, months: int, weeks: int, days: int, sign: int) -> relativedelta:
+    """The calendar part of a duration (shared: relativedelta objects are costly to build)."""
+    return relativedelta(years=sign * years, months=sign * months, weeks=sign * weeks, days=sign * days)
 
 
 def localize(wall: datetime, zone: tzinfo) -> datetime:
