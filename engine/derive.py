@@ -12,6 +12,7 @@ Each value carries the events it came from, so an explanation can show its evide
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+import bisect
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -153,19 +154,25 @@ class _Series:
     windowed ``sum`` two look-ups instead of a pass over the window.
     """
 
-    __slots__ = ("values", "_sums")
+    __slots__ = ("values", "valid", "bad", "_sums")
 
     def __init__(self, events: Sequence[Event], field_name: str, declared: Type, zone: tzinfo) -> None:
         values: list[object] = []
-        for event in events:
+        valid = [0]
+        bad: list[int] = []
+        for index, event in enumerate(events):
             if field_name not in event.fields:
                 values.append(_ABSENT)
-                continue
-            try:
-                values.append(coerce(event.fields[field_name], declared, zone))
-            except ValueError as exc:
-                values.append(_Bad(str(exc)))
+            else:
+                try:
+                    values.append(coerce(event.fields[field_name], declared, zone))
+                except ValueError as exc:
+                    values.append(_Bad(str(exc)))
+                    bad.append(index)
+            valid.append(valid[-1] + (not isinstance(values[-1], _Bad)))
         self.values = values
+        self.valid = valid  # valid[i]: how many of the first i values are usable
+        self.bad = bad  # indexes of present values that are not of the fact's type
         self._sums: list[object] | None = None
 
     def sum(self, lo: int, hi: int, zero: Decimal | int) -> Decimal | int:
@@ -180,12 +187,36 @@ class _Series:
         return self._sums[hi] - self._sums[lo]  # type: ignore[operator, no-any-return]
 
 
-def _series(history: AccountHistory, derivation: Derivation, fact: Fact, zone: tzinfo) -> _Series:
-    key = (derivation.event_type, derivation.field, fact.type, str(zone))
+def _view(history: AccountHistory, derivation: Derivation, zone: tzinfo) -> tuple[tuple[Event, ...], list[datetime]]:
+    """The events a derivation folds (of its type, passing its ``where``), with their times;
+    computed once per history when ``where`` does not read ``now``."""
+    events = history.of_type(derivation.event_type)
+    where = derivation.where
+    if where is None:
+        return events, history.times(derivation.event_type)
+    key = ("view", derivation.event_type, where.text)
+    found = history.cache.get(key)
+    if found is None:
+        kept = []
+        for event in events:
+            try:
+                if where.evaluate(Context(event.fields, event.at, zone)) is True:
+                    kept.append(event)
+            except EvaluationError:
+                continue
+        found = (tuple(kept), [e.at for e in kept])
+        history.cache[key] = found
+    return found  # type: ignore[return-value]
+
+
+def _series(history: AccountHistory, derivation: Derivation, fact: Fact, zone: tzinfo,
+            events: Sequence[Event]) -> _Series:
+    key = (derivation.event_type, derivation.where.text if derivation.where else None, derivation.field,
+           fact.type, str(zone))
     cache = history.cache
     found = cache.get(key)
     if found is None:
-        found = _Series(history.of_type(derivation.event_type), derivation.field or "", fact.type, zone)
+        found = _Series(events, derivation.field or "", fact.type, zone)
         cache[key] = found
     assert isinstance(found, _Series)
     return found
@@ -201,7 +232,8 @@ def derive_one(fact: Fact, history: AccountHistory, at: datetime, known_at: date
     """The value of one derived fact at (``at``, ``known_at``), seeing no event after ``cutoff``."""
     derivation = fact.derive
     assert derivation is not None
-    if derivation.where is None and not (known_at is not None and history.late):
+    where_is_timeless = derivation.where is None or not derivation.where.uses_now
+    if where_is_timeless and not (known_at is not None and history.late):
         return _derive_indexed(fact, derivation, history, at, zone, cutoff)
     return _derive_scanned(fact, derivation, _visible(history, derivation, at, known_at, zone, cutoff), at, zone)
 
@@ -211,8 +243,10 @@ def _derive_indexed(fact: Fact, derivation: Derivation, history: AccountHistory,
     """The same value as :func:`_derive_scanned`, from the per-history index: bisection for
     the window, converted values computed once, prefix sums for ``sum``."""
     lower = window_start(at, derivation.window, zone)
-    lo, hi = history.bounds(derivation.event_type, lower, at if cutoff is None else min(at, cutoff))
-    events = history.of_type(derivation.event_type)
+    upper = at if cutoff is None else min(at, cutoff)
+    events, times = _view(history, derivation, zone)
+    hi = bisect.bisect_right(times, upper)
+    lo = 0 if lower is None else min(bisect.bisect_right(times, lower), hi)
     aggregation = derivation.aggregation
     count = hi - lo
     if aggregation == "count":
@@ -224,7 +258,8 @@ def _derive_indexed(fact: Fact, derivation: Derivation, history: AccountHistory,
             latest = events[hi - 1]
             return FactValue(fact.name, (at - latest.at) // timedelta(days=1), (latest,), 1)
         return _default(fact, derivation)
-    values = _series(history, derivation, fact, zone).values
+    series = _series(history, derivation, fact, zone, events)
+    values = series.values
     notes: list[str] = []
     if aggregation in ("latest", "first"):
         indexes = range(hi - 1, lo - 1, -1) if aggregation == "latest" else range(lo, hi)
@@ -237,22 +272,25 @@ def _derive_indexed(fact: Fact, derivation: Derivation, history: AccountHistory,
                 continue
             return FactValue(fact.name, value, (events[i],), 1, tuple(notes))
         return FactValue(fact.name, _default(fact, derivation).value, (), 0, tuple(notes))
-    used = [i for i in range(lo, hi) if not isinstance(values[i], _Bad)]
-    notes = [_note(fact, events[i], v.reason) for i in range(lo, hi)
-             if isinstance(v := values[i], _Bad) and v is not _ABSENT]
+    used = series.valid[hi] - series.valid[lo]
+    bad = series.bad[bisect.bisect_left(series.bad, lo):bisect.bisect_left(series.bad, hi)]
+    notes = [_note(fact, events[i], str(getattr(values[i], "reason", ""))) for i in bad]
     if not used:
         return FactValue(fact.name, _default(fact, derivation).value, (), 0, tuple(notes))
     if aggregation == "sum":
         zero: Decimal | int = Decimal(0) if fact.type.name == "decimal" else 0
-        total = _series(history, derivation, fact, zone).sum(lo, hi, zero)
-        evidence = tuple(events[i] for i in used[-MAX_EVIDENCE:])
-        return FactValue(fact.name, total, evidence, len(used), tuple(notes))
-    best = used[0]
-    for i in used[1:]:
-        value = values[i]
-        if (value < values[best]) if aggregation == "min" else (value > values[best]):  # type: ignore[operator]
-            best = i
-    return FactValue(fact.name, values[best], (events[best],), len(used), tuple(notes))
+        total = series.sum(lo, hi, zero)
+        recent: list[Event] = []
+        for i in range(hi - 1, lo - 1, -1):
+            if not isinstance(values[i], _Bad):
+                recent.append(events[i])
+                if len(recent) == MAX_EVIDENCE:
+                    break
+        return FactValue(fact.name, total, tuple(reversed(recent)), used, tuple(notes))
+    candidates = range(lo, hi) if used == hi - lo else [i for i in range(lo, hi) if not isinstance(values[i], _Bad)]
+    pick = min if aggregation == "min" else max
+    best = pick(candidates, key=values.__getitem__)  # type: ignore[arg-type]  # first of equals, like the scan
+    return FactValue(fact.name, values[best], (events[best],), used, tuple(notes))
 
 
 def _derive_scanned(fact: Fact, derivation: Derivation, events: Sequence[Event], at: datetime,

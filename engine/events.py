@@ -70,6 +70,10 @@ class AccountHistory:
     def of_type(self, event_type: str) -> tuple[Event, ...]:
         return self._by_type.get(event_type, ())
 
+    def times(self, event_type: str) -> list[datetime]:
+        """The ``at`` of every event of ``event_type``, in order (for bisection)."""
+        return self._at_by_type.get(event_type, [])
+
     def bounds(self, event_type: str, lower: datetime | None, upper: datetime) -> tuple[int, int]:
         """Indexes ``[lo, hi)`` into ``of_type(event_type)`` of events with ``lower < at <= upper``."""
         times = self._at_by_type.get(event_type, [])

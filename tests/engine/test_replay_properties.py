@@ -10,24 +10,60 @@
 
 Bundles are drawn as YAML text and loaded from a ``tempfile.TemporaryDirectory()`` per
 example (see ``tests/replay_strategies.py``).
+
+Every ``decide`` and ``timeline`` call runs under a time budget: a look-ahead that walks
+change points for tens of seconds is a failure, not a slow pass. Shrinking is off for the
+same reason (each shrink step of such an example would cost the whole budget again); a
+failing example is printed as drawn, with the bundle's YAML.
 """
 
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from hypothesis import given, note, settings
+from hypothesis import Phase, given, note, settings
 from hypothesis import strategies as st
 
 import engine
-from engine import AccountHistory, Bundle, Decision, decide, timeline
+from engine import AccountHistory, Bundle, Decision
 from engine.schemas import validator
 from tests.replay_strategies import ACCOUNT, ACTIONS, bundle_specs, event_lists, instants, known_ats, load_spec
 
 TICK = timedelta(microseconds=1)
 #: How far the timeline of a look-ahead reaches (next_change may lie beyond it).
 HORIZON = timedelta(days=75)
+#: Seconds one decide or timeline call may take (they take milliseconds).
+BUDGET = 5.0
+PROPERTY = settings(max_examples=30, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate))
+
+
+@contextmanager
+def budget(what: str) -> Iterator[None]:
+    def expire(signum: int, frame: object) -> None:
+        raise AssertionError(f"{what} took longer than {BUDGET:.0f} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, BUDGET)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def decide(bundle: Bundle, hist: AccountHistory, action: str, at: datetime, known_at: datetime | None) -> Decision:
+    with budget(f"decide(at={at.isoformat()}, known_at={known_at.isoformat() if known_at else None})"):
+        return engine.decide(bundle, hist, action, at, known_at)
+
+
+def timeline(bundle: Bundle, hist: AccountHistory, action: str, start: datetime, end: datetime,
+             known_at: datetime | None) -> tuple[engine.TimelineInterval, ...]:
+    with budget(f"timeline({start.isoformat()}, {end.isoformat()})"):
+        return engine.timeline(bundle, hist, action, start, end, known_at)
 
 
 def as_bytes(decision: Decision) -> str:
@@ -54,7 +90,7 @@ def _setup(spec: object, events: list[engine.Event]) -> tuple[Bundle, AccountHis
     return load_spec(spec), AccountHistory(ACCOUNT, events)  # type: ignore[arg-type]
 
 
-@settings(max_examples=30, deadline=None)
+@PROPERTY
 @given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
 def test_same_input_same_bytes(spec: object, events: list[engine.Event], at: datetime, action: str,
                                data: st.DataObject) -> None:
@@ -68,7 +104,7 @@ def test_same_input_same_bytes(spec: object, events: list[engine.Event], at: dat
     assert as_bytes(decide(reloaded, AccountHistory(ACCOUNT, list(reversed(events))), action, at, known_at)) == first
 
 
-@settings(max_examples=30, deadline=None)
+@PROPERTY
 @given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
 def test_events_after_t_never_change_the_decision_at_t(spec: object, events: list[engine.Event], at: datetime,
                                                        action: str, data: st.DataObject) -> None:
@@ -80,7 +116,7 @@ def test_events_after_t_never_change_the_decision_at_t(spec: object, events: lis
     assert as_bytes(decide(bundle, AccountHistory(ACCOUNT, [*events, *later]), action, at, known_at)) == expected
 
 
-@settings(max_examples=30, deadline=None)
+@PROPERTY
 @given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
 def test_events_recorded_after_k_never_change_the_decision_as_known_at_k(
     spec: object, events: list[engine.Event], at: datetime, action: str, data: st.DataObject
@@ -98,7 +134,7 @@ def test_events_recorded_after_k_never_change_the_decision_as_known_at_k(
     assert as_bytes(decide(bundle, AccountHistory(ACCOUNT, [*events, *late]), action, at, known_at)) == expected
 
 
-@settings(max_examples=25, deadline=None)
+@settings(PROPERTY, max_examples=25)
 @given(spec=bundle_specs(), events=event_lists(), start=instants(), action=st.sampled_from(ACTIONS),
        length=st.integers(1, 24 * 60), data=st.data())
 def test_the_timeline_agrees_with_decide_inside_every_interval_and_at_both_ends(
@@ -119,7 +155,7 @@ def test_the_timeline_agrees_with_decide_inside_every_interval_and_at_both_ends(
             assert key(decide(bundle, hist, action, instant, known_at)) == expected, instant.isoformat()
 
 
-@settings(max_examples=30, deadline=None)
+@PROPERTY
 @given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
 def test_next_change_is_the_start_of_the_next_different_timeline_interval(
     spec: object, events: list[engine.Event], at: datetime, action: str, data: st.DataObject
@@ -141,7 +177,7 @@ def test_next_change_is_the_start_of_the_next_different_timeline_interval(
         assert (change.decision, change.blocked_by) == interval_key(bundle, different)[:2]
 
 
-@settings(max_examples=30, deadline=None)
+@PROPERTY
 @given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
 def test_every_lifts_at_is_the_first_instant_at_which_that_reason_is_gone(
     spec: object, events: list[engine.Event], at: datetime, action: str, data: st.DataObject
