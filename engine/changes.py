@@ -16,7 +16,6 @@ order instead of sampling time. The sources (DESIGN.md §5):
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +23,7 @@ from datetime import datetime, timedelta
 from engine.activity import schedule_boundaries
 from engine.derive import FactValue, leaves_window, needed_facts, window_start
 from engine.errors import EvaluationError
-from engine.evaluate import Evaluator, Point
+from engine.evaluate import Evaluator, Point, assess_rule
 from engine.events import AccountHistory
 from engine.lang import Context, interpret
 from engine.lang import nodes as n
@@ -78,13 +77,11 @@ class Walk:
         self.versions = [v for v in self.bundle.versions if known_at is None or v.published_at <= known_at]
         self.focus = focus
         self.rules = {r for v in self.versions for r in self._rules_of(v)}
-        static = sorted(self._static(), key=lambda c: (c.at, c.because))
-        self.last_static = static[-1].at if static else start
-        self._stream = heapq.merge(
-            iter(static), *(self._schedule(r) for r in sorted(self.rules, key=lambda r: r.id) if r.schedule),
-            key=lambda c: c.at,
-        )
-        self._peeked: Candidate | None = None
+        self._static_list = sorted(self._static(), key=lambda c: (c.at, c.because))
+        self.last_static = self._static_list[-1].at if self._static_list else start
+        self._static_index = 0
+        # schedule streams, made when a rule could restrict in an occurrence, dropped when not
+        self._schedules: dict[str, tuple[Iterator[Candidate], list[Candidate]]] = {}
 
     def _rules_of(self, version: Version) -> tuple[Rule, ...]:
         return self.evaluator.rules_for(version, self.action, self.focus)
@@ -125,9 +122,9 @@ class Walk:
                 if start < event.at < end and (self.known_at is None or event.recorded_at <= self.known_at):
                     yield Candidate(event.at, f"a {event.type} event")
 
-    def _schedule(self, rule: Rule) -> Iterator[Candidate]:
+    def _schedule(self, rule: Rule, after: datetime) -> Iterator[Candidate]:
         assert rule.schedule is not None
-        for instant, kind in schedule_boundaries(rule.schedule, self.start, self.bundle.timezone):
+        for instant, kind in schedule_boundaries(rule.schedule, after, self.bundle.timezone):
             word = "starts" if kind == "start" else "ends"
             yield Candidate(instant, f"a scheduled window of {rule.id} {word}")
 
@@ -145,14 +142,47 @@ class Walk:
             value = point.facts.get(name)
             if fact.derive is not None and fact.derive.aggregation == "days_since" and value is not None:
                 if isinstance(value.value, int) and value.events:
-                    found.append(Candidate(value.events[-1].at + timedelta(days=value.value + 1),
-                                           f"{name} becomes {value.value + 1}"))
+                    origin = value.events[-1].at
+                    thresholds = self._day_thresholds(name, chosen)
+                    if thresholds is None:  # used in arithmetic: every new day may matter
+                        steps = [value.value + 1]
+                    else:  # only compared with numbers: only crossing them matters
+                        steps = sorted(k for n in thresholds for k in (n, n + 1) if k > value.value)[:1]
+                    for days in steps:
+                        found.append(Candidate(origin + timedelta(days=days), f"{name} becomes {days}"))
         ctx = Context(point.fact_values, point.at, zone)
         for node, label in self._now_nodes(chosen):
             for instant in _now_changes(node, ctx):
                 if instant > point.at:
                     found.append(Candidate(instant, label))
         return found
+
+    def _day_thresholds(self, name: str, rules: tuple[Rule, ...]) -> set[int] | None:
+        """The whole numbers ``name`` is compared with in ``rules``, or None if it is used
+        any other way (then every change of its value counts)."""
+        thresholds: set[int] = set()
+        for rule in rules:
+            for condition in (rule.when, rule.unless):
+                if condition is None or name not in condition.facts:
+                    continue
+                stack: list[n.Expr] = [condition.ast]
+                while stack:
+                    node = stack.pop()
+                    if isinstance(node, n.Compare):
+                        sides = (node.left, node.right)
+                        if any(isinstance(x, n.Name) and x.name == name for x in sides):
+                            side = sides[1] if isinstance(sides[0], n.Name) and sides[0].name == name else sides[0]
+                            if isinstance(side, n.Literal) and side.kind == "int" and isinstance(side.value, int):
+                                thresholds.add(side.value)
+                                continue
+                            return None
+                    if isinstance(node, n.Name) and node.name == name:
+                        return None
+                    stack.extend(n.children(node))
+        for fact in self.bundle.facts.values():
+            if fact.expr is not None and name in fact.expr.facts:
+                return None
+        return thresholds
 
     def _now_nodes(self, rules: tuple[Rule, ...]) -> list[tuple[n.Expr, str]]:
         exprs: list[tuple[n.Expr, str]] = []
@@ -167,37 +197,56 @@ class Walk:
         return exprs
 
     # -- the walk --------------------------------------------------------------------
-    def _next_static(self, after: datetime) -> Candidate | None:
-        while True:
-            if self._peeked is None:
-                self._peeked = next(self._stream, None)
-                if self._peeked is None:
-                    return None
-            if self._peeked.at > after:
-                return self._peeked
-            self._peeked = None
+    def _static_after(self, after: datetime) -> list[Candidate]:
+        """The fixed candidates at the first instant after ``after`` (several may coincide)."""
+        items = self._static_list
+        while self._static_index < len(items) and items[self._static_index].at <= after:
+            self._static_index += 1
+        if self._static_index == len(items):
+            return []
+        first = items[self._static_index].at
+        return [c for c in items[self._static_index:self._static_index + 64] if c.at == first]
+
+    def _scheduled_after(self, point: Point) -> list[Candidate]:
+        """The next boundary of each schedule whose rule could restrict in an occurrence.
+
+        A rule whose conditions are false at ``point`` cannot restrict in any occurrence
+        until a fact changes, which happens only at another change point; so its
+        occurrences are skipped rather than walked one by one."""
+        found: list[Candidate] = []
+        if point.version is None:
+            return found
+        ctx = Context(point.fact_values, point.at, self.bundle.timezone)
+        live = set()
+        for rule in self._rules_of(point.version):
+            if rule.schedule is None or assess_rule(self.bundle, rule, ctx, point.facts) is None:
+                continue
+            live.add(rule.id)
+            stream, peeked = self._schedules.get(rule.id) or (self._schedule(rule, point.at), [])
+            self._schedules[rule.id] = (stream, peeked)
+            while not peeked or peeked[0].at <= point.at:
+                following = next(stream, None)
+                if following is None:
+                    break
+                peeked[:] = [following]
+            if peeked and peeked[0].at > point.at:
+                found.append(peeked[0])
+        for rule_id in [r for r in self._schedules if r not in live]:
+            del self._schedules[rule_id]
+        return found
 
     def points(self, first: Point) -> Iterator[tuple[Point, tuple[str, ...]]]:
         """Each change point after ``first`` (and before ``end``), with what changed there."""
         current = first
         limit = self.end or (self.start + HORIZON)
         for _ in range(MAX_STEPS):
-            candidates = [c for c in self.dynamic(current)]
-            static = self._next_static(current.at)
-            if static is not None:
-                candidates.append(static)
+            candidates = [*self.dynamic(current), *self._static_after(current.at), *self._scheduled_after(current)]
             if not candidates:
                 return
             instant = min(c.at for c in candidates)
             if instant >= limit:
                 return
             because = sorted({c.because for c in candidates if c.at == instant})
-            # every static candidate at this very instant is consumed with it
-            while (following := self._next_static(instant - timedelta(microseconds=1))) is not None and (
-                following.at == instant
-            ):
-                because = sorted(set(because) | {following.because})
-                self._peeked = None
             current = self.evaluator.point(self.history, self.action, instant, self.known_at, cutoff=self.cutoff,
                                            given=self.given, only=self.focus)
             yield current, tuple(because)
@@ -208,9 +257,15 @@ class Walk:
         if point.at < self.last_static:
             return True
         chosen = tuple(rules)
-        if any(rule.schedule is not None for rule in chosen):
+        if self.dynamic(point, chosen):
             return True
-        return bool(self.dynamic(point, chosen))
+        # A schedule matters only while its rule could restrict in an occurrence: its
+        # conditions, which no longer change by time here, are not false.
+        ctx = Context(point.fact_values, point.at, self.bundle.timezone)
+        return any(
+            rule.schedule is not None and assess_rule(self.bundle, rule, ctx, point.facts) is not None
+            for rule in chosen
+        )
 
 
 def _now_changes(node: n.Expr, ctx: Context) -> list[datetime]:

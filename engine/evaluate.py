@@ -60,9 +60,9 @@ class Assessment:
 
     @property
     def signature(self) -> tuple[object, ...]:
-        """What must stay equal for the decision and its reasons to be "the same"."""
+        """What must stay equal for the decision and its reasons to be "the same" (a new
+        version that decides alike is no change)."""
         return (
-            self.version.id if self.version else None,
             self.decision,
             tuple(o.rule.id for o in self.restricting),
             tuple(o.rule.id for o in self.undetermined),
