@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -31,25 +31,32 @@ def _local(instant: datetime, zone: ZoneInfo) -> datetime:
     return instant.astimezone(zone).replace(tzinfo=None)
 
 
+_DST_MARGIN = timedelta(hours=3)  # more than any change of UTC offset
+
+
+def _longest(schedule: Schedule) -> timedelta:
+    d = schedule.duration
+    return d.elapsed + timedelta(days=d.years * 366 + d.months * 31 + d.weeks * 7 + d.days)
+
+
 def occurrence_at(schedule: Schedule, at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
-    """The occurrence ``[start, end)`` of ``schedule`` that contains ``at``, if any."""
+    """The occurrence ``[start, end)`` of ``schedule`` that contains ``at``, if any.
+
+    Occurrences are found by local start, and local time is not monotone across a DST
+    fold, so every occurrence whose local start lies within the longest duration (plus
+    the largest offset change) of ``at`` is checked; the one started last wins."""
     recurrence = _recurrence(schedule.rrule, schedule.start, zone)
-    elapsed = schedule.duration.elapsed
-    calendar = schedule.duration.calendar
-    # All occurrences last equally long, so the latest one started is the last to end;
-    # the one before it is checked too, for a start moved forward by a DST gap.
     local_at = _local(at, zone)
-    latest = recurrence.before(local_at, inc=True)
-    candidates: list[datetime] = []
-    while latest is not None and len(candidates) < 2:
-        candidates.append(latest)
-        latest = recurrence.before(latest)
-    for local_start in candidates:
+    earliest = local_at - _longest(schedule) - _DST_MARGIN
+    local_start = recurrence.before(local_at + _DST_MARGIN, inc=True)
+    found: tuple[datetime, datetime] | None = None
+    while local_start is not None and local_start >= earliest:
         start = localize(local_start, zone)
-        end = schedule.duration.shift(start, zone, 1) if calendar else start + elapsed
-        if start <= at < end:
-            return start, end
-    return None
+        end = schedule.duration.shift(start, zone, 1)
+        if start <= at < end and (found is None or start > found[0]):
+            found = (start, end)
+        local_start = recurrence.before(local_start)
+    return found
 
 
 def occurrences(schedule: Schedule, after: datetime, zone: ZoneInfo) -> Iterator[tuple[datetime, datetime]]:

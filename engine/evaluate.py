@@ -19,8 +19,7 @@ from engine.activity import active_by_time
 from engine.derive import FactValue, derive_facts, needed_facts
 from engine.errors import EvaluationError
 from engine.events import AccountHistory
-from engine.lang import UNKNOWN, Context
-from engine.lang.values import kleene_not
+from engine.lang import RUN_TIME_FAULTS, UNKNOWN, CompiledExpr, Context
 from engine.model import Bundle, Rule, Version
 from engine.versions import select_version
 
@@ -83,17 +82,26 @@ def _missing(bundle: Bundle, rule: Rule, facts: Mapping[str, FactValue]) -> tupl
 
 
 def assess_rule(bundle: Bundle, rule: Rule, ctx: Context, facts: Mapping[str, FactValue]) -> RuleOutcome | None:
-    """How ``rule`` stands in ``ctx`` (time already checked): restricts, undetermined or None."""
+    """How ``rule`` stands in ``ctx`` (time already checked): restricts, undetermined or None.
+
+    ``when and not unless`` under Kleene logic; the common cases (``when`` false, or an
+    exemption that holds) return before the rest is evaluated.
+    """
     try:
-        when = rule.when.evaluate(ctx) if rule.when is not None else True
-        unless = rule.unless.evaluate(ctx) if rule.unless is not None else False
-    except EvaluationError as exc:
-        return RuleOutcome(rule, "undetermined", _missing(bundle, rule, facts), error=str(exc))
-    restricts = _and(when, kleene_not(unless))
-    if restricts is True:
+        when = _run(rule.when, ctx) if rule.when is not None else True
+        if when is False:
+            return None
+        unless = _run(rule.unless, ctx) if rule.unless is not None else False
+        if unless is True:
+            return None
+    except RUN_TIME_FAULTS as exc:
+        message = str(exc) if isinstance(exc, EvaluationError) else f"{type(exc).__name__}: {exc}"
+        return RuleOutcome(rule, "undetermined", _missing(bundle, rule, facts), error=message)
+    if when is True and unless is False:
         return RuleOutcome(rule, "restricts")
-    if restricts is False:
-        return None
+    if when is not UNKNOWN and unless is not UNKNOWN:  # a condition that is not true or false
+        return RuleOutcome(rule, "undetermined", _missing(bundle, rule, facts),
+                           error=f"a condition gave {when!r} / {unless!r}, not true or false")
     if rule.on_unknown == "block":
         return RuleOutcome(rule, "restricts", _missing(bundle, rule, facts), settled_by="on_unknown: block")
     if rule.on_unknown == "allow":
@@ -101,12 +109,8 @@ def assess_rule(bundle: Bundle, rule: Rule, ctx: Context, facts: Mapping[str, Fa
     return RuleOutcome(rule, "undetermined", _missing(bundle, rule, facts))
 
 
-def _and(a: object, b: object) -> object:
-    if a is False or b is False:
-        return False
-    if a is UNKNOWN or b is UNKNOWN:
-        return UNKNOWN
-    return True
+def _run(condition: CompiledExpr, ctx: Context) -> object:
+    return (condition.unguarded or condition.evaluate)(ctx)
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ class Evaluator:
         if key not in self._rules:
             bundle = self.bundle
             rules = [r for r in version.rules if action in r.actions and (only is None or r.id in only)]
-            self._rules[key] = tuple(sorted(rules, key=lambda r: (_precedence(bundle, r.category), r.category, r.id)))
+            self._rules[key] = tuple(sorted(rules, key=lambda r: (_precedence(bundle, r.category), r.id)))
         return self._rules[key]
 
     def facts_for(self, version: Version, action: str, only: frozenset[str] | None = None) -> frozenset[str]:

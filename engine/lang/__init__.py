@@ -22,6 +22,7 @@ from engine.lang.values import UNKNOWN, Context
 
 __all__ = [
     "PASSES",
+    "RUN_TIME_FAULTS",
     "CompiledExpr",
     "ConditionError",
     "Context",
@@ -54,10 +55,15 @@ class CompiledExpr:
     evaluate: Evaluator = field(compare=False, repr=False)
     facts: frozenset[str] = frozenset()
     uses_now: bool = False
+    #: ``evaluate`` without the guard, for a caller that catches every run-time fault itself.
+    unguarded: Evaluator | None = field(default=None, compare=False, repr=False)
 
     @property
     def type(self) -> Type | None:
         return self.ast.type
+
+
+RUN_TIME_FAULTS = (EvaluationError, ArithmeticError, ValueError, TypeError, OverflowError)
 
 
 def _guarded(evaluate: Evaluator) -> Evaluator:
@@ -93,10 +99,12 @@ def compile_condition(
     typed, problems = check(tree, catalog, expect=expect, fields_are_any=fields_are_any)
     if problems:
         raise ConditionError(text, list(problems))
+    raw = compile_expr(typed)
     return CompiledExpr(
         text=text,
         ast=typed,
-        evaluate=_guarded(compile_expr(typed)),
+        evaluate=_guarded(raw),
         facts=nodes.names(typed),
         uses_now=nodes.uses_now(typed),
+        unguarded=raw,
     )

@@ -7,7 +7,9 @@ re-reads the tree. Nothing is ``eval``-ed: the closures are ordinary functions.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
+from typing import Any
 from datetime import tzinfo
 
 from engine.errors import EvaluationError
@@ -37,17 +39,103 @@ def compile_expr(node: n.Expr) -> Evaluator:
     if isinstance(node, n.Unary):
         operand = compile_expr(node.operand)
         if node.op == "not":
+            if _is_bool(node.operand):
+                def evaluate_not(ctx: Context) -> object:
+                    value = operand(ctx)
+                    return value if value is UNKNOWN else not value
+
+                return evaluate_not
             return lambda ctx: kleene_not(operand(ctx))
         return lambda ctx: negate(operand(ctx))
     if isinstance(node, n.Binary):
         return _binary(node.op, compile_expr(node.left), compile_expr(node.right))
     if isinstance(node, n.Compare):
+        fast = _plain_compare(node)
+        if fast is not None:
+            return fast
         return _compare(node.op, compile_expr(node.left), compile_expr(node.right))
     if isinstance(node, n.BoolOp):
-        return _bool_op(node.op, tuple(compile_expr(o) for o in node.operands))
+        operands = tuple(compile_expr(o) for o in node.operands)
+        if len(operands) == 2 and all(_is_bool(o) for o in node.operands):
+            return _bool_op_2(node.op, *operands)
+        return _bool_op(node.op, operands)
     if isinstance(node, n.Call):
         return _call(node)
     raise EvaluationError(f"cannot compile {type(node).__name__}")
+
+
+_PLAIN_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def _is_bool(node: n.Expr) -> bool:
+    """Statically true/false/unknown: no run-time check of the operand's kind is needed."""
+    return node.type is not None and node.type.name == "bool"
+
+
+def _plain(node: n.Expr) -> bool:
+    """A value whose comparisons need no date alignment and no bool/int care: a number,
+    a string or enum value, compared with its own kind."""
+    return node.type is not None and (node.type.is_numeric or node.type.is_textual)
+
+
+def _plain_compare(node: n.Compare) -> Evaluator | None:
+    """A comparison of a fact with a literal (or two facts) of plain kinds, specialised:
+    the checker has already made sure the operands fit, so only unknown needs care."""
+    op = _PLAIN_OPS.get(node.op)
+    if op is None or not (_plain(node.left) and _plain(node.right)):
+        return None
+    if node.left.type is not None and node.right.type is not None and (
+        node.left.type.is_numeric != node.right.type.is_numeric
+    ):
+        return None
+    left, right = node.left, node.right
+    if isinstance(left, n.Name) and isinstance(right, n.Literal):
+        name, constant = left.name, right.value
+
+        def fact_vs_literal(ctx: Context) -> object:
+            value = ctx.facts.get(name, UNKNOWN)
+            return UNKNOWN if value is UNKNOWN else op(value, constant)
+
+        return fact_vs_literal
+    first, second = compile_expr(left), compile_expr(right)
+
+    def plain(ctx: Context) -> object:
+        a = first(ctx)
+        b = second(ctx)
+        if a is UNKNOWN or b is UNKNOWN:
+            return UNKNOWN
+        return op(a, b)
+
+    return plain
+
+
+def _bool_op_2(op: str, first: Evaluator, second: Evaluator) -> Evaluator:
+    """``a and b`` / ``a or b`` on operands known to be true, false or unknown."""
+    if op == "and":
+
+        def both(ctx: Context) -> object:
+            a = first(ctx)
+            if a is False:
+                return False
+            b = second(ctx)
+            if b is False:
+                return False
+            return UNKNOWN if a is UNKNOWN or b is UNKNOWN else True
+
+        return both
+
+    def either(ctx: Context) -> object:
+        a = first(ctx)
+        if a is True:
+            return True
+        b = second(ctx)
+        if b is True:
+            return True
+        return UNKNOWN if a is UNKNOWN or b is UNKNOWN else False
+
+    return either
 
 
 def _binary(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
