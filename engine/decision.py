@@ -144,13 +144,7 @@ def _event(event: Event, zone: tzinfo) -> dict[str, Any]:
 
 def _reason(reason: Reason, zone: tzinfo, undetermined: bool = False) -> dict[str, Any]:
     rule = reason.rule
-    source = None
-    if rule.source is not None:
-        source = {"authority": rule.source.authority, "document": rule.source.document}
-        if rule.source.clause:
-            source["clause"] = rule.source.clause
-        if rule.source.url:
-            source["url"] = rule.source.url
+    source = rule.source.as_dict() if rule.source is not None else None
     out: dict[str, Any] = {
         "rule": rule.id,
         "category": rule.category,

@@ -117,6 +117,15 @@ class Source:
     clause: str | None = None
     url: str | None = None
 
+    def as_dict(self) -> dict[str, str]:
+        """The citation as written in a version file (absent parts left out)."""
+        out = {"authority": self.authority, "document": self.document}
+        if self.clause:
+            out["clause"] = self.clause
+        if self.url:
+            out["url"] = self.url
+        return out
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:

@@ -61,12 +61,7 @@ def _rule(rule: Rule, bundle: Bundle) -> dict[str, Any]:
             "start": format_instant(rule.schedule.start, bundle.timezone),
         }
     if rule.source:
-        source = {"authority": rule.source.authority, "document": rule.source.document}
-        if rule.source.clause:
-            source["clause"] = rule.source.clause
-        if rule.source.url:
-            source["url"] = rule.source.url
-        out["source"] = source
+        out["source"] = rule.source.as_dict()
     if rule.message:
         out["message"] = rule.message
     if rule.remedy:
