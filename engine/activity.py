@@ -65,10 +65,13 @@ def occurrences(schedule: Schedule, after: datetime, zone: ZoneInfo) -> Iterator
     current = occurrence_at(schedule, after, zone)
     if current is not None:
         yield current
-    local = recurrence.after(_local(after, zone), inc=False)
+    # Start the search a little before ``after`` on the wall clock: a local start in a DST
+    # gap (02:30) lies after 03:15 summer time in real time, though earlier on the clock.
+    local = recurrence.after(_local(after, zone) - _DST_MARGIN, inc=False)
     while local is not None:
         start = localize(local, zone)
-        yield start, schedule.duration.shift(start, zone, 1)
+        if start > after and (current is None or start > current[0]):
+            yield start, schedule.duration.shift(start, zone, 1)
         local = recurrence.after(local, inc=False)
 
 

@@ -54,7 +54,7 @@ class AccountHistory:
 
     def __init__(self, account: str, events: Iterable[Event]) -> None:
         self.account = account
-        self.events: tuple[Event, ...] = tuple(sorted(events, key=Event.sort_key))
+        self.events: tuple[Event, ...] = _ordered(events)
         by_type: dict[str, list[Event]] = {}
         for event in self.events:
             by_type.setdefault(event.type, []).append(event)
@@ -91,6 +91,23 @@ class AccountHistory:
     def event_times(self) -> Sequence[datetime]:
         """Every ``at`` in order (the instants at which a replayed history changes)."""
         return [e.at for e in self.events]
+
+
+def _ordered(events: Iterable[Event]) -> tuple[Event, ...]:
+    """Events in time order; events that tie on (at, recorded_at, type, id) are ordered by
+    their store identity, so a history means the same whatever order it was read in."""
+    ordered = sorted(events, key=Event.sort_key)
+    index = 0
+    while index < len(ordered):
+        end = index + 1
+        while end < len(ordered) and ordered[end].sort_key() == ordered[index].sort_key():
+            end += 1
+        if end - index > 1:
+            from engine.store import event_key  # the store's notion of "the same event"
+
+            ordered[index:end] = sorted(ordered[index:end], key=event_key)
+        index = end
+    return tuple(ordered)
 
 
 class EventSource(Protocol):

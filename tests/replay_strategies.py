@@ -26,7 +26,7 @@ The module also holds the small helpers the scenario tests share (:func:`ev`,
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -57,7 +57,6 @@ __all__ = [
 ]
 
 UTC = timezone.utc
-ROOT = Path(__file__).resolve().parent.parent
 #: The small fixture bundles of the scenario tests.
 BUNDLES = Path(__file__).resolve().parent / "fixtures" / "bundles"
 ACCOUNT = "acct-x"
@@ -288,15 +287,26 @@ def _event(draw: st.DrawFn, lo: datetime = _START, hours: int = _HOURS) -> Event
     return Event(ACCOUNT, at, kind, recorded, freeze_fields(draw(_FIELDS[kind])))
 
 
-def event_lists(min_size: int = 0, max_size: int = 8, lo: datetime = _START,
-                hours: int = _HOURS) -> st.SearchStrategy[list[Event]]:
-    return st.lists(_event(lo, hours), min_size=min_size, max_size=max_size)
+#: Event types folded by ``latest``: for these, two events at the same instant may disagree.
+_LATEST = ("score_updated", "profile_updated", "status_changed")
+
+
+@st.composite
+def event_lists(draw: st.DrawFn, min_size: int = 0, max_size: int = 8, lo: datetime = _START,
+                hours: int = _HOURS) -> list[Event]:
+    """A few events; sometimes one has a twin of the same type at the same instants with
+    other fields (so the order of events that tie on time matters)."""
+    events = draw(st.lists(_event(lo, hours), min_size=min_size, max_size=max_size))
+    latest = [e for e in events if e.type in _LATEST]
+    if latest and draw(st.booleans()):
+        original = draw(st.sampled_from(latest))
+        fields = draw(_FIELDS[original.type].filter(lambda f: f != dict(original.fields)))
+        twin = Event(ACCOUNT, original.at, original.type, original.recorded_at, freeze_fields(fields))
+        events.insert(draw(st.integers(0, len(events))), twin)
+    return events
 
 
 def known_ats(at: datetime) -> st.SearchStrategy[datetime | None]:
     """None (everything known) or a knowledge instant near ``at`` (before or after it)."""
     return st.one_of(st.none(), st.integers(-40 * 24, 60 * 24).map(lambda h: at + timedelta(hours=h)))
 
-
-def sorted_ids(items: Sequence[Any]) -> list[str]:
-    return [getattr(i, "id", i) for i in items]

@@ -5,6 +5,7 @@ exemptions, Kleene logic, ``on_unknown`` and the order of reasons (DESIGN.md §2
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,7 @@ def outcome(bundle: engine.Bundle, hist: engine.AccountHistory, action: str, at:
 
 
 def document(bundle: engine.Bundle, hist: engine.AccountHistory, action: str, at: str,
-             known_at: str | None = None) -> dict[str, object]:
+             known_at: str | None = None) -> dict[str, Any]:
     zone = bundle.timezone
     decision = engine.decide(bundle, hist, action, local(at, zone), local(known_at, zone) if known_at else None)
     doc = decision.to_json()
@@ -99,7 +100,7 @@ def test_the_policy_reference_names_the_chosen_version(ties: engine.Bundle) -> N
     assert policy["effective_from"] == "2025-06-01T00:00:00+02:00"
     assert policy["published_at"] == "2025-05-15T09:00:00+02:00"
     doc = document(ties, history(), "open", "2025-07-01T12:00", known_at="2025-05-10T00:00")
-    assert doc["policy"]["version"] == "B"  # type: ignore[index]
+    assert doc["policy"]["version"] == "B"
     assert doc["known_at"] == "2025-05-10T00:00:00+02:00"
 
 
@@ -146,10 +147,10 @@ def test_undetermined_rules_list_exactly_the_unknown_facts(logic: engine.Bundle)
     doc = document(logic, history(VERIFIED), "k_unless", AT)
     assert doc["decision"] == "undetermined"
     assert doc["blocked_by"] == [] and doc["reasons"] == []
-    assert [(u["rule"], u["missing_facts"]) for u in doc["undetermined"]] == [("K-UNLESS", ["tier"])]  # type: ignore[index, union-attr]
+    assert [(u["rule"], u["missing_facts"]) for u in doc["undetermined"]] == [("K-UNLESS", ["tier"])]
     doc = document(logic, history(VERIFIED), "k_and", AT)
-    assert [(u["rule"], u["missing_facts"]) for u in doc["undetermined"]] == [("K-AND", ["score"])]  # type: ignore[index, union-attr]
-    evidence = {e["fact"]: e for e in doc["undetermined"][0]["evidence"]}  # type: ignore[index]
+    assert [(u["rule"], u["missing_facts"]) for u in doc["undetermined"]] == [("K-AND", ["score"])]
+    evidence = {e["fact"]: e for e in doc["undetermined"][0]["evidence"]}
     assert evidence["score"]["value"] is None and evidence["score"]["unknown"] is True
     assert evidence["verified"]["value"] is True and "unknown" not in evidence["verified"]
 
@@ -163,10 +164,10 @@ def test_on_unknown_block_and_allow_settle_an_unknown_outcome(logic: engine.Bund
     assert outcome(logic, history(SCORE_700), "on_block", AT) == ("allowed", [], [])
     assert outcome(logic, history(SCORE_700), "on_allow", AT) == ("allowed", [], [])
     doc = document(logic, history(), "on_block", AT)
-    (reason,) = doc["reasons"]  # type: ignore[misc]
+    (reason,) = doc["reasons"]
     assert reason["settled_by"] == "on_unknown: block"
     assert reason["evidence"] == [{"fact": "score", "value": None, "unknown": True, "from_events": []}]
-    assert "settled_by" not in document(logic, history(SCORE_550), "on_block", AT)["reasons"][0]  # type: ignore[index]
+    assert "settled_by" not in document(logic, history(SCORE_550), "on_block", AT)["reasons"][0]
 
 
 def test_a_certain_block_wins_over_undetermined_rules_which_are_still_listed(logic: engine.Bundle) -> None:
@@ -174,8 +175,21 @@ def test_a_certain_block_wins_over_undetermined_rules_which_are_still_listed(log
     assert outcome(logic, history(), "mixed", AT) == ("blocked", ["M-VERIFY"], ["K-NOT"])
     doc = document(logic, history(), "mixed", AT)
     assert doc["blocked_by"] == ["regulation"]
-    assert [u["rule"] for u in doc["undetermined"]] == ["K-NOT"]  # type: ignore[union-attr, index]
-    assert doc["undetermined"][0]["missing_facts"] == ["score"]  # type: ignore[index]
+    assert [u["rule"] for u in doc["undetermined"]] == ["K-NOT"]
+    assert doc["undetermined"][0]["missing_facts"] == ["score"]
+
+
+def test_a_fault_in_a_condition_leaves_the_rule_undetermined_with_the_error(logic: engine.Bundle) -> None:
+    zero = ev("score_updated", "2025-01-05", SH, score=0)
+    assert outcome(logic, history(zero), "faulty", AT) == ("undetermined", [], ["F-DIV"])
+    assert outcome(logic, history(ev("score_updated", "2025-01-05", SH, score=50)), "faulty", AT) == (
+        "blocked", ["F-DIV"], [])  # 100 / 50 > 1
+    assert outcome(logic, history(SCORE_700), "faulty", AT) == ("allowed", [], [])
+    # the document names the fault, and is a valid decision document
+    doc = document(logic, history(zero), "faulty", AT)
+    (entry,) = doc["undetermined"]
+    assert entry["rule"] == "F-DIV" and "zero" in entry["error"]
+    assert entry["evidence"][0]["value"] == 0
 
 
 # -- every restriction, in order -------------------------------------------------------------------------
@@ -187,7 +201,7 @@ def test_reasons_are_ordered_by_category_precedence_then_rule_id(logic: engine.B
         "blocked", ["Z-REG", "A-PLAT", "B-PLAT", "A-MAINT", "A-AUDIT"], [])
     doc = document(logic, history(), "ordered", AT)
     assert doc["blocked_by"] == ["regulation", "platform", "maintenance", "audit"]
-    assert [r["rule"] for r in doc["reasons"]] == ["Z-REG", "A-PLAT", "B-PLAT", "A-MAINT", "A-AUDIT"]  # type: ignore[union-attr, index]
+    assert [r["rule"] for r in doc["reasons"]] == ["Z-REG", "A-PLAT", "B-PLAT", "A-MAINT", "A-AUDIT"]
 
 
 def test_rules_of_categories_with_equal_precedence_are_ordered_by_rule_id(logic: engine.Bundle) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,6 +101,7 @@ def test_acct_1001_is_blocked_by_recent_borrowing_and_it_lifts_when_a_loan_leave
     assert reason["title"] == "Recent borrowing elsewhere on the platform blocks opening"
     assert reason["source"] is None
     assert reason["condition"] == "borrowed_30d >= 5000" and reason["unless"] is None
+    assert reason["message"].startswith("You have borrowed a large amount on the platform in the last 30 days")
     assert reason["remedy"].startswith("The block lifts once less than 5,000 CNY")
     # 3,000 + 2,500 + 800 within (2026-02-14T10:00, 2026-03-16T10:00]
     assert reason["evidence"] == [{
@@ -408,6 +408,18 @@ def test_a_daily_0130_window_in_the_new_york_fold(new_york: engine.Bundle, at: s
     assert change(doc) == next_change
 
 
+def test_a_new_york_timeline_across_the_spring_forward_night(new_york: engine.Bundle) -> None:
+    zone = new_york.timezone
+    occurrences = [("2026-03-07T02:30:00-05:00", "2026-03-07T03:30:00-05:00"),
+                   ("2026-03-08T03:30:00-04:00", "2026-03-08T04:30:00-04:00"),  # 02:30 falls in the gap
+                   ("2026-03-09T02:30:00-04:00", "2026-03-09T03:30:00-04:00")]
+    # from before the first night, and from 03:15 EDT on the gap night (before the moved start)
+    for start, expected in (("2026-03-07T00:00", occurrences), ("2026-03-08T03:15", occurrences[1:])):
+        found = [(i.to_json(new_york)["from"], i.to_json(new_york)["to"], i.to_json(new_york)["rules"])
+                 for i in timeline(new_york, history(), "open", local(start, zone), local("2026-03-09T12:00", zone))]
+        assert [(a, b) for a, b, r in found if r == ["MW-NIGHTLY-0230"]] == expected, start
+
+
 @pytest.mark.parametrize(("at", "decision", "lift", "next_change"), [
     # spring forward on 2026-03-29: 02:30 becomes 03:30 CEST, to 04:30 CEST
     ("2026-03-29T03:15+02:00", "allowed", None, ("2026-03-29T03:30:00+02:00", "blocked", ["maintenance"])),
@@ -578,6 +590,34 @@ def test_days_since_lifts_after_whole_elapsed_days_across_dst(ages: engine.Bundl
     assert doc["next_change"] == {"at": None}
 
 
+def test_a_condition_on_now_lifts_at_the_instant_it_names(ages: engine.Bundle) -> None:
+    doc = why(ages, history(), "borrow", "2026-06-01T12:00")
+    assert (doc["decision"], rules(doc)) == ("blocked", ["PLAT-EMBARGO"])
+    assert doc["reasons"][0]["evidence"] == []
+    assert lifts(doc, "PLAT-EMBARGO") == ("2026-07-01T00:00:00+02:00", 'now >= date("2026-07-01")')
+    assert change(doc) == ("2026-07-01T00:00:00+02:00", "allowed", [])
+
+
+def test_evidence_lists_the_most_recent_events_and_counts_them_all(huabei: engine.Bundle) -> None:
+    failures = [ev("login_failed", f"2026-04-15T{i // 60:02d}:{i % 60:02d}", SH) for i in range(60)]
+    doc = why(huabei, history(failures), "borrow", "2026-04-15T02:00")
+    fact = evidence(doc, "PLAT-LOGIN-FAILURES")["login_failures_24h"]
+    assert fact["value"] == 60 and fact["events_total"] == 60
+    assert len(fact["from_events"]) == 50
+    assert fact["from_events"][0]["at"] == "2026-04-15T00:10:00+08:00"
+    assert fact["from_events"][-1]["at"] == "2026-04-15T00:59:00+08:00"
+
+
+def test_event_ids_and_ignored_fields_show_in_the_document(huabei: engine.Bundle) -> None:
+    score = engine.Event("acct-x", local("2026-01-05T06:00", SH), "credit_score_updated", local("2026-01-05T06:00", SH),
+                         engine.events.freeze_fields({"score": 580}), id="evt-0001")
+    bad = ev("credit_score_updated", "2026-02-05T06:00", SH, score="high")
+    doc = why(huabei, history(score, bad), "open", "2026-03-02T10:00")
+    assert evidence(doc, "PLAT-SCORE-FLOOR")["credit_score"]["from_events"] == [
+        {"at": "2026-01-05T06:00:00+08:00", "type": "credit_score_updated", "id": "evt-0001"}]
+    assert len(doc["notes"]) == 1 and "credit_score" in doc["notes"][0]
+
+
 # ================================================================================================
 # Determinism and bounded look-ahead
 # ================================================================================================
@@ -591,6 +631,7 @@ def as_bytes(decision: engine.Decision) -> str:
 def test_same_input_same_bytes(huabei: engine.Bundle, examples: engine.MemorySource, account: str) -> None:
     hist = examples.history(account)
     reordered = AccountHistory(account, list(reversed(hist.events)))
+    reloaded = engine.load_bundle(HUABEI)
     zone = huabei.timezone
     for at, known_at in (("2025-07-08T10:00", None), ("2026-03-08T02:30", None), ("2026-02-12T10:00", "2026-02-12T10:00"),
                          ("2026-11-11T12:00", None)):
@@ -599,7 +640,7 @@ def test_same_input_same_bytes(huabei: engine.Bundle, examples: engine.MemorySou
             first = as_bytes(decide(huabei, hist, action, instant, known))
             assert as_bytes(decide(huabei, hist, action, instant, known)) == first
             assert as_bytes(decide(huabei, reordered, action, instant, known)) == first
-            assert as_bytes(decide(engine.load_bundle(HUABEI), reordered, action, instant, known)) == first
+            assert as_bytes(decide(reloaded, reordered, action, instant, known)) == first
 
 
 def test_events_at_the_same_instant_give_the_same_bytes_in_any_input_order(huabei: engine.Bundle) -> None:
@@ -615,24 +656,23 @@ def test_events_at_the_same_instant_give_the_same_bytes_in_any_input_order(huabe
     assert one == other
 
 
-BUDGET = 3.0
-
-
 @contextmanager
-def within(seconds: float) -> Iterator[None]:
-    def expire(signum: int, frame: object) -> None:
-        raise AssertionError(f"took longer than {seconds} s")
+def counting_points(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime]]:
+    """Records every instant the engine evaluates, to show that a look-ahead prunes."""
+    seen: list[datetime] = []
+    original = engine.Evaluator.point
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    def point(self: engine.Evaluator, history: AccountHistory, action: str, at: datetime, *args: object,
+              **kwargs: object) -> object:
+        seen.append(at)
+        return original(self, history, action, at, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine.Evaluator, "point", point)
+    yield seen
 
 
-def test_a_look_ahead_with_days_since_and_nothing_to_change_is_quick(huabei: engine.Bundle) -> None:
+def test_a_look_ahead_with_days_since_and_nothing_to_change_stops_early(huabei: engine.Bundle,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     # as known at 2025-08-01 no version after 2025.07 exists, and days_since_password_reset grows forever
     hist = history(
         ev("kyc_verified", "2025-01-01", SH), ev("credit_consent_changed", "2025-01-01", SH, granted=True),
@@ -640,14 +680,16 @@ def test_a_look_ahead_with_days_since_and_nothing_to_change_is_quick(huabei: eng
         ev("credit_score_updated", "2025-01-01", SH, score=700), ev("password_reset", "2025-06-01T10:00", SH),
     )
     zone = huabei.timezone
-    started = time.monotonic()
-    with within(BUDGET):
+    with counting_points(monkeypatch) as seen:
         doc = decide(huabei, hist, "raise_limit", local("2025-08-01", zone), local("2025-08-01", zone)).to_json()
-    assert time.monotonic() - started < BUDGET
     assert doc["decision"] == "allowed" and doc["next_change"] == {"at": None}
+    # the day count is compared with numbers, so only crossing them matters: what is left is
+    # one point a year, where the age (read by the minors rule) changes, not one a day
+    assert len(seen) < 200
 
 
-def test_a_look_ahead_past_a_schedule_whose_rule_cannot_apply_is_quick(tmp_path: Path) -> None:
+def test_a_look_ahead_past_a_schedule_whose_rule_cannot_apply_skips_its_occurrences(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "versions").mkdir()
     (tmp_path / "bundle.yaml").write_text(
         "bundle: nightly\ntimezone: Europe/Berlin\nactions: [open]\n"
@@ -657,12 +699,12 @@ def test_a_look_ahead_past_a_schedule_whose_rule_cannot_apply_is_quick(tmp_path:
         "  - id: MW-NIGHTLY-VERIFIED\n    category: maintenance\n    actions: [open]\n    when: verified\n"
         '    schedule: {rrule: "FREQ=DAILY;BYHOUR=2;BYMINUTE=0;BYSECOND=0", duration: PT1H}\n', encoding="utf-8")
     bundle = engine.load_bundle(tmp_path)
-    with within(BUDGET):
+    with counting_points(monkeypatch) as seen:
         doc = why(bundle, history(), "open", "2026-02-01T12:00")
     assert doc["decision"] == "allowed" and doc["next_change"] == {"at": None}
+    assert len(seen) < 10  # not one point per night for a century
     # once verified, the nightly window applies
-    with within(BUDGET):
-        doc = why(bundle, history(ev("verified", "2026-01-15", BERLIN)), "open", "2026-02-01T12:00")
+    doc = why(bundle, history(ev("verified", "2026-01-15", BERLIN)), "open", "2026-02-01T12:00")
     assert change(doc) == ("2026-02-02T02:00:00+01:00", "blocked", ["maintenance"])
 
 

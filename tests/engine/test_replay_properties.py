@@ -6,17 +6,15 @@
 - the timeline agrees with ``decide`` inside every interval and at both of its ends;
 - ``next_change.at`` is the start of the next timeline interval (of the history as it
   stands at T) whose decision or reasons differ;
-- every ``lifts.at`` is the first instant at which that reason is gone;
-- a decision is answered in a bounded time.
+- every ``lifts.at`` is the first instant at which that reason is gone.
 
 Bundles are drawn as YAML text and loaded from a ``tempfile.TemporaryDirectory()`` per
 example (see ``tests/replay_strategies.py``).
 
-Every ``decide`` and ``timeline`` call runs under a time budget (they take milliseconds).
-The last property fails when a call exceeds it; the others set such an example aside
-(``reject``), so that each property speaks about its own subject. Shrinking is off: a
-slow example would cost the whole budget at every shrink step. A failing example is
-printed as drawn, with the bundle's YAML and the events.
+Every ``decide`` and ``timeline`` call runs under a generous guard against a walk that
+never ends (they take milliseconds; speed itself is measured in benchmarks/, not here).
+Shrinking is off: a hanging example would cost the whole guard at every shrink step. A
+failing example is printed as drawn, with the bundle's YAML and the events.
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from hypothesis import Phase, given, note, reject, settings
+from hypothesis import Phase, given, note, settings
 from hypothesis import strategies as st
 
 import engine
@@ -47,19 +45,19 @@ from tests.replay_strategies import (
 TICK = timedelta(microseconds=1)
 #: How far the timeline of a look-ahead reaches (next_change may lie beyond it).
 HORIZON = timedelta(days=75)
-#: Seconds one decide or timeline call may take.
-BUDGET = 2.0
+#: Seconds after which a decide or timeline call is taken to hang (not a speed target).
+BUDGET = 60.0
 PROPERTY = settings(max_examples=30, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate))
 
 
-class TooSlow(Exception):
-    """A decide or timeline call exceeded :data:`BUDGET`."""
+class Hangs(Exception):
+    """A decide or timeline call ran past :data:`BUDGET`: its walk does not end."""
 
 
 @contextmanager
 def budget(what: str) -> Iterator[None]:
     def expire(signum: int, frame: object) -> None:
-        raise TooSlow(f"{what} took longer than {BUDGET:.0f} s")
+        raise Hangs(f"{what} did not finish within {BUDGET:.0f} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, BUDGET)
@@ -83,11 +81,8 @@ def timeline(bundle: Bundle, hist: AccountHistory, action: str, start: datetime,
 
 @contextmanager
 def set_aside_if_slow() -> Iterator[None]:
-    try:
-        yield
-    except TooSlow as exc:
-        note(str(exc))
-        reject()
+    """Kept for readability of the properties: a hang is a failure, never set aside."""
+    yield
 
 
 def as_bytes(decision: Decision) -> str:
@@ -114,7 +109,7 @@ def setup(spec: BundleSpec, events: list[engine.Event]) -> tuple[Bundle, Account
     return load_spec(spec), AccountHistory(ACCOUNT, events)
 
 
-@PROPERTY
+@settings(PROPERTY, max_examples=40)
 @given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
 def test_same_input_same_bytes(spec: BundleSpec, events: list[engine.Event], at: datetime, action: str,
                                data: st.DataObject) -> None:
@@ -224,12 +219,3 @@ def test_every_lifts_at_is_the_first_instant_at_which_that_reason_is_gone(
             assert reason.rule.id not in [r.rule.id for r in gone.reasons], lifted.isoformat()
             still = decide(bundle, stands, action, lifted - TICK, known_at)
             assert reason.rule.id in [r.rule.id for r in still.reasons], (lifted - TICK).isoformat()
-
-
-@settings(PROPERTY, max_examples=40)
-@given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
-def test_decide_answers_within_the_time_budget(spec: BundleSpec, events: list[engine.Event], at: datetime,
-                                               action: str, data: st.DataObject) -> None:
-    bundle, hist = setup(spec, events)
-    known_at = data.draw(known_ats(at), label="known_at")
-    decide(bundle, hist, action, at, known_at)  # raises TooSlow past the budget
