@@ -14,12 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from engine.activity import active_by_time
 from engine.derive import FactValue, derive_facts, needed_facts
 from engine.errors import EvaluationError
 from engine.events import AccountHistory
 from engine.lang import RUN_TIME_FAULTS, UNKNOWN, CompiledExpr, Context
+from engine.lang.fastpath import FastRules, compile_rules
 from engine.model import Bundle, Rule, Version
 from engine.versions import select_version
 
@@ -109,8 +111,21 @@ def assess_rule(bundle: Bundle, rule: Rule, ctx: Context, facts: Mapping[str, Fa
     return RuleOutcome(rule, "undetermined", _missing(bundle, rule, facts))
 
 
+def _tree(condition: CompiledExpr | None) -> Any:
+    return condition.ast if condition is not None else None
+
+
 def _run(condition: CompiledExpr, ctx: Context) -> object:
     return (condition.unguarded or condition.evaluate)(ctx)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The compiled fast path of a (version, action): which rule positions it covers."""
+
+    fast: FastRules | None
+    order: tuple[int, ...]  # the timeless rules' positions among all the rules
+    covered: frozenset[int]  # positions of the rules the fast path decides
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,7 @@ class Evaluator:
 
     bundle: Bundle
     _rules: dict[tuple[str, str, frozenset[str] | None], tuple[Rule, ...]] = field(default_factory=dict)
+    _plans: dict[tuple[str, str, frozenset[str] | None], _Plan] = field(default_factory=dict)
     _facts: dict[tuple[str, str, frozenset[str] | None], frozenset[str]] = field(default_factory=dict)
 
     def rules_for(self, version: Version, action: str, only: frozenset[str] | None = None) -> tuple[Rule, ...]:
@@ -162,25 +178,55 @@ class Evaluator:
     def version_at(self, at: datetime, known_at: datetime | None) -> Version | None:
         return select_version(self.bundle.versions, at, known_at)
 
+    def _plan(self, version: Version, action: str, only: frozenset[str] | None) -> _Plan:
+        key = (version.id, action, only)
+        if key not in self._plans:
+            rules = self.rules_for(version, action, only)
+            timeless = [i for i, r in enumerate(rules) if r.active is None and r.window is None and r.schedule is None]
+            conditions = [(_tree(rules[i].when), _tree(rules[i].unless)) for i in timeless]
+            fast, covered = compile_rules(conditions)
+            self._plans[key] = _Plan(fast, tuple(timeless), frozenset(timeless[j] for j in covered))
+        return self._plans[key]
+
     def assess(self, version: Version | None, facts: Mapping[str, FactValue], action: str, at: datetime,
                only: frozenset[str] | None = None) -> Assessment:
-        """Which rules of ``version`` (only those in ``only``, if given) restrict ``action``."""
+        """Which rules of ``version`` (only those in ``only``, if given) restrict ``action``.
+
+        The timeless rules run as one compiled function while every fact they read is
+        known (see :mod:`engine.lang.fastpath`); the others, and all of them when a fact
+        is unknown, run through their closures with Kleene logic."""
         if version is None:
             return Assessment(None)
         zone = self.bundle.timezone
-        ctx = Context({k: v.value for k, v in facts.items()}, at, zone)
-        restricting: list[RuleOutcome] = []
-        undetermined: list[RuleOutcome] = []
-        for rule in self.rules_for(version, action, only):
+        values = {k: v.value for k, v in facts.items()}
+        rules = self.rules_for(version, action, only)
+        plan = self._plan(version, action, only)
+        outcomes: dict[int, RuleOutcome] = {}
+        fired: list[int] | None = None
+        if plan.fast is not None:
+            try:
+                fired = plan.fast(values)
+            except Exception:  # noqa: BLE001 - any fault: the closures will say what it is
+                fired = None
+        if fired is not None:
+            for j in fired:  # positions in the list of timeless rules
+                index = plan.order[j]
+                outcomes[index] = RuleOutcome(rules[index], "restricts")
+        skip = plan.covered if fired is not None else frozenset()
+        ctx = Context(values, at, zone)
+        for index, rule in enumerate(rules):
+            if index in skip:
+                continue
             if (rule.active is not None or rule.window is not None or rule.schedule is not None) and not (
                 active_by_time(rule, at, zone)
             ):
                 continue
             outcome = assess_rule(self.bundle, rule, ctx, facts)
-            if outcome is None:
-                continue
-            (restricting if outcome.state == "restricts" else undetermined).append(outcome)
-        return Assessment(version, tuple(restricting), tuple(undetermined))
+            if outcome is not None:
+                outcomes[index] = outcome
+        ordered = [outcomes[i] for i in sorted(outcomes)]
+        return Assessment(version, tuple(o for o in ordered if o.state == "restricts"),
+                          tuple(o for o in ordered if o.state != "restricts"))
 
     def point(
         self,
