@@ -126,6 +126,8 @@ class _Plan:
     fast: FastRules | None
     order: tuple[int, ...]  # the timeless rules' positions among all the rules
     covered: frozenset[int]  # positions of the rules the fast path decides
+    rest: tuple[int, ...] = ()  # positions of the rules the closures decide
+    restricts: tuple[RuleOutcome, ...] = ()  # one shared "restricts" outcome per rule
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,12 @@ class Evaluator:
             timeless = [i for i, r in enumerate(rules) if r.active is None and r.window is None and r.schedule is None]
             conditions = [(_tree(rules[i].when), _tree(rules[i].unless)) for i in timeless]
             fast, covered = compile_rules(conditions)
-            self._plans[key] = _Plan(fast, tuple(timeless), frozenset(timeless[j] for j in covered))
+            decided = frozenset(timeless[j] for j in covered)
+            self._plans[key] = _Plan(
+                fast, tuple(timeless), decided,
+                rest=tuple(i for i in range(len(rules)) if i not in decided),
+                restricts=tuple(RuleOutcome(rule, "restricts") for rule in rules),
+            )
         return self._plans[key]
 
     def assess(self, version: Version | None, facts: Mapping[str, FactValue], action: str, at: datetime,
@@ -211,12 +218,10 @@ class Evaluator:
         if fired is not None:
             for j in fired:  # positions in the list of timeless rules
                 index = plan.order[j]
-                outcomes[index] = RuleOutcome(rules[index], "restricts")
-        skip = plan.covered if fired is not None else frozenset()
+                outcomes[index] = plan.restricts[index]
         ctx = Context(values, at, zone)
-        for index, rule in enumerate(rules):
-            if index in skip:
-                continue
+        for index in plan.rest if fired is not None else range(len(rules)):
+            rule = rules[index]
             if (rule.active is not None or rule.window is not None or rule.schedule is not None) and not (
                 active_by_time(rule, at, zone)
             ):
