@@ -216,6 +216,8 @@ class Evaluator:
             except Exception:  # noqa: BLE001 - any fault: the closures will say what it is
                 fired = None
         if fired is not None:
+            if not plan.rest:  # the fast path decided every rule; its order is the reporting order
+                return Assessment(version, tuple(plan.restricts[plan.order[j]] for j in fired))
             for j in fired:  # positions in the list of timeless rules
                 index = plan.order[j]
                 outcomes[index] = plan.restricts[index]
