@@ -186,7 +186,7 @@ class Evaluator:
             rules = self.rules_for(version, action, only)
             timeless = [i for i, r in enumerate(rules) if r.active is None and r.window is None and r.schedule is None]
             conditions = [(_tree(rules[i].when), _tree(rules[i].unless)) for i in timeless]
-            fast, covered = compile_rules(conditions)
+            fast, covered = compile_rules(conditions, unwrap=True)
             decided = frozenset(timeless[j] for j in covered)
             self._plans[key] = _Plan(
                 fast, tuple(timeless), decided,
@@ -205,14 +205,13 @@ class Evaluator:
         if version is None:
             return Assessment(None)
         zone = self.bundle.timezone
-        values = {k: v.value for k, v in facts.items()}
         rules = self.rules_for(version, action, only)
         plan = self._plan(version, action, only)
         outcomes: dict[int, RuleOutcome] = {}
         fired: list[int] | None = None
         if plan.fast is not None:
             try:
-                fired = plan.fast(values)
+                fired = plan.fast(facts)
             except Exception:  # noqa: BLE001 - any fault: the closures will say what it is
                 fired = None
         if fired is not None:
@@ -221,7 +220,7 @@ class Evaluator:
             for j in fired:  # positions in the list of timeless rules
                 index = plan.order[j]
                 outcomes[index] = plan.restricts[index]
-        ctx = Context(values, at, zone)
+        ctx = Context({k: v.value for k, v in facts.items()}, at, zone)
         for index in plan.rest if fired is not None else range(len(rules)):
             rule = rules[index]
             if (rule.active is not None or rule.window is not None or rule.schedule is not None) and not (

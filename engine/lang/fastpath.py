@@ -30,6 +30,16 @@ class _Unsupported(Exception):
     pass
 
 
+class _Missing:
+    """Stands for a fact absent from the mapping: its value is unknown."""
+
+    __slots__ = ()
+    value = UNKNOWN
+
+
+_MISSING = _Missing()
+
+
 class _Translator:
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
@@ -87,11 +97,15 @@ class _Translator:
         return ast.Compare(self.expr(node.left), [_COMPARE[node.op]()], [self.expr(node.right)])
 
 
-def compile_rules(conditions: Sequence[tuple[n.Expr | None, n.Expr | None]]) -> tuple[FastRules | None, list[int]]:
+def compile_rules(
+    conditions: Sequence[tuple[n.Expr | None, n.Expr | None]], *, unwrap: bool = False
+) -> tuple[FastRules | None, list[int]]:
     """A function of the fact values returning the indexes (into ``conditions``) of the rules
     that restrict, or None when a fact they read is unknown; and the indexes it covers.
 
-    ``conditions[i]`` is rule i's typed ``when`` and ``unless`` (None: absent).
+    ``conditions[i]`` is rule i's typed ``when`` and ``unless`` (None: absent). With
+    ``unwrap`` the function takes fact objects with a ``.value`` (derived facts) instead
+    of plain values, so the caller need not build a dict of values first.
     """
     translator = _Translator()
     tests: list[tuple[int, ast.expr]] = []
@@ -113,7 +127,10 @@ def compile_rules(conditions: Sequence[tuple[n.Expr | None, n.Expr | None]]) -> 
     for fact, local in translator.names.items():
         body.append(ast.Assign([ast.Name(local, ast.Store())],
                                ast.Call(ast.Attribute(facts, "get", ast.Load()),
-                                        [ast.Constant(fact), ast.Name("U", ast.Load())], [])))
+                                        [ast.Constant(fact), ast.Name("M" if unwrap else "U", ast.Load())], [])))
+        if unwrap:  # local = local.value (a missing fact is the marker M, whose value is U)
+            body.append(ast.Assign([ast.Name(local, ast.Store())],
+                                   ast.Attribute(ast.Name(local, ast.Load()), "value", ast.Load())))
     if translator.names:
         unknown = ast.BoolOp(ast.Or(), [ast.Compare(ast.Name(local, ast.Load()), [ast.Is()],
                                                     [ast.Name("U", ast.Load())])
@@ -134,7 +151,7 @@ def compile_rules(conditions: Sequence[tuple[n.Expr | None, n.Expr | None]]) -> 
     module = ast.fix_missing_locations(ast.Module([function], type_ignores=[]))
     code = compile(module, "<chronolex rules>", "exec")
     function_code = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == "fast_rules")
-    namespace: dict[str, object] = {"U": UNKNOWN, "__builtins__": {}}
+    namespace: dict[str, object] = {"U": UNKNOWN, "M": _MISSING, "__builtins__": {}}
     namespace.update(translator.constants)
     made: FastRules = types.FunctionType(function_code, namespace, "fast_rules")
     return made, [index for index, _ in tests]
