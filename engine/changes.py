@@ -205,7 +205,10 @@ class Walk:
         if self._static_index == len(items):
             return []
         first = items[self._static_index].at
-        return [c for c in items[self._static_index:self._static_index + 64] if c.at == first]
+        end = self._static_index
+        while end < len(items) and items[end].at == first:
+            end += 1
+        return items[self._static_index:end]
 
     def _scheduled_after(self, point: Point) -> list[Candidate]:
         """The next boundary of each schedule whose rule could restrict in an occurrence.

@@ -113,29 +113,18 @@ def _plain_compare(node: n.Compare) -> Evaluator | None:
 
 def _bool_op_2(op: str, first: Evaluator, second: Evaluator) -> Evaluator:
     """``a and b`` / ``a or b`` on operands known to be true, false or unknown."""
-    if op == "and":
+    decisive = op == "or"  # true settles "or", false settles "and"
 
-        def both(ctx: Context) -> object:
-            a = first(ctx)
-            if a is False:
-                return False
-            b = second(ctx)
-            if b is False:
-                return False
-            return UNKNOWN if a is UNKNOWN or b is UNKNOWN else True
-
-        return both
-
-    def either(ctx: Context) -> object:
+    def evaluate(ctx: Context) -> object:
         a = first(ctx)
-        if a is True:
-            return True
+        if a is decisive:
+            return decisive
         b = second(ctx)
-        if b is True:
-            return True
-        return UNKNOWN if a is UNKNOWN or b is UNKNOWN else False
+        if b is decisive:
+            return decisive
+        return UNKNOWN if a is UNKNOWN or b is UNKNOWN else not decisive
 
-    return either
+    return evaluate
 
 
 def _binary(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
