@@ -11,6 +11,7 @@ failed is skipped, so one mistake is not reported five times.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -20,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine.errors import ChronolexError, Diagnostic, Severity, Span
+from engine.filetree import DiskTree, FileTree
 from engine.lang import CompiledExpr, ConditionError, compile_condition
 from engine.lang import types as t
 from engine.model import (
@@ -60,8 +62,9 @@ class BundleReport:
         return not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
-def load_bundle(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Bundle:
-    """Load and check the bundle at ``path``; raise :class:`ChronolexError` on any error.
+def load_bundle(path: str | Path | FileTree, *, limits: Limits = DEFAULT_LIMITS) -> Bundle:
+    """Load and check the bundle at ``path`` (a directory, its bundle.yaml, or a
+    :class:`~engine.filetree.FileTree`); raise :class:`ChronolexError` on any error.
 
     Warnings and infos do not stop loading (``check_bundle`` returns them).
     """
@@ -71,15 +74,15 @@ def load_bundle(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Bundle:
     return report.bundle
 
 
-def check_bundle(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> BundleReport:
-    """Check the bundle whose directory (or ``bundle.yaml``) is ``path``; never raises for bad content.
+def check_bundle(path: str | Path | FileTree, *, limits: Limits = DEFAULT_LIMITS) -> BundleReport:
+    """Check the bundle whose directory (or ``bundle.yaml``) is ``path``, or the bundle a
+    :class:`~engine.filetree.FileTree` holds at its root; never raises for bad content.
 
-    Raises :class:`ChronolexError` (code ``io-error``) only if the files cannot be read.
+    Raises :class:`ChronolexError` (code ``io-error``, or ``git-error`` for a tree read
+    from git) only if the files cannot be read.
     """
-    root = Path(path)
-    if root.name == BUNDLE_FILE and root.is_file():
-        root = root.parent
-    builder = _Builder(root, limits)
+    tree = _tree_of(path)
+    builder = _Builder(tree, limits)
     bundle = builder.run()
     from engine.lint import lint_bundle  # lint needs the model; imported here to keep load order one-way
 
@@ -89,21 +92,21 @@ def check_bundle(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Bundle
     from engine.errors import sort_diagnostics
 
     return BundleReport(
-        root=str(root),
+        root=tree.label,
         diagnostics=sort_diagnostics(builder.diagnostics),
         bundle=None if has_errors else bundle,
         files=tuple(builder.files),
     )
 
 
-def _read(file: Path, limits: Limits) -> bytes:
-    """At most ``max_bytes + 1`` bytes: enough to tell that a file is too large without
-    reading it all (or reading forever from a device)."""
-    try:
-        with file.open("rb") as handle:
-            return handle.read(limits.max_bytes + 1)
-    except OSError as exc:
-        raise ChronolexError.single("io-error", f"cannot read {file}: {exc.strerror or exc}", Span(str(file), 1, 1)) from None
+def _tree_of(path: str | Path | FileTree) -> FileTree:
+    """A path names a directory on disk (or its bundle.yaml); a tree is used as it is."""
+    if not isinstance(path, (str, os.PathLike)):
+        return path
+    root = Path(path)
+    if root.name == BUNDLE_FILE and root.is_file():
+        root = root.parent
+    return DiskTree(root)
 
 
 @dataclass
@@ -119,8 +122,8 @@ class _VersionSource:
 class _Builder:
     """Collects diagnostics while building the model; one instance per check."""
 
-    def __init__(self, root: Path, limits: Limits) -> None:
-        self.root = root
+    def __init__(self, tree: FileTree, limits: Limits) -> None:
+        self.tree = tree
         self.limits = limits
         self.diagnostics: list[Diagnostic] = []
         self.files: list[str] = []
@@ -136,17 +139,21 @@ class _Builder:
     def error(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, span, help))
 
-    def document(self, file: Path, schema_name: str) -> Document | None:
-        """Read one file and check it against its schema; None if either fails."""
-        self.files.append(str(file))
-        raw = _read(file, self.limits)
+    def document(self, rel: str, schema_name: str) -> Document | None:
+        """Read one file and check it against its schema; None if either fails.
+
+        At most ``max_bytes + 1`` bytes are read: enough to tell that a file is too large
+        without reading it all (or reading forever from a device)."""
+        file = self.tree.display(rel)
+        self.files.append(file)
+        raw = self.tree.read(rel, self.limits.max_bytes + 1)
         try:
-            document = read_yaml(str(file), raw, self.limits)
+            document = read_yaml(file, raw, self.limits)
         except ChronolexError as exc:
             self.diagnostics.extend(exc.diagnostics)
             return None
         if document.data is None:
-            self.error("schema", "the file is empty", Span(str(file), 1, 1))
+            self.error("schema", "the file is empty", Span(file, 1, 1))
             return None
         found = list(schema_diagnostics(document, schema_name))
         self.diagnostics.extend(found)
@@ -188,23 +195,20 @@ class _Builder:
 
     # -- stages --------------------------------------------------------------------
     def run(self) -> Bundle | None:
-        manifest_file = self.root / BUNDLE_FILE
-        if not manifest_file.is_file():
+        manifest_file = self.tree.display(BUNDLE_FILE)
+        if not self.tree.is_file(BUNDLE_FILE):
             raise ChronolexError.single(
-                "io-error", f"no {BUNDLE_FILE} in {self.root}", Span(str(manifest_file), 1, 1),
+                "io-error", f"no {BUNDLE_FILE} in {self.tree.label}", Span(manifest_file, 1, 1),
                 "a bundle is a directory with bundle.yaml and versions/*.yaml",
             )
-        manifest = self.document(manifest_file, "bundle")
+        manifest = self.document(BUNDLE_FILE, "bundle")
         version_docs = [
-            (file, self.document(file, "version"))
-            for file in sorted((self.root / "versions").glob("*.y*ml"))
-            if file.suffix in (".yaml", ".yml")
+            (self.tree.display(rel), self.document(rel, "version")) for rel in self.tree.yaml_files("versions")
         ]
-        for file in sorted((self.root / "tests").glob("*.y*ml")) if (self.root / "tests").is_dir() else []:
-            if file.suffix in (".yaml", ".yml"):
-                self.document(file, "test")
+        for rel in self.tree.yaml_files("tests"):
+            self.document(rel, "test")
         if not version_docs:
-            self.error("no-versions", "the bundle has no versions/*.yaml", Span(str(manifest_file), 1, 1),
+            self.error("no-versions", "the bundle has no versions/*.yaml", Span(manifest_file, 1, 1),
                        "add a version file under versions/")
         if manifest is None:
             return None
@@ -213,7 +217,7 @@ class _Builder:
             return None
         zone, actions, categories, facts = header
         sources = [
-            _VersionSource(doc, str(file), doc.data)
+            _VersionSource(doc, file, doc.data)
             for file, doc in version_docs
             if doc is not None
         ]
@@ -230,7 +234,7 @@ class _Builder:
             categories=frozen_map(categories),
             facts=frozen_map(facts),
             versions=versions,
-            root=str(self.root),
+            root=self.tree.label,
             span=manifest.source.span(()),
         )
         self.model = model
