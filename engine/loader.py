@@ -74,9 +74,12 @@ def load_bundle(path: str | Path | FileTree, *, limits: Limits = DEFAULT_LIMITS)
     return report.bundle
 
 
-def check_bundle(path: str | Path | FileTree, *, limits: Limits = DEFAULT_LIMITS) -> BundleReport:
+def check_bundle(path: str | Path | FileTree, *, limits: Limits = DEFAULT_LIMITS, solver: bool = False) -> BundleReport:
     """Check the bundle whose directory (or ``bundle.yaml``) is ``path``, or the bundle a
     :class:`~engine.filetree.FileTree` holds at its root; never raises for bad content.
+
+    With ``solver``, also the findings that need a solver (dead conditions, redundant
+    rules, versions that mean the same: :mod:`engine.smtlint`); ``validate`` asks for them.
 
     Raises :class:`ChronolexError` (code ``io-error``, or ``git-error`` for a tree read
     from git) only if the files cannot be read.
@@ -89,6 +92,10 @@ def check_bundle(path: str | Path | FileTree, *, limits: Limits = DEFAULT_LIMITS
     if builder.model is not None:
         builder.diagnostics.extend(lint_bundle(builder.model, builder.version_sources))
     has_errors = any(d.severity is Severity.ERROR for d in builder.diagnostics)
+    if solver and builder.model is not None and not has_errors:
+        from engine.smtlint import solver_findings  # the solver is loaded only when asked for
+
+        builder.diagnostics.extend(solver_findings(builder.model))
     from engine.errors import sort_diagnostics
 
     return BundleReport(

@@ -99,6 +99,8 @@ class Finding:
     spans: tuple[tuple[datetime, datetime | None], ...] = ()
     always: bool = False
     reason: str | None = None
+    #: The responsible rule recurs on a schedule: the difference holds while it runs.
+    scheduled: bool = False
 
     @property
     def sort_key(self) -> tuple[object, ...]:
@@ -134,7 +136,7 @@ class SemanticDiff:
 # -- shared variables ----------------------------------------------------------------------
 
 
-class _Variables:
+class Variables:
     """The solver variables both sides share: facts, opaque atoms, schedules and ``now``."""
 
     def __init__(self) -> None:
@@ -187,10 +189,10 @@ def _fact_key(bundle: Bundle, name: str) -> str:
     return f"{fact.type}|{definition}"
 
 
-class _SideFormulas:
+class SideFormulas:
     """One side's facts and rules as formulas, built on the shared variables."""
 
-    def __init__(self, side: Side, variables: _Variables) -> None:
+    def __init__(self, side: Side, variables: Variables) -> None:
         self.side = side
         self.bundle = side.bundle
         self.variables = variables
@@ -321,7 +323,9 @@ def _timed(version: Version | None, at: datetime) -> frozenset[str]:
 def _segments(old: Side, new: Side) -> list[_Segment]:
     cuts = _cuts((old, new))
     if old.version is not None and new.version is not None:
-        start = min(old.version.effective_from, new.version.effective_from)
+        # from when both could be in force: before its effective_from a version's schedules
+        # have not started, which would show differences no reader could meet
+        start = max(old.version.effective_from, new.version.effective_from)
     else:
         start = cuts[0] - timedelta(days=1) if cuts else _FIRST_INSTANT
     bounds = [start] + [c for c in cuts if c > start]
@@ -384,14 +388,9 @@ def _add_pieces(found: _Class, sides: Sequence[Side], uses_now: bool) -> None:
 def semantic_diff(old: Side, new: Side, *, actions: Sequence[str] | None = None, timeout_ms: int = 5000) -> SemanticDiff:
     """Where OLD and NEW decide differently, per action, each difference with a checked witness."""
     chosen = list(actions) if actions is not None else sorted(set(old.bundle.actions) | set(new.bundle.actions))
-    variables = _Variables()
-    sides = (_SideFormulas(old, variables), _SideFormulas(new, variables))
-    uses_now = any(
-        condition is not None and condition.uses_now
-        for side in (old, new) for version in _versions_of(side) for rule in version.rules
-        for condition in (rule.when, rule.unless)
-    )
-    classes = _classes(old, new, uses_now)
+    variables = Variables()
+    sides = (SideFormulas(old, variables), SideFormulas(new, variables))
+    classes = _classes(old, new, _uses_now(old, new))
     checker = _Checker(old, new)
     results = []
     for action in chosen:
@@ -404,6 +403,15 @@ def semantic_diff(old: Side, new: Side, *, actions: Sequence[str] | None = None,
         results.append(ActionDiff(action, tuple(sorted(merged, key=lambda f: f.sort_key))))
     notes = _notes(old, new)
     return SemanticDiff(tuple(results), notes)
+
+
+def _uses_now(old: Side, new: Side) -> bool:
+    """Whether a condition reads ``now`` itself (the instant then matters inside a stretch)."""
+    return any(
+        condition is not None and condition.uses_now
+        for side in (old, new) for version in _versions_of(side) for rule in version.rules
+        for condition in (rule.when, rule.unless)
+    )
 
 
 def _notes(old: Side, new: Side) -> tuple[str, ...]:
@@ -457,13 +465,14 @@ class _SideState:
     restricts: Mapping[str, Any]
     categories: Mapping[str, Any]
     reads: Mapping[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    scheduled: frozenset[str] = frozenset()
 
     @property
     def all_reads(self) -> frozenset[tuple[str, str]]:
         return frozenset().union(*self.reads.values()) if self.reads else frozenset()
 
 
-def _state(side: _SideFormulas, version: Version | None, timed: frozenset[str], action: str) -> _SideState:
+def _state(side: SideFormulas, version: Version | None, timed: frozenset[str], action: str) -> _SideState:
     if version is None:
         return _SideState(z3.BoolVal(False), z3.BoolVal(False), True, {}, {})
     restricts: dict[str, Any] = {}
@@ -483,11 +492,12 @@ def _state(side: _SideFormulas, version: Version | None, timed: frozenset[str], 
         categories.setdefault(rule.category, []).append(fires)
     blocked = z3.Or(*restricts.values()) if restricts else z3.BoolVal(False)
     maybe = z3.Or(*undetermined) if undetermined else z3.BoolVal(False)
+    scheduled = frozenset(r.id for r in version.rules if r.schedule is not None and r.id in restricts)
     return _SideState(blocked, z3.And(z3.Not(blocked), maybe), False, restricts,
-                      {c: z3.Or(*fs) for c, fs in categories.items()}, reads)
+                      {c: z3.Or(*fs) for c, fs in categories.items()}, reads, scheduled)
 
 
-def _solve_class(action: str, found: _Class, sides: tuple[_SideFormulas, _SideFormulas], variables: _Variables,
+def _solve_class(action: str, found: _Class, sides: tuple[SideFormulas, SideFormulas], variables: Variables,
                  checker: _Checker, timeout_ms: int) -> list[Finding]:
     first = found.segments[0]
     old = _state(sides[0], first.versions[0], first.timed[0], action)
@@ -498,7 +508,7 @@ def _solve_class(action: str, found: _Class, sides: tuple[_SideFormulas, _SideFo
     solver.add(_piece_constraint(found, variables))
     spans = tuple((s.start, s.end) for s in found.segments)
     relevant = old.all_reads | new.all_reads
-    search = _Search(action, solver, variables, checker, spans, relevant)
+    search = _Search(action, solver, variables, checker, spans, relevant, [(p[0], p[1]) for p in found.pieces])
     findings: list[Finding] = []
     pairs = ((NEWLY_BLOCKED, new, old, 1), (UNBLOCKED, old, new, 0))
     for kind, gaining, losing, side_index in pairs:
@@ -509,7 +519,8 @@ def _solve_class(action: str, found: _Class, sides: tuple[_SideFormulas, _SideFo
                 continue  # the same formula restricts on the other side: it cannot flip alone
             goal = z3.And(fires, z3.Not(losing.blocked))
             focus = (gaining.reads[rule_id], losing.all_reads)
-            findings.extend(search.find(kind, goal, (rule_id,), side_index, focus))
+            found_here = search.find(kind, goal, (rule_id,), side_index, focus)
+            findings.extend(replace(f, scheduled=rule_id in gaining.scheduled) for f in found_here)
     names = sorted(set(old.categories) | set(new.categories))
     old_primary = _primary(old, sides[0].bundle, names)
     new_primary = _primary(new, sides[1].bundle, names)
@@ -542,7 +553,7 @@ def _decision_term(state: _SideState) -> Any:
     return z3.If(state.undetermined, z3.IntVal(2), z3.IntVal(1))
 
 
-def _piece_constraint(found: _Class, variables: _Variables) -> Any:
+def _piece_constraint(found: _Class, variables: Variables) -> Any:
     options = []
     for begin, end, state in found.pieces:
         parts = [variables.now >= instant_term(begin), variables.now < instant_term(end)]
@@ -580,9 +591,11 @@ class _Checker:
 class _Search:
     """Queries on one class's solver; every model becomes a witness checked by the evaluator."""
 
-    def __init__(self, action: str, solver: z3.Solver, variables: _Variables, checker: _Checker,
-                 spans: tuple[tuple[datetime, datetime | None], ...], relevant: frozenset[tuple[str, str]]) -> None:
+    def __init__(self, action: str, solver: z3.Solver, variables: Variables, checker: _Checker,
+                 spans: tuple[tuple[datetime, datetime | None], ...], relevant: frozenset[tuple[str, str]],
+                 pieces: list[tuple[datetime, datetime]]) -> None:
         self.action = action
+        self.pieces = pieces
         self.relevant = relevant
         self.solver = solver
         self.variables = variables
@@ -610,9 +623,9 @@ class _Search:
                 if verdict != z3.sat:
                     return [self._undecided(rules, f"the solver gave up ({self.solver.reason_unknown()})")]
                 model = self.solver.model()
-                witness = self._witness(model)
-                old, new = (self.checker.outcome(i, self.action, witness) for i in (0, 1))
-                if _holds(kind, old, new, rules, side_index):
+                checked = self._checked(model, kind, rules, side_index)
+                if checked is not None:
+                    witness, old, new = checked
                     own, others = focus
                     region = _region(self.solver, self.variables, sorted(own), witness, 4)
                     context = _region(self.solver, self.variables, sorted(others - own), witness, 3)
@@ -637,9 +650,9 @@ class _Search:
                     found.append(self._undecided((), f"the solver gave up ({self.solver.reason_unknown()})"))
                     break
                 model = self.solver.model()
-                witness = self._witness(model)
-                old, new = (self.checker.outcome(i, self.action, witness) for i in (0, 1))
-                if _holds(kind, old, new, (), 0):
+                checked = self._checked(model, kind, (), 0)
+                if checked is not None:
+                    witness, old, new = checked
                     rules = tuple(sorted(set(old.restricting) ^ set(new.restricting))) or tuple(
                         sorted(set(old.undetermined) ^ set(new.undetermined)))
                     found.append(Finding(self.action, kind, rules, witness, old, new, spans=self.spans))
@@ -654,6 +667,20 @@ class _Search:
         finally:
             self.solver.pop()
         return found
+
+    def _checked(self, model: z3.ModelRef, kind: str, rules: tuple[str, ...],
+                 side_index: int) -> tuple[Witness, Outcome, Outcome] | None:
+        """The model as a witness the evaluator confirms, or None. The instant is moved to
+        the start of its stretch when the difference holds there too (a reader expects
+        "from 01:00", not "at 04:59:59.999999")."""
+        witness = self._witness(model)
+        candidates = [start for start, end in self.pieces if start <= witness.at < end][:1] + [witness.at]
+        for at in candidates:
+            trial = Witness(at, witness.facts)
+            old, new = (self.checker.outcome(i, self.action, trial) for i in (0, 1))
+            if _holds(kind, old, new, rules, side_index):
+                return trial, old, new
+        return None
 
     def _undecided(self, rules: tuple[str, ...], reason: str) -> Finding:
         return Finding(self.action, UNDECIDED, rules, spans=self.spans, reason=reason)
@@ -719,7 +746,7 @@ def _python_value(term: Any, sort: str) -> object:
 # -- readable regions --------------------------------------------------------------------------
 
 
-def _region(solver: z3.Solver, variables: _Variables, keys: Sequence[tuple[str, str]], witness: Witness,
+def _region(solver: z3.Solver, variables: Variables, keys: Sequence[tuple[str, str]], witness: Witness,
             limit: int) -> tuple[str, ...]:
     """The region of fact values where the difference holds, one fact at a time: each of
     ``keys`` whose possible values there are narrower than its type allows."""
@@ -815,3 +842,34 @@ def _interval(low: tuple[Fraction, bool] | None, high: tuple[Fraction, bool] | N
 def spans_text(spans: Iterable[tuple[datetime, datetime | None]], zone: Any) -> list[str]:
     """Spans as ``start – end`` in the bundle timezone (for renderers)."""
     return [f"{format_instant(s, zone)} – {format_instant(e, zone) if e else 'open end'}" for s, e in spans]
+
+
+def same_meaning(old: Side, new: Side, *, timeout_ms: int = 2000) -> bool | None:
+    """True when no fact values and no instant make OLD and NEW decide differently (the
+    decision, or the category that leads it); False when some do; None when the solver
+    cannot tell. One query per action and stretch of time, no witnesses: cheap enough
+    for ``validate``."""
+    variables = Variables()
+    sides = (SideFormulas(old, variables), SideFormulas(new, variables))
+    verdict: bool | None = True
+    for found in _classes(old, new, _uses_now(old, new)):
+        first = found.segments[0]
+        for action in sorted(set(old.bundle.actions) | set(new.bundle.actions)):
+            a = _state(sides[0], first.versions[0], first.timed[0], action)
+            b = _state(sides[1], first.versions[1], first.timed[1], action)
+            names = sorted(set(a.categories) | set(b.categories))
+            differs = z3.Or(
+                a.blocked != b.blocked,
+                _primary(a, old.bundle, names) != _primary(b, new.bundle, names),
+                _decision_term(a) != _decision_term(b),
+            )
+            solver = z3.Solver()
+            solver.set("timeout", timeout_ms)
+            solver.add(*variables.domain)
+            solver.add(_piece_constraint(found, variables), differs)
+            result = solver.check()
+            if result == z3.sat:
+                return False
+            if result != z3.unsat:
+                verdict = None
+    return verdict

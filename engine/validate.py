@@ -94,6 +94,6 @@ def validate(paths: Iterable[str | Path], *, limits: Limits = DEFAULT_LIMITS) ->
     >>> result.passed()  # doctest: +SKIP
     True
     """
-    reports = tuple(check_bundle(root, limits=limits) for root in find_bundles(list(paths)))
+    reports = tuple(check_bundle(root, limits=limits, solver=True) for root in find_bundles(list(paths)))
     diagnostics = sort_diagnostics([d for r in reports for d in r.diagnostics])
     return ValidationResult(reports, diagnostics)
