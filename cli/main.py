@@ -262,6 +262,7 @@ def show(bundle: str | None, version_id: str | None, at: str | None, known_at: s
 # The commands of other modules register themselves on ``cli`` when imported.
 from cli import replay as _replay  # noqa: E402,F401
 from cli.ingest import ingest as _ingest  # noqa: E402
+from cli import diff as _diff  # noqa: E402,F401
 
 cli.add_command(_ingest)
 

@@ -41,6 +41,7 @@ from engine.lang.smt import (
     Truth,
     Unsupported,
     Value,
+    decimal_term,
     from_instant_term,
     instant_term,
     make_var,
@@ -48,7 +49,7 @@ from engine.lang.smt import (
 )
 from engine.model import Bundle, Rule, Schedule, Version
 from engine.sides import Side
-from engine.timeutil import format_instant
+from engine.timeutil import format_instant, parse_instant
 from engine.versions import in_force_spans
 
 NEWLY_BLOCKED, UNBLOCKED, CATEGORY_CHANGED, DECISION_CHANGED, UNDECIDED = (
@@ -392,17 +393,54 @@ def semantic_diff(old: Side, new: Side, *, actions: Sequence[str] | None = None,
     sides = (SideFormulas(old, variables), SideFormulas(new, variables))
     classes = _classes(old, new, _uses_now(old, new))
     checker = _Checker(old, new)
+    constants = _constants((old, new))
     results = []
     for action in chosen:
         findings: dict[tuple[object, ...], Finding] = {}
         for found in classes:
-            for finding in _solve_class(action, found, sides, variables, checker, timeout_ms):
+            for finding in _solve_class(action, found, sides, variables, checker, timeout_ms, constants):
                 _merge(findings, finding)
         total = sum(len(c.segments) for c in classes)
         merged = [_finish(f, total) for f in findings.values()]
         results.append(ActionDiff(action, tuple(sorted(merged, key=lambda f: f.sort_key))))
     notes = _notes(old, new)
     return SemanticDiff(tuple(results), notes)
+
+
+def _constants(sides: Sequence[Side]) -> dict[str, list[Fraction]]:
+    """The literal values each fact is compared with, in its solver units: where the
+    edges of a region usually lie (see :func:`_edge`)."""
+    found: dict[str, set[Fraction]] = {}
+    for side in sides:
+        zone = side.bundle.timezone
+        for version in _versions_of(side):
+            for rule in version.rules:
+                for condition in (rule.when, rule.unless):
+                    stack = [condition.ast] if condition is not None else []
+                    while stack:
+                        node = stack.pop()
+                        stack.extend(n.children(node))
+                        if isinstance(node, n.Compare):
+                            for name, other in ((node.left, node.right), (node.right, node.left)):
+                                number = _literal_number(other, zone)
+                                if isinstance(name, n.Name) and number is not None:
+                                    found.setdefault(name.name, set()).add(number)
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def _literal_number(node: n.Expr, zone: Any) -> Fraction | None:
+    if isinstance(node, n.Literal) and node.kind in ("int", "decimal"):
+        assert isinstance(node.value, (int, Decimal))
+        return Fraction(node.value)
+    if isinstance(node, n.Call) and node.func in ("date", "datetime") and isinstance(node.args[0], n.Literal):
+        text = str(node.args[0].value)
+        try:
+            if node.func == "date":
+                return Fraction(date.fromisoformat(text).toordinal())
+            return Fraction(instant_term(parse_instant(text, zone)))
+        except ValueError:
+            return None
+    return None
 
 
 def _uses_now(old: Side, new: Side) -> bool:
@@ -498,7 +536,7 @@ def _state(side: SideFormulas, version: Version | None, timed: frozenset[str], a
 
 
 def _solve_class(action: str, found: _Class, sides: tuple[SideFormulas, SideFormulas], variables: Variables,
-                 checker: _Checker, timeout_ms: int) -> list[Finding]:
+                 checker: _Checker, timeout_ms: int, constants: Mapping[str, Sequence[Fraction]]) -> list[Finding]:
     first = found.segments[0]
     old = _state(sides[0], first.versions[0], first.timed[0], action)
     new = _state(sides[1], first.versions[1], first.timed[1], action)
@@ -508,7 +546,8 @@ def _solve_class(action: str, found: _Class, sides: tuple[SideFormulas, SideForm
     solver.add(_piece_constraint(found, variables))
     spans = tuple((s.start, s.end) for s in found.segments)
     relevant = old.all_reads | new.all_reads
-    search = _Search(action, solver, variables, checker, spans, relevant, [(p[0], p[1]) for p in found.pieces])
+    search = _Search(action, solver, variables, checker, spans, relevant, [(p[0], p[1]) for p in found.pieces],
+                     constants)
     findings: list[Finding] = []
     pairs = ((NEWLY_BLOCKED, new, old, 1), (UNBLOCKED, old, new, 0))
     for kind, gaining, losing, side_index in pairs:
@@ -593,8 +632,9 @@ class _Search:
 
     def __init__(self, action: str, solver: z3.Solver, variables: Variables, checker: _Checker,
                  spans: tuple[tuple[datetime, datetime | None], ...], relevant: frozenset[tuple[str, str]],
-                 pieces: list[tuple[datetime, datetime]]) -> None:
+                 pieces: list[tuple[datetime, datetime]], constants: Mapping[str, Sequence[Fraction]]) -> None:
         self.action = action
+        self.constants = constants
         self.pieces = pieces
         self.relevant = relevant
         self.solver = solver
@@ -627,8 +667,8 @@ class _Search:
                 if checked is not None:
                     witness, old, new = checked
                     own, others = focus
-                    region = _region(self.solver, self.variables, sorted(own), witness, 4)
-                    context = _region(self.solver, self.variables, sorted(others - own), witness, 3)
+                    region = _region(self.solver, self.variables, sorted(own), witness, 4, self.constants)
+                    context = _region(self.solver, self.variables, sorted(others - own), witness, 3, self.constants)
                     return [Finding(self.action, kind, rules, witness, old, new, region, context, self.spans)]
                 self.solver.add(self._not_this(model))
             return [self._undecided(rules, "the solver's witness does not hold in the evaluator; "
@@ -747,7 +787,7 @@ def _python_value(term: Any, sort: str) -> object:
 
 
 def _region(solver: z3.Solver, variables: Variables, keys: Sequence[tuple[str, str]], witness: Witness,
-            limit: int) -> tuple[str, ...]:
+            limit: int, constants: Mapping[str, Sequence[Fraction]]) -> tuple[str, ...]:
     """The region of fact values where the difference holds, one fact at a time: each of
     ``keys`` whose possible values there are narrower than its type allows."""
     parts: list[str] = []
@@ -755,13 +795,14 @@ def _region(solver: z3.Solver, variables: Variables, keys: Sequence[tuple[str, s
         if len(parts) >= limit:
             break
         value, name = variables.facts[key], variables.owners[key]
-        text = _project(solver, name, value, witness)
+        text = _project(solver, name, value, witness, constants)
         if text:
             parts.append(text)
     return tuple(parts)
 
 
-def _project(solver: z3.Solver, name: str, value: Value, witness: Witness) -> str | None:
+def _project(solver: z3.Solver, name: str, value: Value, witness: Witness,
+             constants: Mapping[str, Sequence[Fraction]]) -> str | None:
     def can(extra: Any) -> bool:
         solver.push()
         solver.add(extra)
@@ -783,44 +824,65 @@ def _project(solver: z3.Solver, name: str, value: Value, witness: Witness) -> st
         if isinstance(seen, str) and not can(z3.And(value.known, value.term != z3.StringVal(seen))):
             return f'{name} == "{seen}"{suffix}'
         return None
-    low = _bound(solver, value, minimize=True)
-    high = _bound(solver, value, minimize=False)
-    if low is None and high is None:
+    whole = value.sort != "real"
+    steps = (-1, 0, 1) if whole else (0,)
+    points = sorted({c + d for c in constants.get(name, ()) for d in steps} | {Fraction(0)})
+    low = _edge(can, value, points, lower=True)
+    high = _edge(can, value, points, lower=False)
+    if low == "unclear" or high == "unclear" or (low is None and high is None):
         return None
     return f"{name} in {_interval(low, high, value.sort)}{suffix}"
 
 
-def _bound(solver: z3.Solver, value: Value, *, minimize: bool) -> tuple[Fraction, bool] | None:
-    """The least (or greatest) value with the fact known, and whether it is only approached."""
-    optimizer = z3.Optimize()
-    optimizer.set("timeout", 2000)
-    optimizer.add(*solver.assertions())
-    optimizer.add(value.known)
-    handle = optimizer.minimize(value.term) if minimize else optimizer.maximize(value.term)
-    if optimizer.check() != z3.sat:
-        return None
-    found = handle.value()
-    if z3.is_int_value(found) or z3.is_rational_value(found):
-        number = Fraction(str(found.as_fraction() if z3.is_rational_value(found) else found.as_long()))
-        return (number, False) if not _at_domain_edge(number, value.sort) else None
-    text = str(found)
-    if "oo" in text:
-        return None
-    for child in found.children():
-        if z3.is_rational_value(child) or z3.is_int_value(child):
-            return Fraction(str(child.as_fraction() if z3.is_rational_value(child) else child.as_long())), True
+_FAR = 10**15
+
+
+def _edge(can: Any, value: Value, points: list[Fraction], *, lower: bool) -> Fraction | str | None:
+    """The least (``lower``) or greatest whole value the fact takes in the region: found
+    by bisection over the constants it is compared with (±1), each step one incremental
+    check; None when unbounded, "unclear" when the edge is not at such a constant."""
+    term, known = value.term, value.known
+    edge_of_domain = _domain_edge(value.sort, lower)
+    if edge_of_domain is None:
+        if can(z3.And(known, term < -_FAR if lower else term > _FAR)):
+            return None
+    elif can(z3.And(known, term == edge_of_domain)):
+        return None  # reaches the edge of its type: no narrower than the type says
+    candidates = points if lower else points[::-1]
+
+    def number(p: Fraction) -> Any:
+        return int(p) if value.sort != "real" else decimal_term(Decimal(p.numerator) / Decimal(p.denominator))
+
+    def reached(p: Fraction) -> bool:
+        return bool(can(z3.And(known, term <= number(p) if lower else term >= number(p))))
+    lo, hi = 0, len(candidates)
+    while lo < hi:  # first candidate whose half-line meets the region (monotone)
+        mid = (lo + hi) // 2
+        if reached(candidates[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    if lo == len(candidates):
+        return "unclear"
+    found = candidates[lo]
+    if value.sort == "real":  # exact only when reached: a bound merely approached is unclear
+        beyond = term < number(found) if lower else term > number(found)
+    else:
+        beyond = term <= int(found) - 1 if lower else term >= int(found) + 1
+    if can(z3.And(known, beyond)):
+        return "unclear"
+    return found
+
+
+def _domain_edge(sort: str, lower: bool) -> int | None:
+    if sort == "day":
+        return FIRST_DAY if lower else LAST_DAY
+    if sort == "instant":
+        return instant_term(_FIRST_INSTANT) if lower else instant_term(_LAST_INSTANT) - 1
     return None
 
 
-def _at_domain_edge(number: Fraction, sort: str) -> bool:
-    if sort == "day":
-        return number in (FIRST_DAY, LAST_DAY)
-    if sort == "instant":
-        return number in (instant_term(_FIRST_INSTANT), instant_term(_LAST_INSTANT) - 1)
-    return False
-
-
-def _interval(low: tuple[Fraction, bool] | None, high: tuple[Fraction, bool] | None, sort: str) -> str:
+def _interval(low: Fraction | str | None, high: Fraction | str | None, sort: str) -> str:
     def show(number: Fraction) -> str:
         if sort == "day":
             return date.fromordinal(int(number)).isoformat()
@@ -830,12 +892,11 @@ def _interval(low: tuple[Fraction, bool] | None, high: tuple[Fraction, bool] | N
             return str(number.numerator)
         return str(Decimal(number.numerator) / Decimal(number.denominator))
 
-    if sort in ("int", "day", "instant"):  # whole numbers: say the upper bound half-open
-        left = f"[{show(low[0])}" if low else "(-inf"
-        right = f"{show(high[0] + 1)})" if high else "inf)"
-        return f"{left}, {right}"
-    left = ("(" if low[1] else "[") + show(low[0]) if low else "(-inf"
-    right = show(high[0]) + (")" if high[1] else "]") if high else "inf)"
+    left = f"[{show(low)}" if isinstance(low, Fraction) else "(-inf"
+    if sort == "real":
+        right = f"{show(high)}]" if isinstance(high, Fraction) else "inf)"
+    else:  # whole numbers: the upper bound said half-open, as intervals are everywhere else
+        right = f"{show(high + 1)})" if isinstance(high, Fraction) else "inf)"
     return f"{left}, {right}"
 
 

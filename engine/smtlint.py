@@ -37,9 +37,14 @@ def solver_findings(bundle: Bundle) -> Iterator[Diagnostic]:
     solver = z3.Solver()
     solver.set("timeout", _TIMEOUT_MS)
 
+    added = 0
+
     def impossible(*goal: Any) -> bool:
+        nonlocal added
+        solver.add(*variables.domain[added:])  # facts met since the last query
+        added = len(variables.domain)
         solver.push()
-        solver.add(*variables.domain, *goal)
+        solver.add(*goal)
         verdict = solver.check()
         solver.pop()
         return bool(verdict == z3.unsat)
