@@ -12,6 +12,14 @@ listed are implementation detail and may change.
 from __future__ import annotations
 
 from engine.decision import Decision, Evidence, Lift, NextChange, Reason
+from engine.decisionlog import LoggedDecision, LogReplay, read_decision_log, replay_log
+from engine.diff import PolicyDiff, diff_sides
+from engine.filetree import DiskTree, FileTree, GitTree
+from engine.impact import Impact, impact
+from engine.operands import diff_pairs, load_side
+from engine.semantic import SemanticDiff, Witness, same_meaning, semantic_diff
+from engine.sides import Side
+from engine.structdiff import Change, StructuralDiff, structural_diff
 from engine.derive import FactValue, derive_facts, given_facts
 from engine.errors import ChronolexError, Diagnostic, EvaluationError, Severity, Span
 from engine.evaluate import Evaluator
@@ -33,6 +41,27 @@ from engine.yamlsource import Limits
 __version__ = "0.1.0"
 
 __all__ = [
+    "Change",
+    "DiskTree",
+    "FileTree",
+    "GitTree",
+    "Impact",
+    "LogReplay",
+    "LoggedDecision",
+    "PolicyDiff",
+    "SemanticDiff",
+    "Side",
+    "StructuralDiff",
+    "Witness",
+    "diff_pairs",
+    "diff_sides",
+    "impact",
+    "load_side",
+    "read_decision_log",
+    "replay_log",
+    "same_meaning",
+    "semantic_diff",
+    "structural_diff",
     "UNKNOWN",
     "AccountHistory",
     "Decision",

@@ -31,7 +31,7 @@ import z3
 
 from engine.activity import occurrence_at, schedule_boundaries
 from engine.derive import given_facts
-from engine.evaluate import BLOCKED, NO_POLICY, UNDETERMINED, ALLOWED, Assessment, Evaluator
+from engine.evaluate import BLOCKED, NO_POLICY, Assessment, Evaluator
 from engine.lang import nodes as n
 from engine.lang.render import render
 from engine.lang.smt import (
@@ -662,7 +662,7 @@ class _Search:
                     return []
                 if verdict != z3.sat:
                     return [self._undecided(rules, f"the solver gave up ({self.solver.reason_unknown()})")]
-                model = self.solver.model()
+                model = self._canonical_model()
                 checked = self._checked(model, kind, rules, side_index)
                 if checked is not None:
                     witness, old, new = checked
@@ -689,7 +689,7 @@ class _Search:
                 if verdict != z3.sat:
                     found.append(self._undecided((), f"the solver gave up ({self.solver.reason_unknown()})"))
                     break
-                model = self.solver.model()
+                model = self._canonical_model()
                 checked = self._checked(model, kind, (), 0)
                 if checked is not None:
                     witness, old, new = checked
@@ -707,6 +707,58 @@ class _Search:
         finally:
             self.solver.pop()
         return found
+
+    def _canonical_model(self) -> z3.ModelRef:
+        """A model with every fact fixed, one at a time in name order, to the first value
+        of a fixed preference list that still satisfies the query: the witness then
+        depends on the question, not on the solver's internal state (same input, same
+        bytes)."""
+        self.solver.push()
+        try:
+            for begin, _ in self.pieces:
+                if self._try(self.variables.now == instant_term(begin)):
+                    break
+            for key in sorted(self.relevant):
+                value = self.variables.facts[key]
+                if not z3.is_true(value.known) and not self._try(value.known):
+                    self._try(z3.Not(value.known))
+                    continue
+                for candidate in self._preferred(key[0], value):
+                    if self._try(value.term == candidate):
+                        break
+            verdict = self.solver.check()
+            assert verdict == z3.sat
+            return self.solver.model()
+        finally:
+            self.solver.pop()
+
+    def _try(self, constraint: Any) -> bool:
+        self.solver.push()
+        self.solver.add(constraint)
+        if self.solver.check() == z3.sat:
+            self.solver.pop()
+            self.solver.add(constraint)
+            return True
+        self.solver.pop()
+        return False
+
+    def _preferred(self, name: str, value: Value) -> list[Any]:
+        if value.sort == "bool":
+            return [z3.BoolVal(False), z3.BoolVal(True)]
+        if value.sort == "string":
+            fact_values: list[str] = []
+            for side in self.checker.sides:
+                fact = side.bundle.facts.get(name)
+                if fact is not None and fact.type.name == "enum":
+                    fact_values = list(fact.type.values)
+            return [z3.StringVal(v) for v in fact_values or [""]]
+        if value.sort in ("int", "real"):
+            points = sorted({c + d for c in self.constants.get(name, ()) for d in (-1, 0, 1)} | {Fraction(0)},
+                            key=lambda p: (abs(p), p))
+            if value.sort == "int":
+                return [z3.IntVal(int(p)) for p in points if p.denominator == 1]
+            return [decimal_term(Decimal(p.numerator) / Decimal(p.denominator)) for p in points]
+        return []
 
     def _checked(self, model: z3.ModelRef, kind: str, rules: tuple[str, ...],
                  side_index: int) -> tuple[Witness, Outcome, Outcome] | None:
