@@ -30,7 +30,8 @@ def _when(finding: dict[str, Any]) -> str:
         return "at every instant"
     spans = finding["spans"]
     shown = ", ".join(f"{s['start']} – {s['end'] or 'open end'}" for s in spans[:3])
-    return f"during {shown}" + (f" and {len(spans) - 3} more spans" if len(spans) > 3 else "")
+    more = len(spans) - 3
+    return f"during {shown}" + (f" and {more} more span{'s' if more > 1 else ''}" if more > 0 else "")
 
 
 def _outcome(outcome: dict[str, Any] | None) -> str:
@@ -82,7 +83,7 @@ def render_text(document: dict[str, Any]) -> str:
         changes = diff["structural"]
         out.append(f"Text: {len(changes)} change{'s' if len(changes) != 1 else ''}" if changes else "Text: no change")
         for change in changes:
-            out.append(f"  {change['text']}")
+            out.append(f"  {_change_text(change)}")
         semantic = diff["semantic"]
         if semantic is None:
             out.append("Meaning: not compared (--no-semantic)")
@@ -171,7 +172,7 @@ def render_markdown(document: dict[str, Any]) -> str:
             out.append(f"<details><summary>Text changes: <code>{old}</code> → <code>{new}</code> "
                        f"({len(diff['structural'])})</summary>")
             out.append("")
-            out.extend(f"- {_md(c['text'])}" for c in diff["structural"])
+            out.extend(f"- {_md(_change_text(c))}" for c in diff["structural"])
             out.append("")
             out.append("</details>")
             out.append("")
@@ -205,6 +206,16 @@ def render_markdown(document: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _change_text(change: dict[str, Any]) -> str:
+    """A change's sentence, prefixed with its version when two bundles are compared (the
+    same inherited rule changes in every version that has it)."""
+    return f"[{change['version']}] {change['text']}" if change.get("version") else str(change["text"])
+
+
 def _md(text: str) -> str:
-    """Text safe inside Markdown list items (no accidental HTML or table breaks)."""
-    return text.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    """Text safe inside Markdown list items: HTML and table breaks escaped outside code
+    spans; inside backticks GitHub shows text as written, so it is left alone."""
+    parts = text.split("`")
+    for i in range(0, len(parts), 2):  # even parts lie outside code spans
+        parts[i] = parts[i].replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    return "`".join(parts)

@@ -20,7 +20,13 @@ _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 #: One line per stable code, used for SARIF rule metadata and the docs.
 CODE_DESCRIPTIONS: Mapping[str, str] = {
     "bad-extends": "extends names an unknown version, forms a cycle, or remove names a rule the base lacks",
-    "dead-rule": "a rule whose active interval or window lies outside the span its version is in force",
+    "dead-rule": "a rule whose active interval or window lies outside the span its version is in force, "
+                 "or whose condition can never hold (found by the solver)",
+    "exemption-always-holds": "an unless that holds whenever when does, so the rule never restricts "
+                              "(found by the solver)",
+    "redundant-rule": "a rule that restricts only where another rule of the same category, actions and time "
+                      "restricts too, so it never changes a decision (found by the solver)",
+    "same-meaning": "a version that decides exactly as the version before it (found by the solver)",
     "duplicate-key": "a key appears twice in one YAML mapping",
     "duplicate-rule-id": "two rules of one version have the same id",
     "duplicate-version": "two version files have the same version id",

@@ -957,13 +957,19 @@ def spans_text(spans: Iterable[tuple[datetime, datetime | None]], zone: Any) -> 
     return [f"{format_instant(s, zone)} – {format_instant(e, zone) if e else 'open end'}" for s, e in spans]
 
 
-def same_meaning(old: Side, new: Side, *, timeout_ms: int = 2000) -> bool | None:
+def same_meaning(old: Side, new: Side, *, timeout_ms: int = 2000,
+                 shared: tuple[Variables, SideFormulas] | None = None) -> bool | None:
     """True when no fact values and no instant make OLD and NEW decide differently (the
     decision, or the category that leads it); False when some do; None when the solver
     cannot tell. One query per action and stretch of time, no witnesses: cheap enough
-    for ``validate``."""
-    variables = Variables()
-    sides = (SideFormulas(old, variables), SideFormulas(new, variables))
+    for ``validate``, which passes ``shared`` formulas when both sides are versions of
+    one bundle, so each rule is translated once."""
+    if shared is not None:
+        variables, formulas = shared
+        sides = (formulas, formulas)
+    else:
+        variables = Variables()
+        sides = (SideFormulas(old, variables), SideFormulas(new, variables))
     verdict: bool | None = True
     for found in _classes(old, new, _uses_now(old, new)):
         first = found.segments[0]

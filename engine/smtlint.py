@@ -59,7 +59,8 @@ def solver_findings(bundle: Bundle) -> Iterator[Diagnostic]:
             yield from _rule_findings(rule, formulas, impossible)
     yield from _redundant_rules(bundle, formulas, impossible)
     for previous, version in zip(bundle.versions, bundle.versions[1:]):
-        if same_meaning(Side(previous.id, bundle, previous), Side(version.id, bundle, version)) is True:
+        pair = Side(previous.id, bundle, previous), Side(version.id, bundle, version)
+        if same_meaning(*pair, shared=(variables, formulas)) is True:
             yield Diagnostic(
                 "same-meaning", Severity.INFO,
                 f"version {version.id!r} decides exactly as {previous.id!r}: no fact values and no instant "
