@@ -105,7 +105,9 @@ class Finding:
 
     @property
     def sort_key(self) -> tuple[object, ...]:
-        return (KIND_ORDER.index(self.kind), self.rules, self.spans[:1], self.reason or "")
+        # an open end (None) sorts after every instant; None and datetime do not compare
+        first = tuple((start, end is None, end or start) for start, end in self.spans[:1])
+        return (KIND_ORDER.index(self.kind), self.rules, first, self.reason or "")
 
 
 @dataclass(frozen=True, slots=True)
