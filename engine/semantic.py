@@ -485,14 +485,16 @@ def _replace_spans(finding: Finding, spans: tuple[tuple[datetime, datetime | Non
 
 
 def _finish(finding: Finding, total_segments: int) -> Finding:
-    ordered = sorted(finding.spans, key=lambda s: s[0])
+    # findings merged from one class (an undecided newly-blocked and unblocked) repeat its spans
+    spans = set(finding.spans)
+    ordered = sorted(spans, key=lambda s: s[0])
     merged: list[tuple[datetime, datetime | None]] = []
     for start, end in ordered:
         if merged and merged[-1][1] == start:
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
-    return replace(finding, spans=tuple(merged), always=len(finding.spans) == total_segments)
+    return replace(finding, spans=tuple(merged), always=len(spans) == total_segments)
 
 
 @dataclass(frozen=True, slots=True)
@@ -612,6 +614,16 @@ class _Checker:
         self.sides = (old, new)
         self.evaluators = (Evaluator(old.bundle), Evaluator(new.bundle))
 
+    def recategorised(self, at: datetime, old: Outcome, new: Outcome) -> set[str]:
+        """The rules restricting on both sides whose category differs between them."""
+        versions = [side.version_at(at) for side in self.sides]
+        found = set()
+        for rule_id in set(old.restricting) & set(new.restricting):
+            rules = [v.rule(rule_id) if v is not None else None for v in versions]
+            if rules[0] is not None and rules[1] is not None and rules[0].category != rules[1].category:
+                found.add(rule_id)
+        return found
+
     def outcome(self, index: int, action: str, witness: Witness) -> Outcome:
         side, evaluator = self.sides[index], self.evaluators[index]
         version = side.version_at(witness.at)
@@ -697,6 +709,9 @@ class _Search:
                     witness, old, new = checked
                     rules = tuple(sorted(set(old.restricting) ^ set(new.restricting))) or tuple(
                         sorted(set(old.undetermined) ^ set(new.undetermined)))
+                    if kind == CATEGORY_CHANGED:  # and a rule that blocks on both sides, in another category
+                        rules = tuple(sorted(set(old.restricting) ^ set(new.restricting)
+                                             | self.checker.recategorised(witness.at, old, new)))
                     found.append(Finding(self.action, kind, rules, witness, old, new, spans=self.spans))
                     values = [model.eval(term, model_completion=True) for term in distinct]
                     self.solver.add(z3.Or(*[t != v for t, v in zip(distinct, values)]) if distinct else z3.BoolVal(False))
