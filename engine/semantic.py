@@ -35,6 +35,11 @@ from engine.evaluate import BLOCKED, NO_POLICY, Assessment, Evaluator
 from engine.lang import nodes as n
 from engine.lang.render import render
 from engine.lang.smt import (
+    FALSE,
+    TRUE,
+    conj,
+    disj,
+    neg,
     FIRST_DAY,
     LAST_DAY,
     Translator,
@@ -64,6 +69,8 @@ _SCHEDULE_HORIZON = timedelta(days=800)
 _MAX_PIECES = 400
 _MAX_ENUMERATED = 6
 _ATTEMPTS = 3
+#: How many preferred values a witness tries per fact before keeping the solver's own.
+_PREFERRED = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +163,7 @@ class Variables:
         if key not in self.facts:
             index = len(self.facts)
             term = make_var(f"{name}#{index}", sort)
-            known = z3.BoolVal(True) if always_known else z3.Bool(f"{name}#{index}.known")
+            known = TRUE if always_known else z3.Bool(f"{name}#{index}.known")
             if sort == "day":
                 self.domain += [term >= FIRST_DAY, term <= LAST_DAY]
             if sort == "instant":
@@ -164,7 +171,7 @@ class Variables:
             if minimum is not None:
                 self.domain.append(term >= minimum)
             if values:
-                self.domain.append(z3.Or(*[term == z3.StringVal(v) for v in values]))
+                self.domain.append(disj(*[term == z3.StringVal(v) for v in values]))
             self.facts[key] = Value(term, known, sort)
             self.owners[key] = name
         return self.facts[key]
@@ -173,7 +180,7 @@ class Variables:
         if key not in self.atoms:
             index = len(self.atoms)
             true, false = z3.Bool(f"atom#{index}.true"), z3.Bool(f"atom#{index}.false")
-            self.domain.append(z3.Not(z3.And(true, false)))
+            self.domain.append(neg(conj(true, false)))
             self.atoms[key] = Truth(true, false)
             self.atom_texts[key] = text
         return self.atoms[key]
@@ -202,6 +209,7 @@ class SideFormulas:
         self.translator = Translator(self._resolve, self._opaque, variables.now, side.bundle.timezone)
         self._values: dict[str, Value] = {}
         self._rules: dict[Rule, tuple[Any, Any]] = {}
+        self._meanings: dict[tuple[object, ...], tuple[Any, Any]] = {}
         self._resolving: set[str] = set()
         self._deps: dict[str, frozenset[tuple[str, str]]] = {}
         #: The fact variables each rule's formulas read (facts behind inlined expr facts included).
@@ -258,15 +266,23 @@ class SideFormulas:
         cached = self._rules.get(rule)
         if cached is not None:
             return cached
-        true, false = z3.BoolVal(True), z3.BoolVal(False)
+        meaning = (rule.when.ast if rule.when else None, rule.unless.ast if rule.unless else None, rule.on_unknown)
+        same = self._meanings.get(meaning)
+        if same is not None:  # the same conditions in another version: the same terms
+            self._rules[rule] = same
+            self.reads[rule] = self.deps(
+                name for c in (rule.when, rule.unless) if c is not None for name in n.names(c.ast))
+            return same
+        true, false = TRUE, FALSE
         when = self.translator.truth(rule.when.ast) if rule.when is not None else Truth(true, false)
         unless = self.translator.truth(rule.unless.ast) if rule.unless is not None else Truth(false, true)
-        settled = z3.And(when.true, unless.false)
-        pending = z3.And(z3.Not(when.false), z3.Not(unless.true), z3.Not(settled))
-        restricts = z3.Or(settled, pending) if rule.on_unknown == "block" else settled
+        settled = conj(when.true, unless.false)
+        pending = conj(neg(when.false), neg(unless.true), neg(settled))
+        restricts = disj(settled, pending) if rule.on_unknown == "block" else settled
         undetermined = pending if rule.on_unknown == "undetermined" else false
         result = (z3.simplify(restricts), z3.simplify(undetermined))
         self._rules[rule] = result
+        self._meanings[meaning] = result
         self.reads[rule] = self.deps(
             name for c in (rule.when, rule.unless) if c is not None for name in n.names(c.ast))
         return result
@@ -392,7 +408,7 @@ def semantic_diff(old: Side, new: Side, *, actions: Sequence[str] | None = None,
     """Where OLD and NEW decide differently, per action, each difference with a checked witness."""
     chosen = list(actions) if actions is not None else sorted(set(old.bundle.actions) | set(new.bundle.actions))
     variables = Variables()
-    sides = (SideFormulas(old, variables), SideFormulas(new, variables))
+    sides = _formulas(old, new, variables)
     classes = _classes(old, new, _uses_now(old, new))
     checker = _Checker(old, new)
     constants = _constants((old, new))
@@ -443,6 +459,15 @@ def _literal_number(node: n.Expr, zone: Any) -> Fraction | None:
         except ValueError:
             return None
     return None
+
+
+def _formulas(old: Side, new: Side, variables: Variables) -> tuple[SideFormulas, SideFormulas]:
+    """Each side's formulas; one translator for both when they share a bundle, so a rule
+    both versions hold is translated once and is the very same term on both sides."""
+    if old.bundle is new.bundle:
+        shared = SideFormulas(old, variables)
+        return shared, shared
+    return SideFormulas(old, variables), SideFormulas(new, variables)
 
 
 def _uses_now(old: Side, new: Side) -> bool:
@@ -516,7 +541,7 @@ class _SideState:
 
 def _state(side: SideFormulas, version: Version | None, timed: frozenset[str], action: str) -> _SideState:
     if version is None:
-        return _SideState(z3.BoolVal(False), z3.BoolVal(False), True, {}, {})
+        return _SideState(FALSE, FALSE, True, {}, {})
     restricts: dict[str, Any] = {}
     reads: dict[str, frozenset[tuple[str, str]]] = {}
     undetermined: list[Any] = []
@@ -527,16 +552,16 @@ def _state(side: SideFormulas, version: Version | None, timed: frozenset[str], a
         fires, pending = side.rule(rule)
         if rule.schedule is not None:
             running = side.variables.schedule(_schedule_key(rule.schedule, side.bundle))
-            fires, pending = z3.And(running, fires), z3.And(running, pending)
+            fires, pending = conj(running, fires), conj(running, pending)
         restricts[rule.id] = fires
         reads[rule.id] = side.reads[rule]
         undetermined.append(pending)
         categories.setdefault(rule.category, []).append(fires)
-    blocked = z3.Or(*restricts.values()) if restricts else z3.BoolVal(False)
-    maybe = z3.Or(*undetermined) if undetermined else z3.BoolVal(False)
+    blocked = disj(*restricts.values()) if restricts else FALSE
+    maybe = disj(*undetermined) if undetermined else FALSE
     scheduled = frozenset(r.id for r in version.rules if r.schedule is not None and r.id in restricts)
-    return _SideState(blocked, z3.And(z3.Not(blocked), maybe), False, restricts,
-                      {c: z3.Or(*fs) for c, fs in categories.items()}, reads, scheduled)
+    return _SideState(blocked, conj(neg(blocked), maybe), False, restricts,
+                      {c: disj(*fs) for c, fs in categories.items()}, reads, scheduled)
 
 
 def _solve_class(action: str, found: _Class, sides: tuple[SideFormulas, SideFormulas], variables: Variables,
@@ -555,23 +580,24 @@ def _solve_class(action: str, found: _Class, sides: tuple[SideFormulas, SideForm
     findings: list[Finding] = []
     pairs = ((NEWLY_BLOCKED, new, old, 1), (UNBLOCKED, old, new, 0))
     for kind, gaining, losing, side_index in pairs:
-        if not search.possible(z3.And(gaining.blocked, z3.Not(losing.blocked))):
+        if not search.possible(conj(gaining.blocked, neg(losing.blocked))):
             continue
+        same_on_other_side = {other.get_id() for other in losing.restricts.values()}  # terms are hash-consed
         for rule_id, fires in sorted(gaining.restricts.items()):
-            if any(z3.eq(fires, other) for other in losing.restricts.values()):
+            if fires.get_id() in same_on_other_side:
                 continue  # the same formula restricts on the other side: it cannot flip alone
-            goal = z3.And(fires, z3.Not(losing.blocked))
+            goal = conj(fires, neg(losing.blocked))
             focus = (gaining.reads[rule_id], losing.all_reads)
             found_here = search.find(kind, goal, (rule_id,), side_index, focus)
             findings.extend(replace(f, scheduled=rule_id in gaining.scheduled) for f in found_here)
     names = sorted(set(old.categories) | set(new.categories))
     old_primary = _primary(old, sides[0].bundle, names)
     new_primary = _primary(new, sides[1].bundle, names)
-    findings.extend(search.enumerate(CATEGORY_CHANGED, z3.And(old.blocked, new.blocked, old_primary != new_primary),
+    findings.extend(search.enumerate(CATEGORY_CHANGED, conj(old.blocked, new.blocked, old_primary != new_primary),
                                      [old_primary, new_primary]))
     old_state, new_state = _decision_term(old), _decision_term(new)
     findings.extend(search.enumerate(
-        DECISION_CHANGED, z3.And(z3.Not(old.blocked), z3.Not(new.blocked), old_state != new_state),
+        DECISION_CHANGED, conj(neg(old.blocked), neg(new.blocked), old_state != new_state),
         [old_state, new_state],
     ))
     return findings
@@ -602,9 +628,9 @@ def _piece_constraint(found: _Class, variables: Variables) -> Any:
         parts = [variables.now >= instant_term(begin), variables.now < instant_term(end)]
         for key, running in state:
             var = variables.schedule(key)
-            parts.append(var if running else z3.Not(var))
-        options.append(z3.And(*parts))
-    return z3.Or(*options) if options else z3.BoolVal(False)
+            parts.append(var if running else neg(var))
+        options.append(conj(*parts))
+    return disj(*options) if options else FALSE
 
 
 class _Checker:
@@ -649,6 +675,7 @@ class _Search:
                  pieces: list[tuple[datetime, datetime]], constants: Mapping[str, Sequence[Fraction]]) -> None:
         self.action = action
         self.constants = constants
+        self._preferences: dict[tuple[str, str], list[Any]] = {}
         self.pieces = pieces
         self.relevant = relevant
         self.solver = solver
@@ -714,7 +741,7 @@ class _Search:
                                              | self.checker.recategorised(witness.at, old, new)))
                     found.append(Finding(self.action, kind, rules, witness, old, new, spans=self.spans))
                     values = [model.eval(term, model_completion=True) for term in distinct]
-                    self.solver.add(z3.Or(*[t != v for t, v in zip(distinct, values)]) if distinct else z3.BoolVal(False))
+                    self.solver.add(disj(*[t != v for t, v in zip(distinct, values)]) if distinct else FALSE)
                 else:
                     self.solver.add(self._not_this(model))
                     if not found:
@@ -738,7 +765,7 @@ class _Search:
             for key in sorted(self.relevant):
                 value = self.variables.facts[key]
                 if not z3.is_true(value.known) and not self._try(value.known):
-                    self._try(z3.Not(value.known))
+                    self._try(neg(value.known))
                     continue
                 for candidate in self._preferred(key[0], value):
                     if self._try(value.term == candidate):
@@ -760,8 +787,14 @@ class _Search:
         return False
 
     def _preferred(self, name: str, value: Value) -> list[Any]:
+        key = (name, value.sort)
+        if key not in self._preferences:
+            self._preferences[key] = self._preference_list(name, value)
+        return self._preferences[key]
+
+    def _preference_list(self, name: str, value: Value) -> list[Any]:
         if value.sort == "bool":
-            return [z3.BoolVal(False), z3.BoolVal(True)]
+            return [FALSE, TRUE]
         if value.sort == "string":
             fact_values: list[str] = []
             for side in self.checker.sides:
@@ -771,7 +804,7 @@ class _Search:
             return [z3.StringVal(v) for v in fact_values or [""]]
         if value.sort in ("int", "real"):
             points = sorted({c + d for c in self.constants.get(name, ()) for d in (-1, 0, 1)} | {Fraction(0)},
-                            key=lambda p: (abs(p), p))
+                            key=lambda p: (abs(p), p))[:_PREFERRED]
             if value.sort == "int":
                 return [z3.IntVal(int(p)) for p in points if p.denominator == 1]
             return [decimal_term(Decimal(p.numerator) / Decimal(p.denominator)) for p in points]
@@ -819,7 +852,7 @@ class _Search:
         for value in self.variables.facts.values():
             parts.append(value.term != model.eval(value.term, model_completion=True))
             parts.append(value.known != model.eval(value.known, model_completion=True))
-        return z3.Or(*parts)
+        return disj(*parts)
 
 
 def _holds(kind: str, old: Outcome, new: Outcome, rules: tuple[str, ...], side_index: int) -> bool:
@@ -881,16 +914,16 @@ def _project(solver: z3.Solver, name: str, value: Value, witness: Witness,
 
     if not can(value.known):
         return f"{name} unknown"
-    may_be_unknown = not z3.is_true(value.known) and can(z3.Not(value.known))
+    may_be_unknown = not z3.is_true(value.known) and can(neg(value.known))
     suffix = " (or unknown)" if may_be_unknown else ""
     if value.sort == "bool":
-        can_true, can_false = can(z3.And(value.known, value.term)), can(z3.And(value.known, z3.Not(value.term)))
+        can_true, can_false = can(conj(value.known, value.term)), can(conj(value.known, neg(value.term)))
         if can_true != can_false:
             return f"{name} is {'true' if can_true else 'false'}{suffix}"
         return None
     if value.sort == "string":
         seen = witness.facts.get(name)
-        if isinstance(seen, str) and not can(z3.And(value.known, value.term != z3.StringVal(seen))):
+        if isinstance(seen, str) and not can(conj(value.known, value.term != z3.StringVal(seen))):
             return f'{name} == "{seen}"{suffix}'
         return None
     whole = value.sort != "real"
@@ -913,9 +946,9 @@ def _edge(can: Any, value: Value, points: list[Fraction], *, lower: bool) -> Fra
     term, known = value.term, value.known
     edge_of_domain = _domain_edge(value.sort, lower)
     if edge_of_domain is None:
-        if can(z3.And(known, term < -_FAR if lower else term > _FAR)):
+        if can(conj(known, term < -_FAR if lower else term > _FAR)):
             return None
-    elif can(z3.And(known, term == edge_of_domain)):
+    elif can(conj(known, term == edge_of_domain)):
         return None  # reaches the edge of its type: no narrower than the type says
     candidates = points if lower else points[::-1]
 
@@ -923,7 +956,7 @@ def _edge(can: Any, value: Value, points: list[Fraction], *, lower: bool) -> Fra
         return int(p) if value.sort != "real" else decimal_term(Decimal(p.numerator) / Decimal(p.denominator))
 
     def reached(p: Fraction) -> bool:
-        return bool(can(z3.And(known, term <= number(p) if lower else term >= number(p))))
+        return bool(can(conj(known, term <= number(p) if lower else term >= number(p))))
     lo, hi = 0, len(candidates)
     while lo < hi:  # first candidate whose half-line meets the region (monotone)
         mid = (lo + hi) // 2
@@ -938,7 +971,7 @@ def _edge(can: Any, value: Value, points: list[Fraction], *, lower: bool) -> Fra
         beyond = term < number(found) if lower else term > number(found)
     else:
         beyond = term <= int(found) - 1 if lower else term >= int(found) + 1
-    if can(z3.And(known, beyond)):
+    if can(conj(known, beyond)):
         return "unclear"
     return found
 
@@ -986,7 +1019,7 @@ def same_meaning(old: Side, new: Side, *, timeout_ms: int = 2000,
         sides = (formulas, formulas)
     else:
         variables = Variables()
-        sides = (SideFormulas(old, variables), SideFormulas(new, variables))
+        sides = _formulas(old, new, variables)
     verdict: bool | None = True
     for found in _classes(old, new, _uses_now(old, new)):
         first = found.segments[0]
@@ -994,7 +1027,7 @@ def same_meaning(old: Side, new: Side, *, timeout_ms: int = 2000,
             a = _state(sides[0], first.versions[0], first.timed[0], action)
             b = _state(sides[1], first.versions[1], first.timed[1], action)
             names = sorted(set(a.categories) | set(b.categories))
-            differs = z3.Or(
+            differs = disj(
                 a.blocked != b.blocked,
                 _primary(a, old.bundle, names) != _primary(b, new.bundle, names),
                 _decision_term(a) != _decision_term(b),

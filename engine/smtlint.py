@@ -20,6 +20,7 @@ from typing import Any
 import z3
 
 from engine.errors import Diagnostic, Severity
+from engine.lang.smt import disj, neg
 from engine.model import Bundle, Rule
 from engine.semantic import SideFormulas, Variables, same_meaning
 from engine.sides import Side
@@ -83,7 +84,7 @@ def _rule_findings(rule: Rule, formulas: SideFormulas, impossible: Any) -> Itera
         return
     if rule.unless is not None:
         unless = formulas.translator.truth(rule.unless.ast)
-        if impossible(when.true, z3.Not(unless.true)):
+        if impossible(when.true, neg(unless.true)):
             yield Diagnostic(
                 "exemption-always-holds", Severity.WARNING,
                 f"rule {rule.id!r} never restricts: its exemption `{rule.unless.text}` holds whenever "
@@ -132,10 +133,10 @@ def _covering_rule(covered: Rule, rules: list[Rule], formulas: SideFormulas, imp
         other_fires, other_pending = formulas.rule(other)
         if not formulas.reads[other] <= reads:
             continue  # it reads a fact this rule leaves free: it cannot cover every case
-        if not impossible(fires, z3.Not(other_fires)) or not impossible(pending, z3.Not(z3.Or(other_fires,
+        if not impossible(fires, neg(other_fires)) or not impossible(pending, neg(disj(other_fires,
                                                                                           other_pending))):
             continue
-        mutual = impossible(other_fires, z3.Not(fires)) and impossible(other_pending, z3.Not(z3.Or(fires, pending)))
+        mutual = impossible(other_fires, neg(fires)) and impossible(other_pending, neg(disj(fires, pending)))
         if mutual and covered.id < other.id:
             continue  # equivalent: report the later id only
         return other

@@ -38,6 +38,46 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 FIRST_DAY, LAST_DAY = date(1000, 1, 1).toordinal(), date(9000, 12, 31).toordinal()
 
 
+TRUE = z3.BoolVal(True)
+FALSE = z3.BoolVal(False)
+
+
+def conj(*terms: Any) -> Any:
+    """``And`` of ``terms``, folding the constants this module uses (TRUE, FALSE) and
+    skipping z3's argument coercion: translation builds many small conjunctions, and the
+    Python-side checks of ``z3.And`` were most of its cost."""
+    items = [t for t in terms if t is not TRUE]
+    if any(t is FALSE for t in items):
+        return FALSE
+    return _build(z3.Z3_mk_and, items, TRUE)
+
+
+def disj(*terms: Any) -> Any:
+    """``Or`` of ``terms``, folding TRUE and FALSE as :func:`conj` does."""
+    items = [t for t in terms if t is not FALSE]
+    if any(t is TRUE for t in items):
+        return TRUE
+    return _build(z3.Z3_mk_or, items, FALSE)
+
+
+def neg(term: Any) -> Any:
+    if term is TRUE:
+        return FALSE
+    if term is FALSE:
+        return TRUE
+    return z3.BoolRef(z3.Z3_mk_not(term.ctx.ref(), term.as_ast()), term.ctx)
+
+
+def _build(make: Any, items: list[Any], empty: Any) -> Any:
+    if not items:
+        return empty
+    if len(items) == 1:
+        return items[0]
+    ctx = items[0].ctx
+    array = (z3.Ast * len(items))(*[t.as_ast() for t in items])
+    return z3.BoolRef(make(ctx.ref(), len(items), array), ctx)
+
+
 class Unsupported(Exception):
     """A construct the solver cannot model exactly; its condition becomes opaque."""
 
@@ -125,15 +165,15 @@ class Translator:
         if isinstance(node, n.BoolOp):
             parts = [self.truth(o) for o in node.operands]
             if node.op == "and":
-                return Truth(z3.And(*[p.true for p in parts]), z3.Or(*[p.false for p in parts]))
-            return Truth(z3.Or(*[p.true for p in parts]), z3.And(*[p.false for p in parts]))
+                return Truth(conj(*[p.true for p in parts]), disj(*[p.false for p in parts]))
+            return Truth(disj(*[p.true for p in parts]), conj(*[p.false for p in parts]))
         if isinstance(node, n.Unary) and node.op == "not":
             inner = self.truth(node.operand)
             return Truth(inner.false, inner.true)
         value = self.value(node)
         if value.sort != "bool":
             raise Unsupported("not a condition")
-        return Truth(z3.And(value.known, value.term), z3.And(value.known, z3.Not(value.term)))
+        return Truth(conj(value.known, value.term), conj(value.known, neg(value.term)))
 
     # -- values ------------------------------------------------------------------------
     def value(self, node: n.Expr) -> Value:
@@ -142,21 +182,21 @@ class Translator:
         if isinstance(node, n.Name):
             return self.resolve(node.name)
         if isinstance(node, n.Now):
-            return Value(self.now, z3.BoolVal(True), "instant")
+            return Value(self.now, TRUE, "instant")
         if isinstance(node, n.ListExpr):
             items = tuple(self.value(i) for i in node.items)
-            return Value(None, z3.BoolVal(True), "list", items)
+            return Value(None, TRUE, "list", items)
         if isinstance(node, n.Unary):
             if node.op == "not":
                 truth = self.truth(node.operand)
-                return Value(truth.false, z3.Or(truth.true, truth.false), "bool")
+                return Value(truth.false, disj(truth.true, truth.false), "bool")
             operand = self.value(node.operand)
             if operand.sort not in ("int", "real"):
                 raise Unsupported("negating a non-number")
             return Value(-operand.term, operand.known, operand.sort)
         if isinstance(node, (n.BoolOp, n.Compare)):
             truth = self._truth(node) if isinstance(node, n.BoolOp) else self._compare(node)
-            return Value(truth.true, z3.Or(truth.true, truth.false), "bool")
+            return Value(truth.true, disj(truth.true, truth.false), "bool")
         if isinstance(node, n.Binary):
             return self._arithmetic(node)
         if isinstance(node, n.Call):
@@ -169,26 +209,26 @@ class Translator:
             right = self.value(node.right)
             if right.sort != "list":
                 raise Unsupported("'in' over a non-literal list")
-            found = z3.Or(*[z3.And(i.known, _equal(left, i)) for i in right.items]) if right.items else z3.BoolVal(False)
-            some_unknown = z3.Or(*[z3.Not(i.known) for i in right.items]) if right.items else z3.BoolVal(False)
-            truth = Truth(z3.And(left.known, found), z3.And(left.known, z3.Not(found), z3.Not(some_unknown)))
+            found = disj(*[conj(i.known, _equal(left, i)) for i in right.items]) if right.items else FALSE
+            some_unknown = disj(*[neg(i.known) for i in right.items]) if right.items else FALSE
+            truth = Truth(conj(left.known, found), conj(left.known, neg(found), neg(some_unknown)))
             return truth if node.op == "in" else Truth(truth.false, truth.true)
         right = self.value(node.right)
-        known = z3.And(left.known, right.known)
+        known = conj(left.known, right.known)
         if node.op in ("==", "!="):
             holds = _equal(left, right)
         else:
             a, b = _numeric_pair(left, right)
             holds = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[node.op]
         if node.op == "!=":
-            holds = z3.Not(holds)
-        return Truth(z3.And(known, holds), z3.And(known, z3.Not(holds)))
+            holds = neg(holds)
+        return Truth(conj(known, holds), conj(known, neg(holds)))
 
     def _arithmetic(self, node: n.Binary) -> Value:
         left, right = self.value(node.left), self.value(node.right)
         a, b = _numeric_pair(left, right)
         sort = "real" if "real" in (left.sort, right.sort) or node.op == "/" else "int"
-        known = z3.And(left.known, right.known)
+        known = conj(left.known, right.known)
         if node.op == "+":
             return Value(a + b, known, sort)
         if node.op == "-":
@@ -208,21 +248,21 @@ class Translator:
             assert isinstance(node.args[0], n.Literal)
             value = function.impl(self.zone, [function.literal_arg(str(node.args[0].value))])
             if node.func == "date" and isinstance(value, date):
-                return Value(z3.IntVal(value.toordinal()), z3.BoolVal(True), "day")
+                return Value(z3.IntVal(value.toordinal()), TRUE, "day")
             if node.func == "datetime":
                 instant = parse_instant(str(node.args[0].value), self.zone)
-                return Value(z3.IntVal(instant_term(instant)), z3.BoolVal(True), "instant")
+                return Value(z3.IntVal(instant_term(instant)), TRUE, "instant")
             raise Unsupported(node.func)
         args = [self.value(a) for a in node.args]
         if node.func in ("is_known", "is_unknown"):
             known = args[0].known
-            return Value(known if node.func == "is_known" else z3.Not(known), z3.BoolVal(True), "bool")
+            return Value(known if node.func == "is_known" else neg(known), TRUE, "bool")
         if node.func == "coalesce":
             first, second = args
             if first.sort != second.sort:
                 a, b = _numeric_pair(first, second)
-                return Value(z3.If(first.known, a, b), z3.Or(first.known, second.known), "real")
-            return Value(z3.If(first.known, first.term, second.term), z3.Or(first.known, second.known), first.sort)
+                return Value(z3.If(first.known, a, b), disj(first.known, second.known), "real")
+            return Value(z3.If(first.known, first.term, second.term), disj(first.known, second.known), first.sort)
         if node.func == "abs":
             (x,) = args
             if x.sort not in ("int", "real"):
@@ -236,7 +276,7 @@ class Translator:
             result = terms[0]
             for term in terms[1:]:
                 result = z3.If(term < result, term, result) if node.func == "min" else z3.If(term > result, term, result)
-            return Value(result, z3.And(*[a.known for a in args]), sort)
+            return Value(result, conj(*[a.known for a in args]), sort)
         raise Unsupported(f"{node.func}() has no exact solver model")
 
 
@@ -246,7 +286,7 @@ def to_real(term: Any) -> Any:
 
 
 def _literal(node: n.Literal) -> Value:
-    true = z3.BoolVal(True)
+    true = TRUE
     if node.kind == "bool":
         return Value(z3.BoolVal(bool(node.value)), true, "bool")
     if node.kind == "int":
