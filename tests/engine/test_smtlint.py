@@ -188,3 +188,46 @@ def test_validate_reports_solver_findings_and_strict_fails_on_them(huabei_copy: 
     result = engine.validate([huabei_copy])
     assert "dead-rule" in {d.code for d in result.diagnostics}
     assert result.passed(strict=False) and not result.passed(strict=True)
+
+
+SNIPPETS = [
+    """\
+  - id: PLAT-IMPOSSIBLE
+    category: platform
+    actions: [open]
+    when: credit_score < 500 and credit_score > 700
+  - id: PLAT-EXEMPT-ALL
+    category: platform
+    actions: [open]
+    when: credit_score < 500
+    unless: credit_score < 650
+""",
+    """\
+  - id: PLAT-WIDE
+    category: platform
+    actions: [borrow]
+    when: overdue_days_max_12m > 10
+  - id: PLAT-NARROWER
+    category: platform
+    actions: [borrow]
+    when: overdue_days_max_12m > 20 and overdue_days_max_12m < 90
+  - id: PLAT-UNKNOWN-ONLY
+    category: platform
+    actions: [borrow]
+    when: is_unknown(login_failures_24h)
+""",
+]
+
+
+@pytest.mark.parametrize("rules", SNIPPETS)
+def test_samples_only_save_time_they_never_change_a_finding(huabei_copy: Path, rules: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine import smtlint
+
+    _add_version(huabei_copy, rules)
+    with_samples = engine.check_bundle(huabei_copy, solver=True).diagnostics
+    monkeypatch.setattr(smtlint._Samples, "applies_somewhere", lambda self, rule: False)
+    monkeypatch.setattr(smtlint._Samples, "may_cover", lambda self, cover, covered: True)
+    solver_only = engine.check_bundle(huabei_copy, solver=True).diagnostics
+    assert with_samples == solver_only
+    assert {d.code for d in solver_only} >= {"dead-rule"} or {d.code for d in solver_only} >= {"redundant-rule"}
