@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Union
 
 import z3
 
@@ -939,10 +939,15 @@ def _project(solver: z3.Solver, name: str, value: Value, witness: Witness,
 _FAR = 10**15
 
 
-def _edge(can: Any, value: Value, points: list[Fraction], *, lower: bool) -> Fraction | str | None:
-    """The least (``lower``) or greatest whole value the fact takes in the region: found
-    by bisection over the constants it is compared with (±1), each step one incremental
-    check; None when unbounded, "unclear" when the edge is not at such a constant."""
+Edge = Union[Fraction, tuple[str, Fraction], str, None]
+
+
+def _edge(can: Any, value: Value, points: list[Fraction], *, lower: bool) -> Edge:
+    """The least (``lower``) or greatest value the fact takes in the region: found by
+    bisection over the constants it is compared with (±1 for whole numbers), each step
+    one incremental check. None when unbounded; ``("open", q)`` for a decimal that
+    approaches the next constant q without reaching it (``x < 10000``); "unclear" when the
+    edge is not at such a constant."""
     term, known = value.term, value.known
     edge_of_domain = _domain_edge(value.sort, lower)
     if edge_of_domain is None:
@@ -967,13 +972,27 @@ def _edge(can: Any, value: Value, points: list[Fraction], *, lower: bool) -> Fra
     if lo == len(candidates):
         return "unclear"
     found = candidates[lo]
-    if value.sort == "real":  # exact only when reached: a bound merely approached is unclear
+    if value.sort == "real":
         beyond = term < number(found) if lower else term > number(found)
-    else:
-        beyond = term <= int(found) - 1 if lower else term >= int(found) + 1
+        if can(conj(known, beyond)):  # the edge lies past ``found``, short of the next constant
+            return _approached(can, value, candidates[lo - 1] if lo > 0 else None, found, number)
+        return found
+    beyond = term <= int(found) - 1 if lower else term >= int(found) + 1
     if can(conj(known, beyond)):
         return "unclear"
     return found
+
+
+def _approached(can: Any, value: Value, limit: Fraction | None, found: Fraction, number: Any) -> Edge:
+    """``("open", limit)`` when the decimal fills the gap from ``found`` up to (not
+    including) ``limit``: values just short of it, and halfway, are in the region."""
+    if limit is None:
+        return "unclear"
+    gap = limit - found
+    probes = [found + gap / 2, limit - gap / 1000]
+    if all(can(conj(value.known, value.term == number(p))) for p in probes):
+        return ("open", limit)
+    return "unclear"
 
 
 def _domain_edge(sort: str, lower: bool) -> int | None:
@@ -984,7 +1003,7 @@ def _domain_edge(sort: str, lower: bool) -> int | None:
     return None
 
 
-def _interval(low: Fraction | str | None, high: Fraction | str | None, sort: str) -> str:
+def _interval(low: Edge, high: Edge, sort: str) -> str:
     def show(number: Fraction) -> str:
         if sort == "day":
             return date.fromordinal(int(number)).isoformat()
@@ -994,8 +1013,13 @@ def _interval(low: Fraction | str | None, high: Fraction | str | None, sort: str
             return str(number.numerator)
         return str(Decimal(number.numerator) / Decimal(number.denominator))
 
-    left = f"[{show(low)}" if isinstance(low, Fraction) else "(-inf"
-    if sort == "real":
+    if isinstance(low, tuple):
+        left = f"({show(low[1])}"
+    else:
+        left = f"[{show(low)}" if isinstance(low, Fraction) else "(-inf"
+    if isinstance(high, tuple):
+        right = f"{show(high[1])})"
+    elif sort == "real":
         right = f"{show(high)}]" if isinstance(high, Fraction) else "inf)"
     else:  # whole numbers: the upper bound said half-open, as intervals are everywhere else
         right = f"{show(high + 1)})" if isinstance(high, Fraction) else "inf)"
