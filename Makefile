@@ -39,6 +39,9 @@ demo: $(VENV)/.installed
 	@echo
 	@echo "== 7. Every account at once: who is blocked, by which category and rule"
 	$(CLX) replay --at 2026-04-15T08:00 --events $(EVENTS) --output .demo-decisions.jsonl
+	@echo
+	@echo "== 8. What the 2026.03 version changed, in text, in meaning and for the example accounts"
+	$(CLX) diff policies/huabei@2025.07 policies/huabei@2026.03 --action open --accounts --at 2026-03-16T10:00 --events $(EVENTS)
 
 test: $(VENV)/.installed
 	$(BIN)/python -m mypy
@@ -46,6 +49,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/validate.py
+	$(BIN)/python benchmarks/diff.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .hypothesis
