@@ -263,6 +263,7 @@ def show(bundle: str | None, version_id: str | None, at: str | None, known_at: s
 from cli import replay as _replay  # noqa: E402,F401
 from cli.ingest import ingest as _ingest  # noqa: E402
 from cli import diff as _diff  # noqa: E402,F401
+from cli import policytest as _policytest  # noqa: E402,F401
 
 cli.add_command(_ingest)
 

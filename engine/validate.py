@@ -57,14 +57,14 @@ def find_bundles(paths: Sequence[str | Path]) -> tuple[Path, ...]:
 
 def _bundles_at(path: Path) -> Iterator[Path]:
     if path.is_file():
-        enclosing = _enclosing_bundle(path.parent)
+        enclosing = enclosing_bundle(path.parent)
         if enclosing is not None:
             yield enclosing
         return
     if (path / BUNDLE_FILE).is_file():
         yield path
         return
-    enclosing = _enclosing_bundle(path)
+    enclosing = enclosing_bundle(path)
     if enclosing is not None:
         yield enclosing
         return
@@ -75,7 +75,7 @@ def _bundles_at(path: Path) -> Iterator[Path]:
             subdirs[:] = []
 
 
-def _enclosing_bundle(directory: Path) -> Path | None:
+def enclosing_bundle(directory: Path) -> Path | None:
     """The bundle a directory lies in, looking at most two levels up (versions/, tests/, examples/)."""
     current = directory
     for _ in range(3):
