@@ -56,8 +56,8 @@ def _headline(finding: dict[str, Any]) -> str:
     title = KIND_TITLES[finding["kind"]]
     rules = ", ".join(finding["rules"])
     if finding["kind"] in ("newly-blocked", "unblocked") and rules:
-        return f"{title} by {rules}" if finding["kind"] == "newly-blocked" else f"{title} by {rules}"
-    return f"{title}" + (f" ({rules})" if rules else "")
+        return f"{title} by {rules}"
+    return title + (f" ({rules})" if rules else "")
 
 
 def _finding_lines(finding: dict[str, Any], old_label: str, new_label: str) -> list[str]:
