@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 import bisect
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -43,8 +44,12 @@ class FactValue:
         return self.value is UNKNOWN
 
 
+@lru_cache(maxsize=4096)
 def window_start(at: datetime, window: Duration | None, zone: tzinfo) -> datetime | None:
-    """The exclusive lower bound ``T - window`` of a window at ``at`` (None: no window)."""
+    """The exclusive lower bound ``T - window`` of a window at ``at`` (None: no window).
+
+    Cached: a replay asks the same (T, window) once per account, and calendar
+    arithmetic in a timezone is the costliest step of deriving a windowed fact."""
     return None if window is None else window.shift(at, zone, -1)
 
 

@@ -187,8 +187,23 @@ def _decimal(text: str) -> Decimal:
     try:
         return Decimal(text)
     except ArithmeticError:  # Decimal's exponent limit (about 10**18), far past a double's
-        shown = text if len(text) <= 24 else text[:20] + "…"
-        raise _RecordError(f"the number {shown} is out of range (numbers must be finite)", text) from None
+        raise _RecordError(f"the number {_shorten(text)} is out of range (numbers must be finite)", text) from None
+
+
+#: An integer with more digits than this is beyond the range a field may hold (about 1.8e308) anyway;
+#: refusing it before converting keeps Python's own digit limit and its advice out of the message.
+_MAX_INT_DIGITS = 400
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise _RecordError(f"the number {_shorten(text)} is out of range (numbers must be finite)", text)
+    return int(text)
+
+
+def _shorten(text: str) -> str:
+    """A number as written, cut short so that a message stays one readable line."""
+    return text if len(text) <= 24 else text[:20] + "…"
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -201,7 +216,7 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _DECODER = json.JSONDecoder(
-    parse_float=_decimal, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates
+    parse_float=_decimal, parse_int=_integer, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates
 )
 
 
@@ -280,7 +295,11 @@ def _jsonl_events(path: Path, zone: tzinfo, problems: _Problems) -> Iterator[Eve
                           else _key_column(text, exc.key, 2) if exc.key is not None else 1)
                 problems.add("event-syntax", str(exc), Span(file, number, column))
                 continue
-            except (ValueError, RecursionError) as exc:  # an integer too long to read; absurd nesting
+            except RecursionError:  # absurd nesting; a record is one flat object anyway
+                problems.add("event-syntax", "not a readable JSON record: nested too deeply",
+                             Span(file, number, 1), "an event is one flat JSON object of scalar fields")
+                continue
+            except ValueError as exc:
                 problems.add("event-syntax", f"not a readable JSON record: {_first_line(exc)}", Span(file, number, 1))
                 continue
             event = _event(record, file, number, zone, problems, lambda key: _key_column(text, key))
@@ -504,29 +523,35 @@ def _describe(error: ValidationError) -> tuple[str, str, str | None]:
     path = list(error.absolute_path)
     key = str(path[0]) if path else None
     value = error.instance
+    name = _clip(key) if key is not None else None  # as shown: a hostile key or value may be megabytes long
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
         return "event-schema", f"missing required field '{missing}'", None
     if key is None:
-        return "event-schema", error.message, None
+        return "event-schema", _clip(error.message, 200), None
     if key in _INSTANT_KEYS and isinstance(value, str):
-        return "invalid-date", f"field '{key}': {json.dumps(value, ensure_ascii=False)} is not an ISO 8601 date or date-time", key
+        return "invalid-date", f"field '{name}': {_clip(json.dumps(value, ensure_ascii=False))} is not an ISO 8601 date or date-time", key
     if error.validator == "type":
         expected = error.validator_value
         if key not in RESERVED_KEYS:
             expected_text = "a string, number, boolean or null (fields are scalars)"
         else:
             expected_text = " or ".join(expected) if isinstance(expected, list) else f"a {expected}"
-        return "event-schema", f"field '{key}': expected {expected_text}, found {_json_type(value)}", key
+        return "event-schema", f"field '{name}': expected {expected_text}, found {_json_type(value)}", key
     if error.validator == "minLength":
-        return "event-schema", f"field '{key}' must not be empty", key
+        return "event-schema", f"field '{name}' must not be empty", key
     if error.validator == "pattern" and key == "type":
         return ("event-schema",
-                f"field 'type': {json.dumps(value, ensure_ascii=False)} is not an event type "
+                f"field 'type': {_clip(json.dumps(value, ensure_ascii=False))} is not an event type "
                 "(lowercase letters, digits and '_', starting with a letter)", key)
     if error.validator in ("minimum", "maximum"):
-        return "event-schema", f"field '{key}': {value} is out of range (numbers must be finite)", key
-    return "event-schema", f"field '{key}': {error.message}", key
+        return "event-schema", f"field '{name}': {_shorten(str(value))} is out of range (numbers must be finite)", key
+    return "event-schema", f"field '{name}': {_clip(error.message, 200)}", key
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters, so that one bad value cannot make a message megabytes long."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _json_type(value: object) -> str:

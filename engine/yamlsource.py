@@ -286,7 +286,11 @@ def read_yaml(file: str, raw: bytes, limits: Limits = DEFAULT_LIMITS, *, fast: b
         help = "check the indentation: items of one mapping or list start in the same column" if (
             "expected <block end>" in message or "mapping values are not allowed" in message
         ) else None
-        code = "yaml-limit" if "maximum nesting depth" in message else "yaml-syntax"
+        if _is_tab(source, mark):  # libyaml does not say which character it could not read
+            help = "YAML does not allow tabs for indentation; indent with spaces"
+        code = "yaml-syntax"
+        if "maximum nesting depth" in message:  # libyaml's own bound (1000) is reached before ours
+            code, message = "yaml-limit", f"nesting deeper than {limits.max_depth} levels"
         raise ChronolexError.single(code, message, _mark_span(file, mark), help) from None
     except yaml.reader.ReaderError as exc:
         line, column = SourceMap(file, text)._position(min(exc.position, len(text)))
@@ -306,6 +310,14 @@ def read_yaml(file: str, raw: bytes, limits: Limits = DEFAULT_LIMITS, *, fast: b
     if diagnostics:
         raise ChronolexError(diagnostics)
     return Document(data, source)
+
+
+def _is_tab(source: SourceMap, mark: Any) -> bool:
+    """Whether the character a syntax error points at is a tab."""
+    if mark is None:
+        return False
+    line = source.line(mark.line + 1)
+    return 0 <= mark.column < len(line) and line[mark.column] == "\t"
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
@@ -457,7 +469,12 @@ def _scalar(node: Node, source: SourceMap, out: list[Diagnostic]) -> Any:
         except ValueError:
             number = math.nan
         if not math.isfinite(number):
-            _error(out, "non-finite", f"{text!r}: NaN and infinity are not allowed", span, "write a finite number")
+            if "n" in text.lower():  # .nan, .inf: written as such
+                _error(out, "non-finite", f"{text!r}: NaN and infinity are not allowed", span, "write a finite number")
+            else:  # digits beyond a double's range: do not echo thousands of them
+                shown = text if len(text) <= 24 else text[:20] + "…"
+                _error(out, "non-finite", f"the number {shown} is out of range (numbers must be finite)", span,
+                       "write a finite number")
             return None
         return number
     return text

@@ -13,7 +13,9 @@ from __future__ import annotations
 import ast
 import bisect
 import difflib
+import io
 import re
+import tokenize
 import warnings
 from dataclasses import dataclass
 from decimal import Decimal
@@ -270,8 +272,17 @@ def parse(text: str) -> n.Expr:
     except SyntaxError as exc:
         unbalanced = _unbalanced(text)
         raise ConditionError(text, [unbalanced or _syntax_problem(reader, exc)]) from None
-    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
+    except UnicodeEncodeError:  # a lone surrogate: the text is not Unicode
+        raise ConditionError(text, [Problem("syntax", "the condition holds a character that is not Unicode text "
+                                                      "(an unpaired surrogate)", 0, 1)]) from None
+    except RecursionError:
+        raise ConditionError(text, [Problem("too-complex", f"expression nested deeper than {MAX_DEPTH} levels",
+                                            0, 1)]) from None
+    except (ValueError, MemoryError, OverflowError) as exc:
         raise ConditionError(text, [Problem("too-complex", f"cannot parse: {type(exc).__name__}", 0, 1)]) from None
+    early = _early_close(reader)
+    if early is not None:
+        raise ConditionError(text, [early])
     try:
         return reader.expr(tree.body)
     except _Refused as refused:
@@ -281,6 +292,33 @@ def parse(text: str) -> n.Expr:
 
 
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
+
+
+def _early_close(reader: _Reader) -> Problem | None:
+    """A ')' that closes the parenthesis :func:`parse` wraps the text in, before the text ends.
+
+    ``a) or (b`` parses once wrapped, as ``(a) or (b\n)``, although it is not an
+    expression on its own. Python's tokenizer (which knows strings and comments) finds
+    where the wrapper's parenthesis is closed; anywhere but at the very end is an error.
+    """
+    wrapped = "(" + reader.text + "\n)"
+    depth = 0
+    last_row = wrapped.count("\n") + 1
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(wrapped).readline):
+            if token.type != tokenize.OP:
+                continue
+            if token.string in _PAIRS:
+                depth += 1
+            elif token.string in ")]}":
+                depth -= 1
+                if depth == 0 and token.start[0] != last_row:
+                    row, column = token.start
+                    start = min(max(reader.line_offsets[row - 1] + column - 1, 0), len(reader.text))
+                    return Problem("syntax", f"'{token.string}' closes nothing", start, start + 1, "check the brackets")
+    except (tokenize.TokenError, SyntaxError):  # pragma: no cover - the text has just parsed
+        return None
+    return None
 
 
 def _unbalanced(text: str) -> Problem | None:
@@ -325,6 +363,7 @@ def _syntax_problem(reader: _Reader, exc: SyntaxError) -> Problem:
     while 0 < start < len(text) and text[start] in "&|=" and text[start - 1] == text[start]:
         start -= 1  # point at the first character of a doubled operator such as && or ||
     help: str | None = None
+    code = "too-complex" if "too many nested parentheses" in message else "syntax"  # Python's bracket limit
     if "Maybe you meant '==' " in message or "cannot assign" in message or "assignment" in message:
         message, help = "'=' is not a comparison", "use '==' to compare"
         lone = re.search(r"(?<![=<>!])=(?!=)", text)
@@ -337,4 +376,4 @@ def _syntax_problem(reader: _Reader, exc: SyntaxError) -> Problem:
         help = "use 'and' / 'or'"
     elif segment.startswith("!") and segment != "!=":
         help = "use 'not'"
-    return Problem("syntax", f"syntax error: {message}", start, start + 1, help)
+    return Problem(code, f"syntax error: {message}", start, start + 1, help)
