@@ -1,0 +1,1 @@
+"""Differential tests: chronolex against an independent engine (GoRules ZEN) on the same rules."""
