@@ -158,15 +158,24 @@ class _Builder:
             document = read_yaml(file, raw, self.limits)
         except ChronolexError as exc:
             self.diagnostics.extend(exc.diagnostics)
+            self.unreadable(rel, schema_name)
             return None
         if document.data is None:
             self.error("schema", "the file is empty", Span(file, 1, 1))
+            self.unreadable(rel, schema_name)
             return None
         found = list(schema_diagnostics(document, schema_name))
         self.diagnostics.extend(found)
         if found and schema_name == "version" and isinstance(document.data, dict):
             self.failed_versions.add(str(document.data.get("version")))
         return None if found else document
+
+    def unreadable(self, rel: str, schema_name: str) -> None:
+        """A version file that cannot be read does not say its id; its file name (versions are
+        named after their id) stands in, so that an ``extends`` of it is not reported again as
+        an unknown version."""
+        if schema_name == "version":
+            self.failed_versions.add(Path(rel).stem)
 
     def condition(
         self,

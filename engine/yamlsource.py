@@ -291,7 +291,7 @@ def read_yaml(file: str, raw: bytes, limits: Limits = DEFAULT_LIMITS, *, fast: b
         code = "yaml-syntax"
         if "maximum nesting depth" in message:  # libyaml's own bound (1000) is reached before ours
             code, message = "yaml-limit", f"nesting deeper than {limits.max_depth} levels"
-        raise ChronolexError.single(code, message, _mark_span(file, mark), help) from None
+        raise ChronolexError.single(code, message, _mark_span(file, mark, source), help) from None
     except yaml.reader.ReaderError as exc:
         line, column = SourceMap(file, text)._position(min(exc.position, len(text)))
         raise ChronolexError.single(
@@ -347,10 +347,15 @@ def _decode(file: str, raw: bytes) -> str:
         ) from None
 
 
-def _mark_span(file: str, mark: Any) -> Span:
+def _mark_span(file: str, mark: Any, source: SourceMap | None = None) -> Span:
     if mark is None:
         return Span(file, 1, 1)
-    return Span(file, mark.line + 1, mark.column + 1)
+    line, column = mark.line + 1, mark.column + 1
+    if source is not None:
+        last = len(source._starts())
+        if line > last:  # the end of the stream, after a last line without a line break
+            line, column = last, len(source.line(last)) + 1
+    return Span(file, line, column)
 
 
 def _check_expansion(file: str, root: Node, limits: Limits) -> None:
