@@ -40,7 +40,7 @@ def _outcome(outcome: dict[str, Any] | None) -> str:
     text = outcome["decision"]
     if outcome["blocked_by"]:
         text += " (" + ", ".join(outcome["blocked_by"]) + ")"
-    return text
+    return str(text)
 
 
 def _witness(finding: dict[str, Any]) -> str | None:

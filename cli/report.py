@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote
@@ -70,9 +71,15 @@ CODE_DESCRIPTIONS: Mapping[str, str] = {
 }
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def printable(text: str) -> str:
-    """``text`` safe to write as UTF-8: bytes of a file name that are not UTF-8 (which Python
-    keeps as lone surrogates) are shown as escapes instead of breaking the output."""
+    """``text`` safe to write as UTF-8 to a terminal: bytes of a file name that are not
+    UTF-8 (which Python keeps as lone surrogates) are shown as escapes instead of breaking
+    the output, and control characters (a title or an event field holding ``ESC[31m``)
+    are shown as ``\\x1b`` instead of reaching the reader's terminal."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 

@@ -84,6 +84,16 @@ class DiskTree:
     def read(self, rel: str, max_bytes: int) -> bytes:
         file = self.root / rel
         try:
+            inside = file.resolve().is_relative_to(self.root.resolve())
+        except OSError:
+            inside = True  # unreadable: the open below reports why
+        if not inside:
+            # a link planted in a pull request must not make CI print a file from elsewhere
+            raise ChronolexError.single(
+                "io-error", f"{file} is a link to a file outside the bundle; refused", Span(str(file), 1, 1),
+                "copy the file into the bundle directory, or link only within it",
+            )
+        try:
             with file.open("rb") as handle:
                 return handle.read(max_bytes)
         except OSError as exc:

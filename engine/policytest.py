@@ -284,6 +284,11 @@ class _Reader:
     def events(self, raw: Mapping[str, Any], account: str, path: tuple[str | int, ...]) -> list[Event]:
         if "events_file" in raw:
             target = self.file.parent / raw["events_file"]
+            bundle_root = self.file.parent.parent.resolve()
+            if not target.resolve().is_relative_to(bundle_root):
+                self.error("io-error", f"events_file {raw['events_file']!r} lies outside the bundle; refused",
+                           path + ("events_file",), "keep a case's events inside its bundle, e.g. under tests/")
+                return []
             if not target.is_file():
                 self.error("io-error", f"events_file {raw['events_file']!r}: no such file", path + ("events_file",),
                            f"the path is relative to the test file's directory ({self.file.parent})")

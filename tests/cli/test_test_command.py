@@ -4,6 +4,7 @@ coverage with an exact threshold, JUnit XML, -k selection and bad input."""
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,13 @@ WRONG = """\
     at: 2026-04-01T09:00
     expect: {decision: allowed, version: "2025.07"}
 """
+
+
+@pytest.fixture
+def huabei_copy(huabei_copy: Path) -> Path:
+    """The shipped bundle without its own tests/, so each test runs only the cases it writes."""
+    shutil.rmtree(huabei_copy / "tests", ignore_errors=True)
+    return huabei_copy
 
 
 def _bundle(tmp: Path, huabei_copy: Path, *cases: str, name: str = "cases.yaml") -> Path:
@@ -183,6 +191,8 @@ def test_a_timeline_expectation_is_compared_interval_by_interval(tmp_path: Path,
         ("cases:\n  - name: x\n    action: open\n    expect: {decision: allowed}\n", "missing-field"),
         ("cases:\n  - name: x\n    action: open\n    at: 2026-01-01\n    events_file: missing.jsonl\n"
          "    expect: {decision: allowed}\n", "io-error"),
+        ("cases:\n  - name: x\n    action: open\n    at: 2026-01-01\n    events_file: ../../../../etc/hostname\n"
+         "    expect: {decision: allowed}\n", "lies outside the bundle"),
     ],
 )
 def test_bad_test_files_are_reported_with_position_and_exit_two(huabei_copy: Path, body: str, code: str) -> None:
