@@ -46,6 +46,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
+	$(CLX) test policies/ --threshold 100
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/validate.py
