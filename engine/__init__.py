@@ -17,6 +17,7 @@ from engine.diff import PolicyDiff, diff_sides
 from engine.filetree import DiskTree, FileTree, GitTree
 from engine.impact import Impact, impact
 from engine.operands import diff_pairs, load_side
+from engine.policytest import Case, Coverage, PolicyRun, load_cases, policy_test_files, run_cases
 from engine.semantic import SemanticDiff, Witness, same_meaning, semantic_diff
 from engine.sides import Side
 from engine.structdiff import Change, StructuralDiff, structural_diff
@@ -41,6 +42,12 @@ from engine.yamlsource import Limits
 __version__ = "0.1.0"
 
 __all__ = [
+    "Case",
+    "Coverage",
+    "PolicyRun",
+    "load_cases",
+    "policy_test_files",
+    "run_cases",
     "Change",
     "DiskTree",
     "FileTree",
