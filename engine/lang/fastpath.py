@@ -4,7 +4,8 @@ When every fact a set of rules reads is known, Kleene logic is ordinary Boolean 
 so the rules can run as one plain Python function: the typed ASTs are translated to a
 Python ``ast`` tree, compiled to a code object and turned into a function. Nothing is
 ``eval``-ed or ``exec``-ed: the function's code object is taken from the compiled module
-and bound to a namespace holding only the unknown marker and the decimal constants.
+and bound to a namespace holding only the unknown marker, ``KeyError`` (a missing fact is
+unknown), the decimal constants and the caller's result objects — no builtins.
 Conditions with constructs the translation does not cover (calls, division, dates) and
 rules bound to time stay on the closure path; so does every rule when a fact is unknown.
 """
@@ -15,6 +16,7 @@ import ast
 import types
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from engine.lang import nodes as n
 from engine.lang.values import UNKNOWN
@@ -23,21 +25,11 @@ _COMPARE = {"==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.
             "in": ast.In, "not in": ast.NotIn}
 _ARITH = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 
-FastRules = Callable[[Mapping[str, object]], "list[int] | None"]
+FastRules = Callable[[Mapping[str, object]], "list[Any] | None"]
 
 
 class _Unsupported(Exception):
     pass
-
-
-class _Missing:
-    """Stands for a fact absent from the mapping: its value is unknown."""
-
-    __slots__ = ()
-    value = UNKNOWN
-
-
-_MISSING = _Missing()
 
 
 class _Translator:
@@ -98,14 +90,17 @@ class _Translator:
 
 
 def compile_rules(
-    conditions: Sequence[tuple[n.Expr | None, n.Expr | None]], *, unwrap: bool = False
+    conditions: Sequence[tuple[n.Expr | None, n.Expr | None]], *, unwrap: bool = False,
+    results: Sequence[object] | None = None,
 ) -> tuple[FastRules | None, list[int]]:
-    """A function of the fact values returning the indexes (into ``conditions``) of the rules
-    that restrict, or None when a fact they read is unknown; and the indexes it covers.
+    """A function of the fact values returning, for the rules that restrict, their
+    ``results[i]`` (default: the index i into ``conditions``), in order — or None when a
+    fact they read is unknown; and the indexes it covers.
 
     ``conditions[i]`` is rule i's typed ``when`` and ``unless`` (None: absent). With
     ``unwrap`` the function takes fact objects with a ``.value`` (derived facts) instead
-    of plain values, so the caller need not build a dict of values first.
+    of plain values, so the caller need not build a dict of values first. Returning the
+    caller's own result objects spares it a lookup per restricting rule.
     """
     translator = _Translator()
     tests: list[tuple[int, ast.expr]] = []
@@ -124,13 +119,21 @@ def compile_rules(
         return None, []
     facts = ast.Name("facts", ast.Load())
     body: list[ast.stmt] = []
-    for fact, local in translator.names.items():
-        body.append(ast.Assign([ast.Name(local, ast.Store())],
-                               ast.Call(ast.Attribute(facts, "get", ast.Load()),
-                                        [ast.Constant(fact), ast.Name("M" if unwrap else "U", ast.Load())], [])))
-        if unwrap:  # local = local.value (a missing fact is the marker M, whose value is U)
+    if unwrap:
+        # local = facts[name].value; a missing fact is unknown, so the closures decide
+        loads: list[ast.stmt] = [
+            ast.Assign([ast.Name(local, ast.Store())],
+                       ast.Attribute(ast.Subscript(facts, ast.Constant(fact), ast.Load()), "value", ast.Load()))
+            for fact, local in translator.names.items()
+        ]
+        if loads:
+            body.append(ast.Try(loads, [ast.ExceptHandler(ast.Name("KeyError", ast.Load()), None,
+                                                          [ast.Return(ast.Constant(None))])], [], []))
+    else:
+        for fact, local in translator.names.items():
             body.append(ast.Assign([ast.Name(local, ast.Store())],
-                                   ast.Attribute(ast.Name(local, ast.Load()), "value", ast.Load())))
+                                   ast.Call(ast.Attribute(facts, "get", ast.Load()),
+                                            [ast.Constant(fact), ast.Name("U", ast.Load())], [])))
     if translator.names:
         unknown = ast.BoolOp(ast.Or(), [ast.Compare(ast.Name(local, ast.Load()), [ast.Is()],
                                                     [ast.Name("U", ast.Load())])
@@ -139,9 +142,17 @@ def compile_rules(
                                                           [ast.Is()], [ast.Name("U", ast.Load())])
         body.append(ast.If(unknown, [ast.Return(ast.Constant(None))], []))
     body.append(ast.Assign([ast.Name("fired", ast.Store())], ast.List([], ast.Load())))
+    body.append(ast.Assign([ast.Name("add", ast.Store())],
+                           ast.Attribute(ast.Name("fired", ast.Load()), "append", ast.Load())))
+    result_names: dict[str, object] = {}
     for index, test in tests:
-        body.append(ast.If(test, [ast.Expr(ast.Call(ast.Attribute(ast.Name("fired", ast.Load()), "append",
-                                                                  ast.Load()), [ast.Constant(index)], []))], []))
+        if results is None:
+            item: ast.expr = ast.Constant(index)
+        else:
+            name = f"r{index}"
+            result_names[name] = results[index]
+            item = ast.Name(name, ast.Load())
+        body.append(ast.If(test, [ast.Expr(ast.Call(ast.Name("add", ast.Load()), [item], []))], []))
     body.append(ast.Return(ast.Name("fired", ast.Load())))
     function = ast.FunctionDef(
         name="fast_rules",
@@ -151,7 +162,8 @@ def compile_rules(
     module = ast.fix_missing_locations(ast.Module([function], type_ignores=[]))
     code = compile(module, "<chronolex rules>", "exec")
     function_code = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == "fast_rules")
-    namespace: dict[str, object] = {"U": UNKNOWN, "M": _MISSING, "__builtins__": {}}
+    namespace: dict[str, object] = {"U": UNKNOWN, "KeyError": KeyError, "__builtins__": {}}
     namespace.update(translator.constants)
+    namespace.update(result_names)
     made: FastRules = types.FunctionType(function_code, namespace, "fast_rules")
     return made, [index for index, _ in tests]
