@@ -740,7 +740,7 @@ class _Search:
                         rules = tuple(sorted(set(old.restricting) ^ set(new.restricting)
                                              | self.checker.recategorised(witness.at, old, new)))
                     found.append(Finding(self.action, kind, rules, witness, old, new, spans=self.spans))
-                    values = [model.eval(term, model_completion=True) for term in distinct]
+                    values = [model.evaluate(term, model_completion=True) for term in distinct]
                     self.solver.add(disj(*[t != v for t, v in zip(distinct, values)]) if distinct else FALSE)
                 else:
                     self.solver.add(self._not_this(model))
@@ -834,24 +834,24 @@ class _Search:
         return "check this change by hand"
 
     def _witness(self, model: z3.ModelRef) -> Witness:
-        at = from_instant_term(model.eval(self.variables.now, model_completion=True).as_long())
+        at = from_instant_term(model.evaluate(self.variables.now, model_completion=True).as_long())
         facts: dict[str, object] = {}
         for key, value in sorted(self.variables.facts.items(), key=lambda kv: kv[0]):
             if key not in self.relevant:
                 continue  # a fact no rule of this action reads: the evaluator derives its default
             name = self.variables.owners[key]
-            known = model.eval(value.known, model_completion=True)
+            known = model.evaluate(value.known, model_completion=True)
             if z3.is_false(known):
                 facts[name] = None
                 continue
-            facts[name] = _python_value(model.eval(value.term, model_completion=True), value.sort)
+            facts[name] = _python_value(model.evaluate(value.term, model_completion=True), value.sort)
         return Witness(at, facts)
 
     def _not_this(self, model: z3.ModelRef) -> Any:
-        parts = [self.variables.now != model.eval(self.variables.now, model_completion=True)]
+        parts = [self.variables.now != model.evaluate(self.variables.now, model_completion=True)]
         for value in self.variables.facts.values():
-            parts.append(value.term != model.eval(value.term, model_completion=True))
-            parts.append(value.known != model.eval(value.known, model_completion=True))
+            parts.append(value.term != model.evaluate(value.term, model_completion=True))
+            parts.append(value.known != model.evaluate(value.known, model_completion=True))
         return disj(*parts)
 
 
