@@ -66,6 +66,12 @@ class Derivation:
     default: object = None
     has_default: bool = False
 
+    @property
+    def always_known(self) -> bool:
+        """Whether the fact has a value even over no event: ``count`` (0), ``exists``
+        (false), or a declared default. Every other derived fact may be unknown."""
+        return self.aggregation in ("count", "exists") or self.has_default
+
 
 @dataclass(frozen=True, slots=True)
 class Fact:

@@ -239,7 +239,7 @@ class SideFormulas:
             if sort == "unsupported":
                 raise Unsupported(f"fact {name} of type {fact.type}")
             derive = fact.derive
-            always = derive is not None and (derive.aggregation in ("count", "exists") or derive.has_default)
+            always = derive is not None and derive.always_known
             minimum = 0 if derive is not None and derive.aggregation in ("count", "days_since") else None
             key = (name, _fact_key(self.bundle, name))
             value = self.variables.fact(key, name, sort, always, minimum,
@@ -411,7 +411,7 @@ def semantic_diff(old: Side, new: Side, *, actions: Sequence[str] | None = None,
     sides = _formulas(old, new, variables)
     classes = _classes(old, new, _uses_now(old, new))
     checker = _Checker(old, new)
-    constants = _constants((old, new))
+    constants = compared_constants((old, new))
     results = []
     for action in chosen:
         findings: dict[tuple[object, ...], Finding] = {}
@@ -425,7 +425,7 @@ def semantic_diff(old: Side, new: Side, *, actions: Sequence[str] | None = None,
     return SemanticDiff(tuple(results), notes)
 
 
-def _constants(sides: Sequence[Side]) -> dict[str, list[Fraction]]:
+def compared_constants(sides: Sequence[Side]) -> dict[str, list[Fraction]]:
     """The literal values each fact is compared with, in its solver units: where the
     edges of a region usually lie (see :func:`_edge`)."""
     found: dict[str, set[Fraction]] = {}

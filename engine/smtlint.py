@@ -27,10 +27,9 @@ from engine.derive import FactValue, given_facts
 from engine.errors import Diagnostic, EvaluationError, Severity
 from engine.evaluate import assess_rule
 from engine.lang import Context
-from engine.lang import nodes as n
 from engine.lang.smt import disj, neg
 from engine.model import Bundle, Rule
-from engine.semantic import SideFormulas, Variables, same_meaning
+from engine.semantic import SideFormulas, Variables, compared_constants, same_meaning
 from engine.sides import Side
 
 _TIMEOUT_MS = 1000
@@ -220,12 +219,7 @@ class _Samples:
 def _choices(bundle: Bundle) -> dict[str, list[object]]:
     """For each fact that is read from events, the values a sample may take: the numbers
     conditions compare it with (and their neighbours), the enum's values, unknown."""
-    constants: dict[str, set[Fraction]] = {}
-    for version in bundle.versions:
-        for rule in version.rules:
-            for condition in (rule.when, rule.unless):
-                for name, number in _compared_numbers(condition.ast if condition else None, bundle):
-                    constants.setdefault(name, set()).add(number)
+    constants = compared_constants([Side(bundle.name, bundle)])
     found: dict[str, list[object]] = {}
     for name, fact in bundle.facts.items():
         if fact.expr is not None:
@@ -244,20 +238,7 @@ def _choices(bundle: Bundle) -> dict[str, list[object]]:
                        for c in near if kind == "decimal" or c.denominator == 1]
         else:
             continue  # strings, dates: left to their default or unknown
-        derive = fact.derive
-        if not (derive is not None and (derive.aggregation in ("count", "exists") or derive.has_default)):
+        if not (fact.derive is not None and fact.derive.always_known):
             options.append(None)  # unknown, only where the solver allows it too
         found[name] = options
     return found
-
-
-def _compared_numbers(node: n.Expr | None, bundle: Bundle) -> Iterator[tuple[str, Fraction]]:
-    stack = [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        stack.extend(n.children(current))
-        if isinstance(current, n.Compare):
-            for name, other in ((current.left, current.right), (current.right, current.left)):
-                if isinstance(name, n.Name) and isinstance(other, n.Literal) and other.kind in ("int", "decimal"):
-                    assert isinstance(other.value, (int, Decimal))
-                    yield name.name, Fraction(other.value)
