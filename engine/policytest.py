@@ -25,7 +25,7 @@ from engine.activity import active_by_time
 from engine.errors import ChronolexError, Diagnostic, Severity, Span, sort_diagnostics
 from engine.evaluate import Evaluator, Point, assess_rule
 from engine.eventio import read_events
-from engine.events import AccountHistory, Event, freeze_fields
+from engine.events import RESERVED_KEYS, AccountHistory, Event, freeze_fields
 from engine.explain import decide, timeline
 from engine.lang import Context
 from engine.model import Bundle, Rule
@@ -34,7 +34,6 @@ from engine.timeutil import format_instant, parse_instant
 from engine.yamlsource import DEFAULT_LIMITS, Document, read_yaml
 
 FIRED, FALSE = "fired", "false"
-_RESERVED = ("account", "at", "type", "recorded_at", "id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +304,7 @@ class _Reader:
             recorded = self.instant(record["recorded_at"], event_path + ("recorded_at",)) if "recorded_at" in record else at
             if at is None or recorded is None:
                 continue
-            fields = {k: Decimal(repr(v)) if isinstance(v, float) else v for k, v in record.items() if k not in _RESERVED}
+            fields = {k: Decimal(repr(v)) if isinstance(v, float) else v for k, v in record.items() if k not in RESERVED_KEYS}
             out.append(Event(str(record.get("account", account)), at, record["type"], recorded, freeze_fields(fields),
                              record.get("id"), self.document.source.span(event_path)))
         return out
