@@ -128,3 +128,17 @@ def fact_values() -> st.SearchStrategy[dict[str, object]]:
 
 
 __all__ = ["CATALOG", "bool_exprs", "fact_values", "instants", "num_exprs", "zones", "timedelta", "Decimal"]
+
+
+#: Kleene's truth tables for ``and`` and ``or``: (a, b, a and b, a or b). Every
+#: evaluator of the condition language (closures, interpreter, solver) must follow them.
+KLEENE_AND_OR = [
+    (True, True, True, True),
+    (True, False, False, True),
+    (False, False, False, False),
+    (True, UNKNOWN, UNKNOWN, True),
+    (False, UNKNOWN, False, UNKNOWN),
+    (UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN),
+    (UNKNOWN, False, False, UNKNOWN),
+    (UNKNOWN, True, UNKNOWN, True),
+]

@@ -11,9 +11,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import EvaluationError
-from engine.lang import UNKNOWN, Context, check, compile_condition, compile_expr, interpret
+from engine.lang import (
+    UNKNOWN,
+    Context,
+    check,
+    compile_condition,
+    compile_expr,
+    interpret,
+)
 from engine.lang import nodes as n
-from tests.strategies import CATALOG, bool_exprs, fact_values, instants, zones
+from tests.strategies import (
+    CATALOG,
+    KLEENE_AND_OR,
+    bool_exprs,
+    fact_values,
+    instants,
+    zones,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 8, 2, 30, tzinfo=SHANGHAI)
@@ -25,16 +39,7 @@ def run(text: str, **facts: object) -> object:
 
 @pytest.mark.parametrize(
     ("a", "b", "and_", "or_"),
-    [
-        (True, True, True, True),
-        (True, False, False, True),
-        (False, False, False, False),
-        (True, UNKNOWN, UNKNOWN, True),
-        (False, UNKNOWN, False, UNKNOWN),
-        (UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN),
-        (UNKNOWN, False, False, UNKNOWN),
-        (UNKNOWN, True, UNKNOWN, True),
-    ],
+    KLEENE_AND_OR,
 )
 def test_kleene_truth_tables(a: object, b: object, and_: object, or_: object) -> None:
     assert run("verified and frozen", verified=a, frozen=b) is and_

@@ -34,7 +34,14 @@ from engine.lang.smt import (
     make_var,
     sort_of,
 )
-from tests.strategies import CATALOG, bool_exprs, fact_values, instants, zones
+from tests.strategies import (
+    CATALOG,
+    KLEENE_AND_OR,
+    bool_exprs,
+    fact_values,
+    instants,
+    zones,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -170,16 +177,7 @@ def test_a_modelled_condition_is_never_true_and_false_at_once(tree: n.Expr) -> N
 
 @pytest.mark.parametrize(
     ("a", "b", "and_", "or_"),
-    [
-        (True, True, True, True),
-        (True, False, False, True),
-        (False, False, False, False),
-        (True, UNKNOWN, UNKNOWN, True),
-        (False, UNKNOWN, False, UNKNOWN),
-        (UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN),
-        (UNKNOWN, False, False, UNKNOWN),
-        (UNKNOWN, True, UNKNOWN, True),
-    ],
+    KLEENE_AND_OR,
 )
 def test_and_or_follow_kleene_truth_tables(a: object, b: object, and_: object, or_: object) -> None:
     assert solve("verified and frozen", verified=a, frozen=b) is and_
