@@ -10,7 +10,7 @@ undetermined rules, which are still listed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -226,7 +226,7 @@ class Evaluator:
         if version is None:
             return Assessment(None)
         plan = self._plans.get((version.id, action, only)) or self._plan(version, action, only)
-        fired: list[RuleOutcome] | None = None
+        fired: Sequence[RuleOutcome] | None = None
         if plan.fast is not None:
             try:
                 fired = plan.fast(facts)

@@ -13,19 +13,20 @@ rules bound to time stay on the closure path; so does every rule when a fact is 
 from __future__ import annotations
 
 import ast
-import types
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from engine.lang import nodes as n
+from engine.lang.bitparallel import Unsupported, compile_bitparallel
+from engine.lang.pyfunc import make_function, read_facts
 from engine.lang.values import UNKNOWN
 
 _COMPARE = {"==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE,
             "in": ast.In, "not in": ast.NotIn}
 _ARITH = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 
-FastRules = Callable[[Mapping[str, object]], "list[Any] | None"]
+FastRules = Callable[[Mapping[str, object]], "Sequence[Any] | None"]
 
 
 class _Unsupported(Exception):
@@ -91,7 +92,7 @@ class _Translator:
 
 def compile_rules(
     conditions: Sequence[tuple[n.Expr | None, n.Expr | None]], *, unwrap: bool = False,
-    results: Sequence[object] | None = None,
+    results: Sequence[object] | None = None, tables: bool = True,
 ) -> tuple[FastRules | None, list[int]]:
     """A function of the fact values returning, for the rules that restrict, their
     ``results[i]`` (default: the index i into ``conditions``), in order — or None when a
@@ -101,7 +102,20 @@ def compile_rules(
     ``unwrap`` the function takes fact objects with a ``.value`` (derived facts) instead
     of plain values, so the caller need not build a dict of values first. Returning the
     caller's own result objects spares it a lookup per restricting rule.
+
+    With ``tables`` (the default) a rule set whose every condition compares facts with
+    constants becomes region tables read by a few whole-integer operations
+    (:mod:`engine.lang.bitparallel`), which then returns a tuple; otherwise, or when a
+    condition is outside that subset, each rule is one ``if`` statement.
     """
+    if tables and conditions:
+        translator = _Translator()
+        try:
+            tabled = compile_bitparallel(conditions, translator.expr, translator.names, translator.constants,
+                                         unwrap=unwrap, results=results if results is not None else range(len(conditions)))
+            return tabled, list(range(len(conditions)))
+        except (Unsupported, _Unsupported):
+            pass
     translator = _Translator()
     tests: list[tuple[int, ast.expr]] = []
     for index, (when, unless) in enumerate(conditions):
@@ -117,23 +131,13 @@ def compile_rules(
         tests.append((index, test))
     if not tests:
         return None, []
-    facts = ast.Name("facts", ast.Load())
     body: list[ast.stmt] = []
-    if unwrap:
-        # local = facts[name].value; a missing fact is unknown, so the closures decide
-        loads: list[ast.stmt] = [
-            ast.Assign([ast.Name(local, ast.Store())],
-                       ast.Attribute(ast.Subscript(facts, ast.Constant(fact), ast.Load()), "value", ast.Load()))
-            for fact, local in translator.names.items()
-        ]
-        if loads:
-            body.append(ast.Try(loads, [ast.ExceptHandler(ast.Name("KeyError", ast.Load()), None,
-                                                          [ast.Return(ast.Constant(None))])], [], []))
+    reads = read_facts(translator.names, unwrap)
+    if unwrap and reads:  # a missing fact is unknown, so the closures decide
+        body.append(ast.Try(reads, [ast.ExceptHandler(ast.Name("KeyError", ast.Load()), None,
+                                                      [ast.Return(ast.Constant(None))])], [], []))
     else:
-        for fact, local in translator.names.items():
-            body.append(ast.Assign([ast.Name(local, ast.Store())],
-                                   ast.Call(ast.Attribute(facts, "get", ast.Load()),
-                                            [ast.Constant(fact), ast.Name("U", ast.Load())], [])))
+        body += reads
     if translator.names:
         unknown = ast.BoolOp(ast.Or(), [ast.Compare(ast.Name(local, ast.Load()), [ast.Is()],
                                                     [ast.Name("U", ast.Load())])
@@ -154,16 +158,8 @@ def compile_rules(
             item = ast.Name(name, ast.Load())
         body.append(ast.If(test, [ast.Expr(ast.Call(ast.Name("add", ast.Load()), [item], []))], []))
     body.append(ast.Return(ast.Name("fired", ast.Load())))
-    function = ast.FunctionDef(
-        name="fast_rules",
-        args=ast.arguments(posonlyargs=[], args=[ast.arg("facts")], kwonlyargs=[], kw_defaults=[], defaults=[]),
-        body=body, decorator_list=[], returns=None,
-    )
-    module = ast.fix_missing_locations(ast.Module([function], type_ignores=[]))
-    code = compile(module, "<chronolex rules>", "exec")
-    function_code = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == "fast_rules")
-    namespace: dict[str, object] = {"U": UNKNOWN, "KeyError": KeyError, "__builtins__": {}}
+    namespace: dict[str, object] = {"U": UNKNOWN, "KeyError": KeyError}
     namespace.update(translator.constants)
     namespace.update(result_names)
-    made: FastRules = types.FunctionType(function_code, namespace, "fast_rules")
+    made: FastRules = make_function(body, namespace, "<chronolex rules>")
     return made, [index for index, _ in tests]

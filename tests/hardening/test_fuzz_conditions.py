@@ -141,9 +141,9 @@ def run_compiled(compiled: CompiledExpr, facts: dict[str, object]) -> None:
         fired = fast(facts)
     except (ArithmeticError, TypeError, ValueError):  # the evaluator then falls back to the closures
         return
-    assert fired is None or (isinstance(fired, list) and set(fired) <= set(covered) <= {0})
+    assert fired is None or (isinstance(fired, (list, tuple)) and set(fired) <= set(covered) <= {0})
     if fired is not None and verdict in (True, False):
-        assert (fired == [0]) == verdict
+        assert (list(fired) == [0]) == verdict
 
 
 @EXAMPLES
