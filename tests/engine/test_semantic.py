@@ -472,5 +472,9 @@ def test_when_nothing_changed_every_account_is_decided_alike(
             if action.status != "unchanged":
                 continue
             for facts, at in accounts:
+                # "unchanged" speaks of the decision and the leading category (decision 16):
+                # a rule behind the leading one may change category without a finding
                 witness = Witness(at, facts)
-                assert decide(old, action.action, witness)[:2] == decide(new, action.action, witness)[:2]
+                (before, by_before, _), (after, by_after, _) = (
+                    decide(old, action.action, witness), decide(new, action.action, witness))
+                assert (before, by_before[:1]) == (after, by_after[:1])
