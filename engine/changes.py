@@ -76,7 +76,7 @@ class Walk:
         self.given = given
         self.versions = [v for v in self.bundle.versions if known_at is None or v.published_at <= known_at]
         self.focus = focus
-        self.rules = {r for v in self.versions for r in self._rules_of(v)}
+        self.rules, self._scope_facts = evaluator.walk_scope(self.versions, action, focus)
         self._static_list = sorted(self._static(), key=lambda c: (c.at, c.because))
         self.last_static = self._static_list[-1].at if self._static_list else start
         self._static_index = 0
@@ -103,7 +103,7 @@ class Walk:
                 for bound, word in ((interval.start, "starts"), (interval.end, "ends")):
                     if bound is not None and bound > start:
                         yield Candidate(bound, f"the {what} of {rule.id} {word}")
-        for name in sorted(self._facts_of(self.rules)):
+        for name in sorted(self._scope_facts):
             derivation = self.bundle.facts[name].derive
             if derivation is None or derivation.window is None:
                 continue
@@ -137,7 +137,9 @@ class Walk:
         if version is None:
             return found
         chosen = tuple(rules) if rules is not None else self._rules_of(version)
-        for name in sorted(self._facts_of(chosen)):
+        facts = self._facts_of(chosen) if rules is not None else self.evaluator.facts_for(version, self.action,
+                                                                                          self.focus)
+        for name in sorted(facts):
             fact = self.bundle.facts[name]
             value = point.facts.get(name)
             if fact.derive is not None and fact.derive.aggregation == "days_since" and value is not None:

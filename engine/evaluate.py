@@ -173,6 +173,8 @@ class Evaluator:
     _rules: dict[tuple[str, str, frozenset[str] | None], tuple[Rule, ...]] = field(default_factory=dict)
     _plans: dict[tuple[str, str, frozenset[str] | None], _Plan] = field(default_factory=dict)
     _facts: dict[tuple[str, str, frozenset[str] | None], frozenset[str]] = field(default_factory=dict)
+    _scopes: dict[tuple[tuple[str, ...], str, frozenset[str] | None], tuple[tuple[Rule, ...], frozenset[str]]] = \
+        field(default_factory=dict)
 
     def rules_for(self, version: Version, action: str, only: frozenset[str] | None = None) -> tuple[Rule, ...]:
         """The rules of ``version`` that restrict ``action`` (only those in ``only``, if given),
@@ -195,6 +197,18 @@ class Evaluator:
                         names |= condition.facts
             self._facts[key] = needed_facts(self.bundle, names)
         return self._facts[key]
+
+    def walk_scope(self, versions: Sequence[Version], action: str,
+                   only: frozenset[str] | None = None) -> tuple[tuple[Rule, ...], frozenset[str]]:
+        """The distinct rules of ``versions`` on ``action`` and every fact they read: what a
+        walk over time must watch. The same for every account, so worked out once."""
+        key = (tuple(v.id for v in versions), action, only)
+        if key not in self._scopes:
+            rules = {r for v in versions for r in self.rules_for(v, action, only)}
+            ordered = tuple(sorted(rules, key=lambda r: (r.id, r.declared_in)))
+            names = {f for r in ordered for c in (r.when, r.unless) if c is not None for f in c.facts}
+            self._scopes[key] = (ordered, needed_facts(self.bundle, names))
+        return self._scopes[key]
 
     def version_at(self, at: datetime, known_at: datetime | None) -> Version | None:
         return select_version(self.bundle.versions, at, known_at)
