@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -60,6 +61,7 @@ def _calendar_pair(a: object, b: object, zone: tzinfo) -> tuple[date | datetime,
     return x, y
 
 
+@lru_cache(maxsize=4096)  # a replay asks for the same birth dates at the same instant again and again
 def _whole_units(x: date | datetime, y: date | datetime, unit: str) -> int:
     """The greatest n with ``y - n units >= x`` (calendar arithmetic, day clamped to the month's end).
 
@@ -68,8 +70,8 @@ def _whole_units(x: date | datetime, y: date | datetime, unit: str) -> int:
     reaches the birth date.
     """
     sign = 1 if y >= x else -1
-    estimate = relativedelta(y, x)
-    count = estimate.years * 12 + estimate.months if unit == "months" else estimate.years
+    # a first guess from the fields, at most one off; the loops settle it by calendar arithmetic
+    count = (y.year - x.year) * 12 + (y.month - x.month) if unit == "months" else y.year - x.year
 
     def reached(k: int) -> bool:
         shifted = y - (relativedelta(years=k) if unit == "years" else relativedelta(months=k))

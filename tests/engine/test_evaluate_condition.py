@@ -20,6 +20,7 @@ from engine.lang import (
     interpret,
 )
 from engine.lang import nodes as n
+from engine.lang import types as t
 from tests.strategies import (
     CATALOG,
     KLEENE_AND_OR,
@@ -136,3 +137,30 @@ def test_unknown_never_becomes_false(fact: str) -> None:
         "birth_date": 'birth_date < date("2000-01-01")',
     }[fact]
     assert run(text) is UNKNOWN
+
+
+@given(st.dates(date(1900, 1, 1), date(2100, 12, 31)), st.dates(date(1900, 1, 1), date(2100, 12, 31)),
+       st.sampled_from(["years", "months"]))
+def test_whole_years_and_months_are_the_greatest_count_calendar_arithmetic_reaches(
+    x: date, y: date, unit: str
+) -> None:
+    """``years_between(x, y)`` is the greatest n with ``y - n years >= x`` (day clamped to
+    the month's end), and symmetrically when y is before x."""
+    from dateutil.relativedelta import relativedelta
+
+    function = "years_between" if unit == "years" else "months_between"
+    from engine.lang import parse
+
+    typed, problems = check(parse(f"{function}(a, b)"), {"a": t.DATE, "b": t.DATE}, expect=t.INT)
+    assert not problems
+    count = compile_expr(typed)(Context({"a": x, "b": y}, datetime(2026, 1, 1, tzinfo=SHANGHAI), SHANGHAI))
+    assert isinstance(count, int)
+
+    def back(k: int) -> date:
+        shifted: date = y - (relativedelta(years=k) if unit == "years" else relativedelta(months=k))
+        return shifted
+
+    if y >= x:
+        assert count >= 0 and back(count) >= x and back(count + 1) < x
+    else:
+        assert count <= 0 and back(count) <= x and back(count - 1) > x
