@@ -16,6 +16,8 @@ order instead of sampling time. The sources (DESIGN.md §5):
 
 from __future__ import annotations
 
+import heapq
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +26,7 @@ from engine.activity import schedule_boundaries
 from engine.derive import FactValue, leaves_window, needed_facts, window_start
 from engine.errors import EvaluationError
 from engine.evaluate import Evaluator, Point, assess_rule
-from engine.events import AccountHistory
+from engine.events import AccountHistory, Event
 from engine.lang import Context, interpret
 from engine.lang import nodes as n
 from engine.lang.values import as_instant
@@ -77,9 +79,11 @@ class Walk:
         self.versions = [v for v in self.bundle.versions if known_at is None or v.published_at <= known_at]
         self.focus = focus
         self.rules, self._scope_facts = evaluator.walk_scope(self.versions, action, focus)
-        self._static_list = sorted(self._static(), key=lambda c: (c.at, c.because))
-        self.last_static = self._static_list[-1].at if self._static_list else start
-        self._static_index = 0
+        # Fixed change points come from streams that are each in time order, merged lazily:
+        # a walk usually stops long before the last event of a long history leaves its window.
+        streams, self.last_static = self._static()
+        self._static_stream: Iterator[Candidate] = heapq.merge(*streams, key=lambda c: c.at)
+        self._static_buffer: deque[Candidate] = deque()
         # schedule streams, made when a rule could restrict in an occurrence, dropped when not
         self._schedules: dict[str, tuple[Iterator[Candidate], list[Candidate]]] = {}
 
@@ -90,37 +94,51 @@ class Walk:
         return needed_facts(self.bundle, {f for r in rules for c in (r.when, r.unless) if c for f in c.facts})
 
     # -- sources --------------------------------------------------------------------
-    def _static(self) -> Iterator[Candidate]:
-        zone = self.bundle.timezone
+    def _static(self) -> tuple[list[Iterable[Candidate]], datetime]:
+        """The streams of fixed change points after ``start``, each in time order, and the
+        last instant any of them reaches (``start`` if none)."""
         start, end = self.start, self.end
+        fixed: list[Candidate] = []
         for version in self.versions:
             if version.effective_from > start:
-                yield Candidate(version.effective_from, f"version {version.id} takes effect")
+                fixed.append(Candidate(version.effective_from, f"version {version.id} takes effect"))
         for rule in self.rules:
             for interval, what in ((rule.active, "active interval"), (rule.window, "window")):
                 if interval is None:
                     continue
                 for bound, word in ((interval.start, "starts"), (interval.end, "ends")):
                     if bound is not None and bound > start:
-                        yield Candidate(bound, f"the {what} of {rule.id} {word}")
+                        fixed.append(Candidate(bound, f"the {what} of {rule.id} {word}"))
+        fixed.sort(key=lambda c: (c.at, c.because))
+        streams: list[Iterable[Candidate]] = [fixed]
+        last = [fixed[-1].at] if fixed else []
         for name in sorted(self._scope_facts):
             derivation = self.bundle.facts[name].derive
             if derivation is None or derivation.window is None:
                 continue
-            lower = window_start(start, derivation.window, zone)
+            lower = window_start(start, derivation.window, self.bundle.timezone)
             lo, hi = self.history.bounds(derivation.event_type, lower, self.cutoff or end or start)
-            for event in self.history.of_type(derivation.event_type)[lo:hi]:
-                if self.known_at is not None and event.recorded_at > self.known_at:
-                    continue
-                leaves = leaves_window(event.at, derivation.window, zone)
-                if leaves > start:
-                    when = event.at.astimezone(zone).isoformat()
-                    yield Candidate(leaves, f"the {event.type} event of {when} leaves the "
-                                            f"{derivation.window.text} window of {name}")
+            events = [e for e in self.history.of_type(derivation.event_type)[lo:hi]
+                      if self.known_at is None or e.recorded_at <= self.known_at]
+            if events:
+                # leaving the window is monotone in the event's instant (the least T with
+                # T - window >= at), so this stream is in order and its last item is latest
+                streams.append(self._leaving(name, derivation.window, events))
+                last.append(leaves_window(events[-1].at, derivation.window, self.bundle.timezone))
         if self.replay_events and end is not None:
-            for event in self.history.events:
-                if start < event.at < end and (self.known_at is None or event.recorded_at <= self.known_at):
-                    yield Candidate(event.at, f"a {event.type} event")
+            arriving = [Candidate(e.at, f"a {e.type} event") for e in self.history.events
+                        if start < e.at < end and (self.known_at is None or e.recorded_at <= self.known_at)]
+            streams.append(arriving)
+            last += [c.at for c in arriving[-1:]]
+        return streams, max([start, *last])
+
+    def _leaving(self, name: str, window: Duration, events: list[Event]) -> Iterator[Candidate]:
+        zone = self.bundle.timezone
+        for event in events:
+            leaves = leaves_window(event.at, window, zone)
+            if leaves > self.start:
+                when = event.at.astimezone(zone).isoformat()
+                yield Candidate(leaves, f"the {event.type} event of {when} leaves the {window.text} window of {name}")
 
     def _schedule(self, rule: Rule, after: datetime) -> Iterator[Candidate]:
         assert rule.schedule is not None
@@ -200,17 +218,26 @@ class Walk:
 
     # -- the walk --------------------------------------------------------------------
     def _static_after(self, after: datetime) -> list[Candidate]:
-        """The fixed candidates at the first instant after ``after`` (several may coincide)."""
-        items = self._static_list
-        while self._static_index < len(items) and items[self._static_index].at <= after:
-            self._static_index += 1
-        if self._static_index == len(items):
-            return []
-        first = items[self._static_index].at
-        end = self._static_index
-        while end < len(items) and items[end].at == first:
-            end += 1
-        return items[self._static_index:end]
+        """The fixed candidates at the first instant after ``after`` (several may coincide).
+
+        They stay buffered until the walk passes them: it may stop at an earlier dynamic
+        change point first and ask again."""
+        buffer, stream = self._static_buffer, self._static_stream
+        while buffer and buffer[0].at <= after:
+            buffer.popleft()
+        while not buffer:
+            following = next(stream, None)
+            if following is None:
+                return []
+            if following.at > after:
+                buffer.append(following)
+        first = buffer[0].at
+        while buffer[-1].at == first:
+            following = next(stream, None)
+            if following is None:
+                break
+            buffer.append(following)
+        return [c for c in buffer if c.at == first]
 
     def _scheduled_after(self, point: Point) -> list[Candidate]:
         """The next boundary of each schedule whose rule could restrict in an occurrence.
