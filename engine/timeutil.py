@@ -122,7 +122,10 @@ class Duration:
         result = instant
         if self.years or self.months or self.weeks or self.days:
             wall = instant.astimezone(zone).replace(tzinfo=None)
-            wall = wall + _calendar(self.years, self.months, self.weeks, self.days, 1 if sign > 0 else -1)
+            if self.years or self.months:
+                wall = wall + _calendar(self.years, self.months, self.weeks, self.days, 1 if sign > 0 else -1)
+            else:  # whole days: no month to clamp, and a timedelta is far cheaper than a relativedelta
+                wall = wall + timedelta(days=(7 * self.weeks + self.days) * (1 if sign > 0 else -1))
             result = localize(wall, zone)
         result = result.astimezone(timezone.utc)
         if self.has_time_part:

@@ -92,3 +92,19 @@ def test_format_then_parse_is_the_same_instant(naive: datetime, zone: ZoneInfo) 
 def test_elapsed_durations_are_exact(naive: datetime, zone: ZoneInfo, hours: int) -> None:
     instant = naive.replace(tzinfo=timezone.utc)
     assert instant - Duration(hours=hours).shift(instant, zone, -1) == timedelta(hours=hours)
+
+
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2060, 12, 31), timezones=st.just(timezone.utc)),
+       st.integers(1, 60), st.integers(0, 8), st.sampled_from([1, -1]),
+       st.sampled_from(["America/New_York", "Europe/Berlin", "Asia/Shanghai"]))
+def test_whole_day_durations_shift_as_calendar_arithmetic_does(instant: datetime, days: int, weeks: int, sign: int,
+                                                               zone_name: str) -> None:
+    """Days and weeks are added to the local wall clock (a timedelta) exactly as the
+    calendar arithmetic of months would add them (a relativedelta)."""
+    from dateutil.relativedelta import relativedelta
+
+    from engine.timeutil import localize
+
+    zone = ZoneInfo(zone_name)
+    wall = instant.astimezone(zone).replace(tzinfo=None) + relativedelta(days=sign * days, weeks=sign * weeks)
+    assert Duration(weeks=weeks, days=days).shift(instant, zone, sign) == localize(wall, zone)
