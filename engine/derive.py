@@ -150,6 +150,8 @@ class _Bad:
 
 
 _ABSENT = _Bad("")  # the event does not have the field
+#: Values per block of a series' min/max index.
+_BLOCK = 64
 
 
 class _Series:
@@ -159,7 +161,7 @@ class _Series:
     windowed ``sum`` two look-ups instead of a pass over the window.
     """
 
-    __slots__ = ("values", "valid", "bad", "_sums")
+    __slots__ = ("values", "valid", "bad", "_sums", "_blocks")
 
     def __init__(self, events: Sequence[Event], field_name: str, declared: Type, zone: tzinfo) -> None:
         values: list[object] = []
@@ -179,6 +181,44 @@ class _Series:
         self.valid = valid  # valid[i]: how many of the first i values are usable
         self.bad = bad  # indexes of present values that are not of the fact's type
         self._sums: list[object] | None = None
+        self._blocks: dict[bool, list[list[int]]] = {}
+
+    def extreme(self, lo: int, hi: int, largest: bool) -> int:
+        """The index of the first greatest (``largest``) or least value in ``[lo, hi)``
+        (non-empty, every value usable): the blocks of :data:`_BLOCK` values keep their own
+        extremes in a sparse table, so a long window costs two short scans and two lookups."""
+        values = self.values
+
+        def better(i: int, j: int) -> int:  # i < j: the earlier wins a tie, as a scan finds it
+            a, b = values[i], values[j]
+            return j if (b > a if largest else b < a) else i  # type: ignore[operator]
+
+        def scan(start: int, end: int) -> int:
+            best = start
+            for k in range(start + 1, end):
+                best = better(best, k)
+            return best
+
+        if hi - lo <= 2 * _BLOCK:
+            return scan(lo, hi)
+        table = self._blocks.get(largest)
+        if table is None:
+            level = [scan(b, min(b + _BLOCK, len(values))) for b in range(0, len(values), _BLOCK)]
+            table = [level]
+            width = 1
+            while 2 * width <= len(level):
+                previous = table[-1]
+                table.append([better(previous[i], previous[i + width]) for i in range(len(previous) - width)])
+                width *= 2
+            self._blocks[largest] = table
+        first, last = -(-lo // _BLOCK), hi // _BLOCK  # the whole blocks inside [lo, hi)
+        best = scan(lo, first * _BLOCK) if lo < first * _BLOCK else None
+        k = (last - first).bit_length() - 1
+        middle = better(table[k][first], table[k][last - (1 << k)])
+        best = middle if best is None else better(best, middle)
+        if last * _BLOCK < hi:
+            best = better(best, scan(last * _BLOCK, hi))
+        return best
 
     def sum(self, lo: int, hi: int, zero: Decimal | int) -> Decimal | int:
         if self._sums is None:
@@ -292,9 +332,12 @@ def _derive_indexed(fact: Fact, derivation: Derivation, history: AccountHistory,
                 if len(recent) == MAX_EVIDENCE:
                     break
         return FactValue(fact.name, total, tuple(reversed(recent)), used, tuple(notes))
-    candidates = range(lo, hi) if used == hi - lo else [i for i in range(lo, hi) if not isinstance(values[i], _Bad)]
-    pick = min if aggregation == "min" else max
-    best = pick(candidates, key=values.__getitem__)  # type: ignore[arg-type]  # first of equals, like the scan
+    if used == hi - lo and series.valid[-1] == len(values):  # every value usable: the block index
+        best = series.extreme(lo, hi, aggregation == "max")
+    else:
+        candidates = [i for i in range(lo, hi) if not isinstance(values[i], _Bad)]
+        pick = min if aggregation == "min" else max
+        best = pick(candidates, key=values.__getitem__)  # type: ignore[arg-type]  # first of equals, like the scan
     return FactValue(fact.name, values[best], (events[best],), used, tuple(notes))
 
 

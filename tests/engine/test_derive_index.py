@@ -61,3 +61,20 @@ def test_indexed_and_scanned_derivations_agree(raw: list[tuple[int, str, object]
     assert indexed == scanned
     # and again from the cache the first call filled
     assert _derive_indexed(fact, derivation, history, at, ZONE, cutoff) == scanned
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=700), st.data())
+def test_the_min_max_index_finds_the_first_extreme_of_any_window(numbers: list[int], data: st.DataObject) -> None:
+    """The block index of a long series answers as a scan does: the first of equal extremes."""
+    from engine.derive import _Series
+
+    events = [Event("a", "reading", START + timedelta(minutes=i), START + timedelta(minutes=i),
+                    freeze_fields({"value": v})) for i, v in enumerate(numbers)]
+    series = _Series(events, "value", t.INT, ZONE)
+    for _ in range(5):
+        lo = data.draw(st.integers(0, len(numbers) - 1))
+        hi = data.draw(st.integers(lo + 1, len(numbers)))
+        window = numbers[lo:hi]
+        assert series.extreme(lo, hi, True) == lo + window.index(max(window))
+        assert series.extreme(lo, hi, False) == lo + window.index(min(window))
