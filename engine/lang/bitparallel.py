@@ -11,15 +11,16 @@ once.
 
 The rules are laid out in disjunctive normal form: each rule is a few *terms*, each
 term a conjunction of literals, and a literal is "this key lies in one of these
-regions" (a sub-condition on one key, however nested, is one literal). Term ``p`` of
-rule ``r`` is a group of bits in plane ``p``, one bit per literal and a spare bit above
-them. Adding 1 at the bottom of every group carries into the spare bit exactly when all
-the group's bits are set, so one addition and one mask decide every term of every
-rule; shifting the planes onto each other ORs a rule's terms. The fired bits are read
-back eight rules at a time from prebuilt tuples of the caller's results.
+regions" (a sub-condition on one key, however nested, is one literal). Every term is a
+group of bits, one per literal, with a spare bit above them. Adding 1 at the bottom of
+every group carries into the spare bit exactly when all the group's bits are set, so
+one addition and one mask decide every term of every rule. The spare bits are read back
+a chunk of terms at a time through lookups that give the caller's results for the rules
+with a term set (a rule's terms never straddle two chunks, so none is reported twice).
 
-The cost is a fixed number of operations per key and per plane, not per comparison, so
-it grows slowly with the number of rules. Like :mod:`engine.lang.fastpath` this is only
+The cost is a fixed number of operations per key and per chunk, not per comparison, so
+it grows slowly with the number of rules. Rules go in banks (:data:`BANK`), each with its
+own tables, so that the tables stay small. Like :mod:`engine.lang.fastpath` this is only
 for the case where every fact read is known (Boolean logic): an unknown value makes a
 table entry ``None`` or a ``bisect`` fail, and the function returns None so the Kleene
 closures decide. A condition outside the subset (two facts compared with each other,
