@@ -332,7 +332,7 @@ def _derive_indexed(fact: Fact, derivation: Derivation, history: AccountHistory,
                 if len(recent) == MAX_EVIDENCE:
                     break
         return FactValue(fact.name, total, tuple(reversed(recent)), used, tuple(notes))
-    if used == hi - lo and series.valid[-1] == len(values):  # every value usable: the block index
+    if series.valid[-1] == len(values):  # every value of the series usable: the block index
         best = series.extreme(lo, hi, aggregation == "max")
     else:
         candidates = [i for i in range(lo, hi) if not isinstance(values[i], _Bad)]

@@ -21,7 +21,8 @@ from engine.derive import FactValue, derive_facts, needed_facts
 from engine.errors import EvaluationError
 from engine.events import AccountHistory
 from engine.lang import RUN_TIME_FAULTS, UNKNOWN, CompiledExpr, Context
-from engine.lang.fastpath import FastRules, compile_rules
+from engine.lang.bitparallel import FastRules
+from engine.lang.fastpath import compile_rules
 from engine.model import Bundle, Rule, Version
 from engine.versions import select_version
 
@@ -205,9 +206,8 @@ class Evaluator:
         key = (tuple(v.id for v in versions), action, only)
         if key not in self._scopes:
             rules = {r for v in versions for r in self.rules_for(v, action, only)}
-            ordered = tuple(sorted(rules, key=lambda r: (r.id, r.declared_in)))
-            names = {f for r in ordered for c in (r.when, r.unless) if c is not None for f in c.facts}
-            self._scopes[key] = (ordered, needed_facts(self.bundle, names))
+            facts = frozenset().union(*(self.facts_for(v, action, only) for v in versions))
+            self._scopes[key] = (tuple(sorted(rules, key=lambda r: (r.id, r.declared_in))), facts)
         return self._scopes[key]
 
     def version_at(self, at: datetime, known_at: datetime | None) -> Version | None:

@@ -13,21 +13,17 @@ rules bound to time stay on the closure path; so does every rule when a fact is 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 from engine.lang import nodes as n
-from engine.lang.bitparallel import Unsupported, compile_bitparallel
+from engine.lang.bitparallel import FastRules, Unsupported, compile_bitparallel
 from engine.lang.pyfunc import make_function, read_facts
 from engine.lang.values import UNKNOWN
 
 _COMPARE = {"==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE,
             "in": ast.In, "not in": ast.NotIn}
 _ARITH = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
-
-FastRules = Callable[[Mapping[str, object]], "Sequence[Any] | None"]
-
 
 class _Unsupported(Exception):
     pass
