@@ -32,6 +32,7 @@ from __future__ import annotations
 import ast
 import bisect
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -55,10 +56,8 @@ BANK = 512
 #: to the other paths.
 MAX_TABLE_BITS = 1 << 26
 
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: bool(a == b), "!=": lambda a, b: bool(a != b),
-    "<": lambda a, b: bool(a < b), "<=": lambda a, b: bool(a <= b),
-    ">": lambda a, b: bool(a > b), ">=": lambda a, b: bool(a >= b),
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
     "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
 }
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -87,15 +86,13 @@ class _Key:
     cuts: list[Any] = field(default_factory=list)  # sorted: int thresholds, or ordered constants
     constants: list[object] = field(default_factory=list)  # "equal": one region each, then "other"
     mode: str = "both"  # "ordered": which bisects ("left", "right" or "both")
+    position: dict[object, int] = field(default_factory=dict)  # "ordered": each cut's index
 
     def plan(self) -> None:
         """Work out the regions once every atom on the key is known."""
         values = [c for a in self.atoms for c in (a.constant if isinstance(a.constant, tuple) else (a.constant,))]
-        if self.kind == "equal":
-            for value in values:
-                if not any(value == c for c in self.constants):
-                    self.constants.append(value)
-            for value in self.closed_values:  # every value has its own entry: no default needed
+        if self.kind == "equal":  # a bool or enum key also gets every declared value: no default needed
+            for value in [*values, *self.closed_values]:
                 if not any(value == c for c in self.constants):
                     self.constants.append(value)
             return
@@ -113,6 +110,7 @@ class _Key:
         if self.expr.type is not None and self.expr.type.name == "decimal":
             unique = [Decimal(c) for c in unique]  # Decimal with Decimal: twice as fast
         self.cuts = unique
+        self.position = {c: i for i, c in enumerate(unique)}  # equal numbers hash alike (5 and 5.0)
         ops = {a.op for a in self.atoms}
         self.mode = "right" if ops <= {">=", "<"} else "left" if ops <= {">", "<="} else "both"
 
@@ -136,25 +134,21 @@ class _Key:
         """Whether ``atom`` is true for the values of ``region``."""
         if self.kind == "equal":
             if region < len(self.constants):
-                return _OPS[atom.op](self.constants[region], atom.constant)
+                return bool(_OPS[atom.op](self.constants[region], atom.constant))
             return atom.op in ("!=", "not in")  # a value equal to no constant
         if self.kind == "int":
             cuts = self.cuts
             sample = cuts[region - 1] if region > 0 else cuts[0] - 1
-            return _OPS[atom.op](sample, atom.constant)
+            return bool(_OPS[atom.op](sample, atom.constant))
         # "ordered": doubled region 2i+1 is the value cuts[i], 2i the values between
         doubled = region if self.mode == "both" else 2 * region
         constants = atom.constant if isinstance(atom.constant, tuple) else (atom.constant,)
-        points = [2 * _index(self.cuts, c) + 1 for c in constants]
+        points = [2 * self.position[c] + 1 for c in constants]
         if atom.op == "in":
             return doubled in points
         if atom.op == "not in":
             return doubled not in points
-        return _OPS[atom.op](doubled, points[0])
-
-
-def _index(cuts: list[object], value: object) -> int:
-    return next(i for i, c in enumerate(cuts) if c == value)
+        return bool(_OPS[atom.op](doubled, points[0]))
 
 
 def _int_cuts(op: str, constant: object) -> tuple[int, ...]:
@@ -198,6 +192,7 @@ class _Collector:
     def __init__(self) -> None:
         self.keys: list[_Key] = []
         self.where: dict[n.Expr, int] = {}
+        self.seen: dict[int, tuple[n.Expr, int, _Atom]] = {}  # by id: the node is kept, so the id stays its own
 
     def key(self, expr: n.Expr, kind: str) -> int:
         """The index of the key ``expr``; a key with ordering tests too is not "equal"."""
@@ -210,7 +205,14 @@ class _Collector:
         return index
 
     def atom(self, node: n.Expr) -> tuple[int, _Atom]:
-        """The key and atom of a comparison (or a bool fact); raises Unsupported otherwise."""
+        """The key and atom of a comparison (or a bool fact); raises Unsupported otherwise.
+        Worked out once per node: the normal forms ask again at every level."""
+        found = self.seen.get(id(node))
+        if found is None:
+            found = self.seen[id(node)] = (node, *self._atom(node))
+        return found[1], found[2]
+
+    def _atom(self, node: n.Expr) -> tuple[int, _Atom]:
         if isinstance(node, n.Name):
             if node.type is None or node.type.name != "bool":
                 raise Unsupported("not a bool")
@@ -254,15 +256,8 @@ class _Collector:
         return self.key(expr, kind), _Atom(op, constant)
 
     def collect(self, node: n.Expr) -> None:
-        if isinstance(node, n.BoolOp):
-            for operand in node.operands:
-                self.collect(operand)
-        elif isinstance(node, n.Unary) and node.op == "not":
-            self.collect(node.operand)
-        elif isinstance(node, n.Literal) and isinstance(node.value, bool):
-            pass
-        else:
-            index, atom = self.atom(node)
+        for comparison in _atoms_of(node):
+            index, atom = self.atom(comparison)
             self.keys[index].atoms.append(atom)
 
 
@@ -330,11 +325,11 @@ def _conjoin(a: Term, b: Term) -> Term:
     return tuple(sorted(merged.items()))
 
 
-def _simplify(terms: list[Any]) -> list[Term]:
+def _simplify(terms: list[Term]) -> list[Term]:
     """Drop false terms (an empty region set), duplicates and terms another one covers."""
     kept: list[Term] = []
     for term in terms:
-        if term is None or any(not regions for _, regions in term) or term in kept:
+        if any(not regions for _, regions in term) or term in kept:
             continue
         kept.append(term)
     covered = [t for t in kept if any(o != t and _covers(o, t) for o in kept)]
@@ -346,7 +341,7 @@ def _covers(general: Term, specific: Term) -> bool:
     return all(index in mine and mine[index] <= regions for index, regions in general)
 
 
-class _Decoder(dict):  # type: ignore[type-arg]
+class _Decoder(dict[int, tuple[object, ...]]):
     """The results of a chunk's rules for a bit pattern of its groups, each pattern worked
     out the first time it is seen (at most 2**CHUNK of them)."""
 
