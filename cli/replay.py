@@ -81,8 +81,12 @@ def _knowledge_notes(today: Decision, then: Decision, source: EventSource) -> li
     if then.known_at is not None and then.account is not None:
         late = [e for e in source.history(then.account).events if e.at <= then.at and e.recorded_at > then.known_at]
         for event in late:
-            notes.append(f"{event.type} of {engine.format_instant(event.at, zone)} was recorded only "
-                         f"{engine.format_instant(event.recorded_at, zone)}")
+            if event.at > then.known_at:  # it had not happened yet at the knowledge instant
+                notes.append(f"{event.type} of {engine.format_instant(event.at, zone)} happened after the "
+                             f"knowledge instant, so it is not counted")
+            else:
+                notes.append(f"{event.type} of {engine.format_instant(event.at, zone)} was recorded only "
+                             f"{engine.format_instant(event.recorded_at, zone)}, so it is not counted")
     return notes
 
 

@@ -125,7 +125,7 @@ def _visible(history: AccountHistory, derivation: Derivation, at: datetime, know
     lower = window_start(at, derivation.window, zone)
     lo, hi = history.bounds(derivation.event_type, lower, at if cutoff is None else min(at, cutoff))
     events: Sequence[Event] = history.of_type(derivation.event_type)[lo:hi]
-    if known_at is not None and history.late:
+    if known_at is not None:
         events = [e for e in events if e.recorded_at <= known_at]
     where = derivation.where
     if where is not None:
@@ -274,11 +274,18 @@ def _note(fact: Fact, event: Event, reason: str) -> str:
 
 def derive_one(fact: Fact, history: AccountHistory, at: datetime, known_at: datetime | None,
                zone: tzinfo, cutoff: datetime | None = None) -> FactValue:
-    """The value of one derived fact at (``at``, ``known_at``), seeing no event after ``cutoff``."""
+    """The value of one derived fact at (``at``, ``known_at``), seeing no event after ``cutoff``.
+
+    An event is visible exactly when ``at <= T`` and ``recorded_at <= K``. When every event
+    of the history was recorded as it happened, that is ``at <= min(T, K)``: the knowledge
+    cut becomes a time cut, and the indexed path serves it."""
     derivation = fact.derive
     assert derivation is not None
+    if known_at is not None and not history.recorded_apart:
+        cutoff = known_at if cutoff is None else min(cutoff, known_at)
+        known_at = None
     where_is_timeless = derivation.where is None or not derivation.where.uses_now
-    if where_is_timeless and not (known_at is not None and history.late):
+    if where_is_timeless and known_at is None:
         return _derive_indexed(fact, derivation, history, at, zone, cutoff)
     return _derive_scanned(fact, derivation, _visible(history, derivation, at, known_at, zone, cutoff), at, zone)
 

@@ -46,11 +46,14 @@ class AccountHistory:
     """One account's events, indexed for queries at (T, K).
 
     ``of_type(t)`` gives the events of type ``t`` sorted by ``at``; ``upto(events, T)``
-    is the index past the last event with ``at <= T``. ``late`` is True when some
-    event was recorded after it happened, so a query with ``known_at`` must filter.
+    is the index past the last event with ``at <= T``. ``recorded_apart`` is True when
+    some event was recorded at another instant than the one it happened at: only then
+    must a query with ``known_at`` look at each event's ``recorded_at``. Otherwise an
+    event is known at K exactly when it happened by K, and the knowledge cut is a time
+    cut at ``min(T, K)``.
     """
 
-    __slots__ = ("account", "events", "_by_type", "_at_by_type", "late", "cache")
+    __slots__ = ("account", "events", "_by_type", "_at_by_type", "recorded_apart", "cache")
 
     def __init__(self, account: str, events: Iterable[Event]) -> None:
         self.account = account
@@ -60,7 +63,7 @@ class AccountHistory:
             by_type.setdefault(event.type, []).append(event)
         self._by_type = {k: tuple(v) for k, v in by_type.items()}
         self._at_by_type = {k: [e.at for e in v] for k, v in self._by_type.items()}
-        self.late = any(e.recorded_at > e.at for e in self.events)
+        self.recorded_apart = any(e.recorded_at != e.at for e in self.events)
         #: Values computed once per history by fact derivation (converted fields, prefix sums).
         self.cache: dict[object, object] = {}
 

@@ -54,6 +54,8 @@ __all__ = [
     "load_spec",
     "local",
     "known_ats",
+    "knowledge_instants",
+    "instants_after_events",
 ]
 
 UTC = timezone.utc
@@ -278,11 +280,11 @@ _FIELDS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
 
 
 @st.composite
-def _event(draw: st.DrawFn, lo: datetime = _START, hours: int = _HOURS) -> Event:
+def _event(draw: st.DrawFn, lo: datetime = _START, hours: int = _HOURS, late: bool = True) -> Event:
     kind = draw(st.sampled_from(sorted(_FIELDS)))
     at = draw(instants(lo, hours))
     recorded = at
-    if draw(st.integers(0, 3)) == 0:
+    if late and draw(st.integers(0, 3)) == 0:
         recorded = at + timedelta(hours=draw(st.integers(1, 24 * 20)))
     return Event(ACCOUNT, at, kind, recorded, freeze_fields(draw(_FIELDS[kind])))
 
@@ -293,10 +295,11 @@ _LATEST = ("score_updated", "profile_updated", "status_changed")
 
 @st.composite
 def event_lists(draw: st.DrawFn, min_size: int = 0, max_size: int = 8, lo: datetime = _START,
-                hours: int = _HOURS) -> list[Event]:
+                hours: int = _HOURS, late: bool = True) -> list[Event]:
     """A few events; sometimes one has a twin of the same type at the same instants with
-    other fields (so the order of events that tie on time matters)."""
-    events = draw(st.lists(_event(lo, hours), min_size=min_size, max_size=max_size))
+    other fields (so the order of events that tie on time matters). With ``late`` false,
+    every event is recorded as it happens (``recorded_at == at``)."""
+    events = draw(st.lists(_event(lo, hours, late), min_size=min_size, max_size=max_size))
     latest = [e for e in events if e.type in _LATEST]
     if latest and draw(st.booleans()):
         original = draw(st.sampled_from(latest))
@@ -309,4 +312,26 @@ def event_lists(draw: st.DrawFn, min_size: int = 0, max_size: int = 8, lo: datet
 def known_ats(at: datetime) -> st.SearchStrategy[datetime | None]:
     """None (everything known) or a knowledge instant near ``at`` (before or after it)."""
     return st.one_of(st.none(), st.integers(-40 * 24, 60 * 24).map(lambda h: at + timedelta(hours=h)))
+
+
+def knowledge_instants(at: datetime, events: Iterable[Event]) -> st.SearchStrategy[datetime]:
+    """A knowledge instant K where the cut is sharpest: before, at or after ``at``; on an
+    event's ``at`` or ``recorded_at``, or one second either side of it."""
+    second = timedelta(seconds=1)
+    events = list(events)
+    near = st.integers(-40 * 24, 60 * 24).map(lambda h: at + timedelta(hours=h))
+    choices = [near, st.sampled_from([at - second, at, at + second])]
+    for chosen in (events, [e for e in events if e.at <= at]):  # those up to T most often
+        edges = sorted({t + d for e in chosen for t in (e.at, e.recorded_at) for d in (-second, timedelta(0), second)})
+        if edges:
+            choices.append(st.sampled_from(edges))
+    return st.one_of(*choices)
+
+
+def instants_after_events(events: list[Event]) -> st.SearchStrategy[datetime]:
+    """An instant T at most 40 days after one of ``events`` (so that events fall between a
+    knowledge instant and T), or any instant when there is no event."""
+    if not events:
+        return instants()
+    return st.builds(lambda e, s: e.at + timedelta(seconds=s), st.sampled_from(events), st.integers(0, 40 * 86400))
 

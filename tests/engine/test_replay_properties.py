@@ -2,7 +2,9 @@
 
 - same input, same bytes (also for the same events given in another order);
 - events after T never change the decision at T;
-- events recorded after K never change the decision as known at K;
+- the decision and the timeline as known at K are, by definition, those on the events
+  recorded by K and the versions published by K (with or without late events; K before,
+  at and after T, and on an event's instant or one second either side);
 - the timeline agrees with ``decide`` inside every interval and at both of its ends;
 - ``next_change.at`` is the start of the next timeline interval (of the history as it
   stands at T) whose decision or reasons differ;
@@ -19,13 +21,14 @@ failing example is printed as drawn, with the bundle's YAML and the events.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from hypothesis import Phase, given, note, settings
+from hypothesis import Phase, assume, given, note, settings
 from hypothesis import strategies as st
 
 import engine
@@ -38,7 +41,9 @@ from tests.replay_strategies import (
     bundle_specs,
     event_lists,
     instants,
+    instants_after_events,
     known_ats,
+    knowledge_instants,
     load_spec,
 )
 
@@ -137,21 +142,89 @@ def test_events_after_t_never_change_the_decision_at_t(spec: BundleSpec, events:
         assert as_bytes(decide(bundle, AccountHistory(ACCOUNT, [*events, *later]), action, at, known_at)) == expected
 
 
-@PROPERTY
-@given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
-def test_events_recorded_after_k_never_change_the_decision_as_known_at_k(
-    spec: BundleSpec, events: list[engine.Event], at: datetime, action: str, data: st.DataObject
+def known_then(bundle: Bundle, events: list[engine.Event], known_at: datetime) -> tuple[Bundle, AccountHistory]:
+    """By definition, what was known at K: the versions published by K and the events
+    recorded by K (``recorded_at`` defaults to ``at``), filtered by hand."""
+    versions = tuple(v for v in bundle.versions if v.published_at <= known_at)
+    return (dataclasses.replace(bundle, versions=versions),
+            AccountHistory(ACCOUNT, [e for e in events if e.recorded_at <= known_at]))
+
+
+def without_knowledge(decision: Decision) -> dict[str, object]:
+    """The decision document less what names the knowledge instant itself."""
+    document = decision.to_json()
+    document.pop("known_at")
+    if document["policy"] is not None:
+        document["policy"].pop("chosen_because")
+    return document
+
+
+def check_knowledge_cut(bundle: Bundle, events: list[engine.Event], action: str, at: datetime,
+                        known_at: datetime) -> None:
+    known_bundle, known_history = known_then(bundle, events, known_at)
+    expected = without_knowledge(decide(known_bundle, known_history, action, at, None))
+    note(f"known_at: {known_at.isoformat()}")
+    assert without_knowledge(decide(bundle, AccountHistory(ACCOUNT, events), action, at, known_at)) == expected
+
+
+@settings(PROPERTY, max_examples=100)
+@given(spec=bundle_specs(), events=event_lists(min_size=1, late=False), action=st.sampled_from(ACTIONS),
+       data=st.data())
+def test_as_known_at_k_is_the_decision_on_what_was_recorded_by_k_when_nothing_is_late(
+    spec: BundleSpec, events: list[engine.Event], action: str, data: st.DataObject
 ) -> None:
-    bundle, hist = setup(spec, events)
-    known_at = data.draw(st.integers(-40 * 24, 60 * 24).map(lambda h: at + timedelta(hours=h)), label="known_at")
+    """Every event recorded as it happened: the events between K and T are unknown at K
+    (the path that cut at T alone was wrong for K < T)."""
+    bundle, _ = setup(spec, events)
+    at = data.draw(instants_after_events(events), label="at")
+    known_at = data.draw(knowledge_instants(at, events), label="known_at")
+    assume(engine.select_version(bundle.versions, at, known_at) is not None)  # else both say no_policy
+    if known_at < at:  # make sure some events happen, recorded on time, between K and T
+        hours = max(0, int((at - known_at) / timedelta(hours=1)) - 1)
+        between = data.draw(event_lists(min_size=1, max_size=3, lo=known_at + timedelta(seconds=1), hours=hours,
+                                        late=False), label="events between K and T")
+        events = [*events, *(e for e in between if e.at <= at)]
+    with set_aside_if_slow():
+        check_knowledge_cut(bundle, events, action, at, known_at)
+
+
+@PROPERTY
+@given(spec=bundle_specs(), events=event_lists(min_size=1), action=st.sampled_from(ACTIONS), data=st.data())
+def test_events_recorded_after_k_never_change_the_decision_as_known_at_k(
+    spec: BundleSpec, events: list[engine.Event], action: str, data: st.DataObject
+) -> None:
+    bundle, _ = setup(spec, events)
+    at = data.draw(instants_after_events(events), label="at")
+    known_at = data.draw(knowledge_instants(at, events), label="known_at")
+    assume(engine.select_version(bundle.versions, at, known_at) is not None)  # else both say no_policy
     drawn = data.draw(event_lists(max_size=4, lo=at - timedelta(days=60), hours=24 * 60), label="late events")
     late = [engine.Event(ACCOUNT, e.at, e.type, known_at + timedelta(hours=1 + i), e.fields)
             for i, e in enumerate(drawn)]
-    known = [e for e in events if e.recorded_at <= known_at]
     with set_aside_if_slow():
-        expected = as_bytes(decide(bundle, AccountHistory(ACCOUNT, known), action, at, known_at))
-        assert as_bytes(decide(bundle, hist, action, at, known_at)) == expected
-        assert as_bytes(decide(bundle, AccountHistory(ACCOUNT, [*events, *late]), action, at, known_at)) == expected
+        check_knowledge_cut(bundle, events, action, at, known_at)
+        check_knowledge_cut(bundle, [*events, *late], action, at, known_at)
+
+
+@settings(PROPERTY, max_examples=25)
+@given(spec=bundle_specs(), events=event_lists(late=False), start=instants(), action=st.sampled_from(ACTIONS),
+       length=st.integers(1, 24 * 60), late=st.booleans(), data=st.data())
+def test_the_timeline_as_known_at_k_replays_only_what_was_recorded_by_k(
+    spec: BundleSpec, events: list[engine.Event], start: datetime, action: str, length: int, late: bool,
+    data: st.DataObject
+) -> None:
+    if late:
+        events = data.draw(event_lists(), label="events with late ones")
+    bundle, _ = setup(spec, events)
+    known_at = data.draw(knowledge_instants(start, events), label="known_at")
+    end = start + timedelta(hours=length)
+    assume(any(v.published_at <= known_at and v.effective_from < end for v in bundle.versions))
+    known_bundle, known_history = known_then(bundle, events, known_at)
+    with set_aside_if_slow():
+        expected = [(i.start, i.end, interval_key(known_bundle, i))
+                    for i in timeline(known_bundle, known_history, action, start, end, None)]
+        actual = [(i.start, i.end, interval_key(bundle, i))
+                  for i in timeline(bundle, AccountHistory(ACCOUNT, events), action, start, end, known_at)]
+    assert actual == expected
 
 
 @settings(PROPERTY, max_examples=25)
