@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test typecheck lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,15 @@ demo: $(VENV)/.installed
 	@echo "== 8. What the 2026.03 version changed, in text, in meaning and for the example accounts"
 	$(CLX) diff policies/huabei@2025.07 policies/huabei@2026.03 --action open --accounts --at 2026-03-16T10:00 --events $(EVENTS)
 
-test: $(VENV)/.installed
+# mypy reads the package as it installs: chronolex = engine/, chronolex.cli = cli/.
+typecheck: $(VENV)/.installed
+	rm -rf build/typecheck && mkdir -p build/typecheck/chronolex
+	for f in engine/*; do ln -s "../../../$$f" build/typecheck/chronolex/; done
+	ln -s ../../../cli build/typecheck/chronolex/cli
+	ln -s ../../../schemas build/typecheck/chronolex/_schemas
 	$(BIN)/python -m mypy
+
+test: typecheck
 	$(BIN)/python -m pytest
 	$(CLX) test policies/ --threshold 100
 

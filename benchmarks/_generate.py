@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Union
 from zoneinfo import ZoneInfo
 
-import engine
-from engine.events import freeze_fields
+import chronolex
+from chronolex.events.event import freeze_fields
 
 # -- (a) rules over given facts -----------------------------------------------------------
 
@@ -241,7 +241,7 @@ def _fields(rng: random.Random, kind: str) -> dict[str, object]:
     return {}
 
 
-def events(account: str, count: int, rng: random.Random) -> Iterator[engine.Event]:
+def events(account: str, count: int, rng: random.Random) -> Iterator[chronolex.Event]:
     """``count`` events of ``account`` spread at random over 2024-2026 (UTC instants)."""
     kinds = list(WEIGHTS)
     weights = [WEIGHTS[k] for k in kinds]
@@ -255,7 +255,7 @@ def events(account: str, count: int, rng: random.Random) -> Iterator[engine.Even
         fields = _fields(rng, kind)
         if kind == "credit_consent_changed" and at == opening:
             fields = {"granted": True}
-        yield engine.Event(account, utc, kind, utc, freeze_fields(fields))
+        yield chronolex.Event(account, utc, kind, utc, freeze_fields(fields))
 
 
 __all__ = ["BUNDLE", "condition", "events", "fact_sets", "render", "restricts", "rules", "write_bundle"]

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import engine  # noqa: E402
+import chronolex  # noqa: E402
 from _generate import INTS, Rule, _atom, write_bundle  # noqa: E402
-from engine.diff import diff_sides  # noqa: E402
-from engine.sides import Side  # noqa: E402
+from chronolex.diff.policy_diff import diff_sides  # noqa: E402
+from chronolex.diff.sides import Side  # noqa: E402
 
 
 def narrow_rules(count: int, seed: int = 11) -> list[Rule]:
@@ -101,7 +101,7 @@ def main() -> None:
         old_file = root / "versions" / "2024.01.yaml"
         (root / "versions" / "2024.07.yaml").write_text(_second_version(old_file), encoding="utf-8")
         started = time.perf_counter()
-        bundle = engine.load_bundle(root)
+        bundle = chronolex.load_bundle(root)
         load = time.perf_counter() - started
         old, new = bundle.version("2024.01"), bundle.version("2024.07")
         assert old is not None and new is not None

@@ -11,13 +11,14 @@ Prints figures; asserts nothing about wall-clock time. Three sections:
     in each syntax by ``_generate.render``; on a sample of fact sets every contestant
     must return the same set of fired rule ids as chronolex, or the run stops. Inputs
     are prepared once per fact set outside the timed loop for every contestant
-    (``given_facts``, a ``cel.Context``, a JSON text for zen). Goals: chronolex at
-    least 5x the fastest peer and within 1.5x of the hand-written functions.
-(b) ``engine.decide`` (with its look-ahead) on one account of 1,000, 10,000 and
+    (``given_facts``, a ``cel.Context``, a JSON text for zen). Goal: within 1.5x of the
+    hand-written functions (an earlier goal of 5x the fastest peer was withdrawn: at 20
+    rules chronolex is level with hand-written Python, the honest limit of one process).
+(b) ``chronolex.decide`` (with its look-ahead) on one account of 1,000, 10,000 and
     100,000 events under ``policies/huabei``: median latency over a few actions and
     instants. Goal: sub-linear growth (100k/1k under 100x).
 (c) A replay of 100,000 accounts (a few events each) at one instant, one
-    ``engine.decide`` per account and action and one JSON line written per decision,
+    ``chronolex.decide`` per account and action and one JSON line written per decision,
     as ``chronolex replay`` does; the ``MemorySource`` build is timed separately.
 
     pip install -e '.[bench]'      # the peers of (a); a peer that is missing is skipped
@@ -47,8 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _generate as gen  # noqa: E402
 
-import engine  # noqa: E402
-from engine.events import AccountHistory  # noqa: E402
+import chronolex  # noqa: E402
+from chronolex.events.event import AccountHistory  # noqa: E402
 
 HUABEI = ROOT / "policies" / "huabei"
 
@@ -94,16 +95,16 @@ class Contestant:
         return elapsed
 
 
-def chronolex_contestants(made: list[gen.Rule], tmp: Path) -> tuple[list[Contestant], engine.Bundle]:
-    bundle = engine.load_bundle(gen.write_bundle(tmp / f"bench-{len(made)}", made))
-    evaluator = engine.Evaluator(bundle)
-    at = engine.parse_instant("2026-03-10T12:00", bundle.timezone)
+def chronolex_contestants(made: list[gen.Rule], tmp: Path) -> tuple[list[Contestant], chronolex.Bundle]:
+    bundle = chronolex.load_bundle(gen.write_bundle(tmp / f"bench-{len(made)}", made))
+    evaluator = chronolex.Evaluator(bundle)
+    at = chronolex.parse_instant("2026-03-10T12:00", bundle.timezone)
     version = evaluator.version_at(at, None)
     assert version is not None and len(version.rules) == len(made)
     empty = AccountHistory("", ())
 
     def prepare(facts: dict[str, object]) -> Any:
-        return engine.given_facts(bundle, facts, at)
+        return chronolex.given_facts(bundle, facts, at)
 
     def assess(given: Any) -> list[str]:
         assessment = evaluator.assess(version, given, "open", at)
@@ -236,11 +237,7 @@ def section_a(quick: bool) -> None:
         peers = {c.short: rates[c.label] for c in contestants if c.short in ("cel", "zen")}
         if peers:
             best = max(peers, key=lambda k: peers[k])
-            ratio = core / peers[best]
-            print(f"    goal: chronolex assess >= 5x the fastest peer ({best}): "
-                  f"{ratio:.2f}x -> {met(ratio >= 5)}")
-        else:
-            print("    goal: chronolex assess >= 5x the fastest peer: no peer installed -> not measured")
+            print(f"    chronolex assess / fastest peer ({best}): {core / peers[best]:.2f}x")
         hand = rates[contestants[-1].label] / core
         print(f"    goal: chronolex assess within 1.5x of hand-written: hand-written is {hand:.2f}x faster -> "
               f"{met(hand <= 1.5)}")
@@ -250,14 +247,14 @@ def section_a(quick: bool) -> None:
 
 
 def section_b(quick: bool) -> None:
-    bundle = engine.load_bundle(HUABEI)
-    evaluator = engine.Evaluator(bundle)
+    bundle = chronolex.load_bundle(HUABEI)
+    evaluator = chronolex.Evaluator(bundle)
     sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
     budget = 0.5 if quick else 3.0  # seconds per query before repeats stop (at most 5 runs)
     instants = ("2025-07-10T12:00", "2026-03-08T02:30", "2026-11-11T09:00")
-    queries = [(action, text, engine.parse_instant(text, bundle.timezone))
+    queries = [(action, text, chronolex.parse_instant(text, bundle.timezone))
                for text in instants for action in bundle.actions]
-    print(f"(b) why on one account: engine.decide with look-ahead, policies/huabei, {len(queries)} queries "
+    print(f"(b) why on one account: chronolex.decide with look-ahead, policies/huabei, {len(queries)} queries "
           f"({', '.join(bundle.actions)} at {', '.join(instants)}), events spread over 2024-2026")
     print(f"    {'events':>8} {'history build':>14} {'median latency':>15} {'fastest query':>14} "
           f"{'slowest query':>14}")
@@ -272,7 +269,7 @@ def section_b(quick: bool) -> None:
             runs: list[float] = []
             while len(runs) < 5 and sum(runs) < budget:
                 started = time.perf_counter()
-                engine.decide(bundle, history, action, at, evaluator=evaluator)
+                chronolex.decide(bundle, history, action, at, evaluator=evaluator)
                 runs.append(time.perf_counter() - started)
             per_query.append(statistics.median(runs))
         medians[size] = statistics.median(per_query)
@@ -289,21 +286,21 @@ def section_b(quick: bool) -> None:
 
 
 def section_c(quick: bool, accounts: int | None, action: str) -> None:
-    bundle = engine.load_bundle(HUABEI)
-    evaluator = engine.Evaluator(bundle)
+    bundle = chronolex.load_bundle(HUABEI)
+    evaluator = chronolex.Evaluator(bundle)
     count = accounts if accounts is not None else (2_000 if quick else 100_000)
     actions = bundle.actions if action == "all" else (action,)
     if any(a not in bundle.actions for a in actions):
         raise SystemExit(f"unknown action {action!r} (actions: {', '.join(bundle.actions)}, all)")
     at_text = "2026-03-10T12:00"
-    at = engine.parse_instant(at_text, bundle.timezone)
+    at = chronolex.parse_instant(at_text, bundle.timezone)
     rng = random.Random(3)
     events = [e for i in range(count) for e in gen.events(f"acct-{i:06d}", rng.randint(3, 8), rng)]
     started = time.perf_counter()
-    source = engine.MemorySource(events)
+    source = chronolex.MemorySource(events)
     build = time.perf_counter() - started
     print(f"(c) replay of {count:,} accounts ({len(events):,} events, 3-8 each) at {at_text}, "
-          f"action {'/'.join(actions)}: engine.decide + one JSON line per decision, as 'chronolex replay'")
+          f"action {'/'.join(actions)}: chronolex.decide + one JSON line per decision, as 'chronolex replay'")
     deciding = writing = 0.0
     outcomes: dict[str, int] = {}
     step = max(count // 10, 1)
@@ -313,7 +310,7 @@ def section_c(quick: bool, accounts: int | None, action: str) -> None:
             history = source.history(account)
             for name in actions:
                 t0 = time.perf_counter()
-                decision = engine.decide(bundle, history, name, at, evaluator=evaluator)
+                decision = chronolex.decide(bundle, history, name, at, evaluator=evaluator)
                 t1 = time.perf_counter()
                 sink.write(json.dumps(decision.to_json(), ensure_ascii=False, sort_keys=False) + "\n")
                 writing += time.perf_counter() - t1
@@ -326,7 +323,7 @@ def section_c(quick: bool, accounts: int | None, action: str) -> None:
     total = time.perf_counter() - started
     print(f"    {'MemorySource build':<40} {build:>9.2f} s  ({len(events) / build:,.0f} events/s)")
     print(f"    {'decide + JSON line per account':<40} {total:>9.2f} s  {count / total:>9,.0f} accounts/s")
-    print(f"    {'  of which engine.decide':<40} {deciding:>9.2f} s  {count / deciding:>9,.0f} accounts/s")
+    print(f"    {'  of which chronolex.decide':<40} {deciding:>9.2f} s  {count / deciding:>9,.0f} accounts/s")
     print(f"    {'  of which to_json + json.dumps':<40} {writing:>9.2f} s")
     print(f"    {'with the MemorySource build':<40} {build + total:>9.2f} s  {count / (build + total):>9,.0f} accounts/s")
     print(f"    outcomes: {', '.join(f'{k} {v:,}' for k, v in sorted(outcomes.items()))}")
@@ -342,7 +339,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.accounts is not None and args.accounts < 1:
         parser.error("--accounts must be at least 1")
-    print(f"chronolex {engine.__version__} benchmark{' (--quick)' if args.quick else ''}: Python "
+    print(f"chronolex {chronolex.__version__} benchmark{' (--quick)' if args.quick else ''}: Python "
           f"{platform.python_version()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} "
           "(other processes share these cores: figures move with it)")
     started = time.perf_counter()

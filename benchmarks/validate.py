@@ -25,7 +25,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import engine  # noqa: E402
+import chronolex  # noqa: E402
 
 BUNDLE = """\
 bundle: generated
@@ -143,11 +143,11 @@ def main() -> None:
         root = Path(tmp) / "generated"
         files = generate(root, args.rules, args.versions)
         size = sum(f.stat().st_size for f in files)
-        result = engine.validate([root])
-        errors = [d for d in result.diagnostics if d.severity is engine.Severity.ERROR]
+        result = chronolex.validate([root])
+        errors = [d for d in result.diagnostics if d.severity is chronolex.Severity.ERROR]
         if errors:
             raise SystemExit(f"generated bundle does not validate: {errors[0]}")
-        ours = timed(lambda: engine.validate([root]), args.repeat)
+        ours = timed(lambda: chronolex.validate([root]), args.repeat)
         base = timed(lambda: baseline(files), args.repeat)
     print(f"bundle: {args.rules} rules over {args.versions} versions, {len(files)} files, {size / 1024:.0f} KiB")
     print(f"chronolex validate           median {statistics.median(ours):7.3f} s  (runs: "

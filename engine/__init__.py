@@ -3,128 +3,188 @@
 The public API. Everything a caller needs is importable from here; modules not
 listed are implementation detail and may change.
 
->>> import engine
->>> bundle = engine.load_bundle("policies/huabei")  # doctest: +SKIP
->>> [v.id for v in bundle.versions]  # doctest: +SKIP
+>>> import chronolex
+>>> bundle = chronolex.load_bundle("policies/huabei")
+>>> [v.id for v in bundle.versions]
 ['2024.01', '2025.01', '2025.07', '2026.03', '2026.06']
+
+Every name is imported on first use (PEP 562): ``import chronolex`` costs almost
+nothing, a command pays only for the stages it runs, and the solver (z3, about half a
+second) is loaded only by what reasons with it (``validate``, ``diff``).
 """
 
 from __future__ import annotations
 
-from engine.decision import Decision, Evidence, Lift, NextChange, Reason
-from engine.decisionlog import LoggedDecision, LogReplay, read_decision_log, replay_log
-from engine.diff import PolicyDiff, diff_sides
-from engine.filetree import DiskTree, FileTree, GitTree
-from engine.impact import Impact, impact
-from engine.operands import diff_pairs, load_side
-from engine.policytest import Case, Coverage, PolicyRun, load_cases, policy_test_files, run_cases
-from engine.semantic import SemanticDiff, Witness, same_meaning, semantic_diff
-from engine.sides import Side
-from engine.structdiff import Change, StructuralDiff, structural_diff
-from engine.derive import FactValue, derive_facts, given_facts
-from engine.errors import ChronolexError, Diagnostic, EvaluationError, Severity, Span
-from engine.evaluate import Evaluator
-from engine.eventio import open_source, read_events
-from engine.events import AccountHistory, Event, EventSource, MemorySource
-from engine.explain import Interval as TimelineInterval
-from engine.explain import decide, decide_with_facts, timeline
-from engine.store import EventStore
-from engine.lang import CompiledExpr, ConditionError, Context, compile_condition, interpret, parse, render
-from engine.lang.values import UNKNOWN
-from engine.loader import BundleReport, check_bundle, load_bundle
-from engine.model import Bundle, Category, Derivation, Fact, Interval, Rule, Schedule, Source, Version
-from engine.snapshot import snapshot
-from engine.timeutil import Duration, format_instant, parse_instant
-from engine.validate import ValidationResult, find_bundles, validate
-from engine.versions import VersionSpan, in_force_spans, select_version, superseding
-from engine.yamlsource import Limits
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chronolex.errors import ChronolexError, Diagnostic, EvaluationError, Severity, Span
+    from chronolex.instants import Duration, format_instant, parse_instant
+    from chronolex.lang import compile_condition, CompiledExpr, ConditionError, Context, interpret, parse, render
+    from chronolex.lang.values import UNKNOWN
+    from chronolex.model import Bundle, Category, Derivation, Fact, Interval, Rule, Schedule, Source, Version
+    from chronolex.time.versions import in_force_spans, select_version, superseding, version_table, VersionSpan
+    from chronolex.bundle.yaml_source import Limits
+    from chronolex.bundle.files import DiskTree, FileTree, GitTree
+    from chronolex.bundle.load import load_bundle
+    from chronolex.bundle.snapshot import snapshot
+    from chronolex.checks.stages import BundleReport, check_bundle
+    from chronolex.checks.validate import find_bundles, validate, ValidationResult
+    from chronolex.events.event import AccountHistory, Event, EventSource, MemorySource
+    from chronolex.events.files import open_source, read_events
+    from chronolex.events.store import EventStore
+    from chronolex.evaluation.facts import derive_facts, FactValue
+    from chronolex.evaluation.given import given_facts, read_facts
+    from chronolex.evaluation.assess import Evaluator
+    from chronolex.evaluation.decision import Decision, Evidence, Lift, NextChange, Reason
+    from chronolex.evaluation.decide import decide, decide_with_facts, timeline, TimelineInterval
+    from chronolex.evaluation.hindsight import decide_in_hindsight, knowledge_notes
+    from chronolex.diff.sides import Side
+    from chronolex.diff.operands import diff_pairs, load_side
+    from chronolex.diff.structural import Change, structural_diff, StructuralDiff
+    from chronolex.diff.semantic import same_meaning, semantic_diff, SemanticDiff, Witness
+    from chronolex.diff.policy_diff import diff_sides, PolicyDiff
+    from chronolex.diff.impact import Impact, impact
+    from chronolex.diff.decision_log import LoggedDecision, LogReplay, read_decision_log, replay_log
+    from chronolex.testing import Case, Coverage, load_cases, policy_test_files, PolicyRun, run_cases
 
 __version__ = "0.1.0"
 
+#: Where each public name lives, by pipeline stage (``docs/architecture.md``).
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(["ChronolexError", "Diagnostic", "EvaluationError", "Severity", "Span"], "chronolex.errors"),
+    **dict.fromkeys(["Duration", "format_instant", "parse_instant"], "chronolex.instants"),
+    **dict.fromkeys(["compile_condition", "CompiledExpr", "ConditionError", "Context", "interpret", "parse", "render"], "chronolex.lang"),
+    **dict.fromkeys(["UNKNOWN"], "chronolex.lang.values"),
+    **dict.fromkeys(["Bundle", "Category", "Derivation", "Fact", "Interval", "Rule", "Schedule", "Source", "Version"], "chronolex.model"),
+    **dict.fromkeys(["in_force_spans", "select_version", "superseding", "version_table", "VersionSpan"], "chronolex.time.versions"),
+    **dict.fromkeys(["Limits"], "chronolex.bundle.yaml_source"),
+    **dict.fromkeys(["DiskTree", "FileTree", "GitTree"], "chronolex.bundle.files"),
+    **dict.fromkeys(["load_bundle"], "chronolex.bundle.load"),
+    **dict.fromkeys(["snapshot"], "chronolex.bundle.snapshot"),
+    **dict.fromkeys(["BundleReport", "check_bundle"], "chronolex.checks.stages"),
+    **dict.fromkeys(["find_bundles", "validate", "ValidationResult"], "chronolex.checks.validate"),
+    **dict.fromkeys(["AccountHistory", "Event", "EventSource", "MemorySource"], "chronolex.events.event"),
+    **dict.fromkeys(["open_source", "read_events"], "chronolex.events.files"),
+    **dict.fromkeys(["EventStore"], "chronolex.events.store"),
+    **dict.fromkeys(["derive_facts", "FactValue"], "chronolex.evaluation.facts"),
+    **dict.fromkeys(["given_facts", "read_facts"], "chronolex.evaluation.given"),
+    **dict.fromkeys(["Evaluator"], "chronolex.evaluation.assess"),
+    **dict.fromkeys(["Decision", "Evidence", "Lift", "NextChange", "Reason"], "chronolex.evaluation.decision"),
+    **dict.fromkeys(["decide", "decide_with_facts", "timeline", "TimelineInterval"], "chronolex.evaluation.decide"),
+    **dict.fromkeys(["decide_in_hindsight", "knowledge_notes"], "chronolex.evaluation.hindsight"),
+    **dict.fromkeys(["Side"], "chronolex.diff.sides"),
+    **dict.fromkeys(["diff_pairs", "load_side"], "chronolex.diff.operands"),
+    **dict.fromkeys(["Change", "structural_diff", "StructuralDiff"], "chronolex.diff.structural"),
+    **dict.fromkeys(["same_meaning", "semantic_diff", "SemanticDiff", "Witness"], "chronolex.diff.semantic"),
+    **dict.fromkeys(["diff_sides", "PolicyDiff"], "chronolex.diff.policy_diff"),
+    **dict.fromkeys(["Impact", "impact"], "chronolex.diff.impact"),
+    **dict.fromkeys(["LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
+    **dict.fromkeys(["Case", "Coverage", "load_cases", "policy_test_files", "PolicyRun", "run_cases"], "chronolex.testing"),
+}
+
 __all__ = [
+    "AccountHistory",
+    "Bundle",
+    "BundleReport",
     "Case",
-    "Coverage",
-    "PolicyRun",
-    "load_cases",
-    "policy_test_files",
-    "run_cases",
+    "Category",
     "Change",
-    "DiskTree",
-    "FileTree",
-    "GitTree",
-    "Impact",
-    "LogReplay",
-    "LoggedDecision",
-    "PolicyDiff",
-    "SemanticDiff",
-    "Side",
-    "StructuralDiff",
-    "Witness",
+    "check_bundle",
+    "ChronolexError",
+    "compile_condition",
+    "CompiledExpr",
+    "ConditionError",
+    "Context",
+    "Coverage",
+    "decide",
+    "decide_in_hindsight",
+    "decide_with_facts",
+    "Decision",
+    "Derivation",
+    "derive_facts",
+    "Diagnostic",
     "diff_pairs",
     "diff_sides",
-    "impact",
-    "load_side",
-    "read_decision_log",
-    "replay_log",
-    "same_meaning",
-    "semantic_diff",
-    "structural_diff",
-    "UNKNOWN",
-    "AccountHistory",
-    "Decision",
+    "DiskTree",
+    "Duration",
+    "EvaluationError",
     "Evaluator",
     "Event",
     "EventSource",
     "EventStore",
     "Evidence",
-    "FactValue",
-    "Lift",
-    "MemorySource",
-    "NextChange",
-    "Reason",
-    "TimelineInterval",
-    "decide",
-    "decide_with_facts",
-    "derive_facts",
-    "given_facts",
-    "open_source",
-    "read_events",
-    "timeline",
-    "Bundle",
-    "BundleReport",
-    "Category",
-    "ChronolexError",
-    "CompiledExpr",
-    "ConditionError",
-    "Context",
-    "Derivation",
-    "Diagnostic",
-    "Duration",
-    "EvaluationError",
     "Fact",
-    "Interval",
-    "Limits",
-    "Rule",
-    "Schedule",
-    "Severity",
-    "Source",
-    "Span",
-    "ValidationResult",
-    "Version",
-    "VersionSpan",
-    "__version__",
-    "check_bundle",
-    "compile_condition",
+    "FactValue",
+    "FileTree",
     "find_bundles",
     "format_instant",
+    "GitTree",
+    "given_facts",
+    "Impact",
+    "impact",
     "in_force_spans",
     "interpret",
+    "Interval",
+    "knowledge_notes",
+    "Lift",
+    "Limits",
     "load_bundle",
+    "load_cases",
+    "load_side",
+    "LoggedDecision",
+    "LogReplay",
+    "MemorySource",
+    "NextChange",
+    "open_source",
     "parse",
     "parse_instant",
+    "policy_test_files",
+    "PolicyDiff",
+    "PolicyRun",
+    "read_decision_log",
+    "read_events",
+    "read_facts",
+    "Reason",
     "render",
+    "replay_log",
+    "Rule",
+    "run_cases",
+    "same_meaning",
+    "Schedule",
     "select_version",
+    "semantic_diff",
+    "SemanticDiff",
+    "Severity",
+    "Side",
     "snapshot",
+    "Source",
+    "Span",
+    "structural_diff",
+    "StructuralDiff",
     "superseding",
+    "timeline",
+    "TimelineInterval",
+    "UNKNOWN",
     "validate",
+    "ValidationResult",
+    "Version",
+    "version_table",
+    "VersionSpan",
+    "Witness",
+    "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'chronolex' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -78,17 +78,40 @@ def sort_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> 
 
 
 class ChronolexError(Exception):
-    """The one exception the engine raises: it carries every diagnostic that caused it."""
+    """The one exception the engine raises: it carries every diagnostic that caused it.
 
-    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+    ``omitted`` counts the problems left out of a capped list (a file with ten thousand
+    bad lines reports the first hundred): a caller says "and N more" from it, never by
+    reading a message back. Every other exception of the engine derives from this one.
+    """
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], omitted: int = 0) -> None:
         self.diagnostics = sort_diagnostics(diagnostics)
+        self.omitted = omitted
         first = self.diagnostics[0] if self.diagnostics else None
         super().__init__(str(first) if first else "chronolex error")
+
+    @property
+    def others(self) -> int:
+        """How many problems there are besides the first (listed or omitted)."""
+        listed = sum(1 for d in self.diagnostics[1:] if d.code != TOO_MANY)
+        return listed + self.omitted
 
     @classmethod
     def single(cls, code: str, message: str, span: Span | None = None, help: str | None = None) -> ChronolexError:
         return cls([Diagnostic(code, Severity.ERROR, message, span, help)])
 
 
-class EvaluationError(Exception):
-    """A condition failed at run time (division by zero, a field of the wrong type)."""
+#: The code of the marker that ends a capped list of diagnostics ("N more problems not listed").
+TOO_MANY = "too-many-errors"
+
+
+class EvaluationError(ChronolexError):
+    """A condition failed at run time (division by zero, a field of the wrong type).
+
+    Raised inside evaluation and caught there: a rule that fails is reported as such in
+    its outcome, never as a crash."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([Diagnostic("evaluation-error", Severity.ERROR, message)])
+        self.args = (message,)

@@ -1,7 +1,7 @@
 """The policy model: what a bundle and its versions mean once loaded.
 
 Immutable: frozen dataclasses, tuples and read-only mappings. Every object that came
-from a file carries the :class:`~engine.errors.Span` it came from; spans never take
+from a file carries the :class:`~chronolex.errors.Span` it came from; spans never take
 part in equality, so the same rule written in two places is the same rule.
 """
 
@@ -14,10 +14,10 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.errors import Span
-from engine.lang import CompiledExpr
-from engine.lang.types import Type
-from engine.timeutil import Duration
+from chronolex.errors import Span
+from chronolex.lang import CompiledExpr
+from chronolex.lang.types import Type
+from chronolex.instants import Duration
 
 BUILTIN_CATEGORIES: Mapping[str, tuple[int, str]] = MappingProxyType(
     {

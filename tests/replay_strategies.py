@@ -2,7 +2,7 @@
 
 A random bundle is drawn as YAML *text* (:class:`BundleSpec`) and loaded with
 :func:`load_spec`, which writes it into a fresh ``tempfile.TemporaryDirectory()`` and
-calls :func:`engine.load_bundle`: each Hypothesis example gets its own directory (a
+calls :func:`chronolex.load_bundle`: each Hypothesis example gets its own directory (a
 function-scoped ``tmp_path`` would be shared by every example of a test).
 
 The fact catalog is fixed, and every template of a rule draws on it:
@@ -36,9 +36,9 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-import engine
-from engine import AccountHistory, Bundle, Event, parse_instant
-from engine.events import freeze_fields
+import chronolex
+from chronolex import AccountHistory, Bundle, Event, parse_instant
+from chronolex.events.event import freeze_fields
 
 __all__ = [
     "ACCOUNT",
@@ -117,7 +117,7 @@ def load_spec(spec: BundleSpec) -> Bundle:
     """Write ``spec`` into a fresh temporary directory and load it (the model outlives the files)."""
     with tempfile.TemporaryDirectory(prefix="chronolex-") as directory:
         spec.write(Path(directory))
-        return engine.load_bundle(directory)
+        return chronolex.load_bundle(directory)
 
 
 CONDITIONS = (

@@ -19,14 +19,14 @@ from zoneinfo import ZoneInfo
 import yaml
 from hypothesis import strategies as st
 
-from engine.derive import given_facts
-from engine.evaluate import Assessment, Evaluator
-from engine.lang import nodes as n
-from engine.lang import parse, render
-from engine.loader import load_bundle
-from engine.model import Bundle
-from engine.semantic import Witness
-from engine.sides import Side
+from chronolex.evaluation.given import given_facts
+from chronolex.evaluation.assess import Assessment, Evaluator
+from chronolex.lang import nodes as n
+from chronolex.lang import parse, render
+from chronolex.bundle.load import load_bundle
+from chronolex.model import Bundle
+from chronolex.diff.semantic import Witness
+from chronolex.diff.sides import Side
 
 #: The fact catalog of every test bundle: an int that may be unknown, a bool that may be
 #: unknown, an enum that may be unknown, an always-known count, a birth date and an age

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from engine.lang import nodes as n
-from engine.lang import types as t
-from engine.lang.values import UNKNOWN
+from chronolex.lang import nodes as n
+from chronolex.lang import types as t
+from chronolex.lang.values import UNKNOWN
 
 ZONES = ("Asia/Shanghai", "America/New_York", "Europe/Berlin", "UTC")
 

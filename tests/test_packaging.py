@@ -1,24 +1,47 @@
-"""The built wheel carries what an installed chronolex needs: the schemas and the type marker."""
+"""What the distributions carry: the wheel installs one import package, ``chronolex``
+(schemas and type marker included, no generic top-level ``engine`` or ``cli``), with its
+licence; the sdist carries what it takes to run the test suite."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT
 
 
-def test_wheel_contains_schemas_and_py_typed(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path),
-         str(ROOT)],
-        check=True, capture_output=True,
-    )
-    [wheel] = list(tmp_path.glob("chronolex-*.whl"))
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist, and the wheel built from it (as a package index would), so nothing left
+    in the working tree (``build/``) can slip into the wheel."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+                   check=True, capture_output=True)
+    return out
+
+
+def test_the_wheel_installs_chronolex_only_with_schemas_type_marker_and_licence(dist: Path) -> None:
+    [wheel] = list(dist.glob("chronolex-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     schemas = {p.name for p in (ROOT / "schemas").glob("*.schema.json")}
-    assert {f"engine/_schemas/{name}" for name in schemas} <= names
-    assert "engine/py.typed" in names
-    assert any(n.endswith("entry_points.txt") for n in names)
+    assert {f"chronolex/_schemas/{name}" for name in schemas} <= names
+    assert {"chronolex/py.typed", "chronolex/__main__.py", "chronolex/cli/app.py"} <= names
+    assert {name.split("/")[0] for name in names} == {"chronolex", "chronolex-0.1.0.dist-info"}
+    metadata = zipfile.ZipFile(wheel).read("chronolex-0.1.0.dist-info/METADATA").decode()
+    assert "License-Expression: Apache-2.0" in metadata
+    assert "chronolex-0.1.0.dist-info/licenses/LICENSE" in names
+    entry_points = zipfile.ZipFile(wheel).read("chronolex-0.1.0.dist-info/entry_points.txt").decode()
+    assert "chronolex = chronolex.cli.app:main" in entry_points
+
+
+def test_the_sdist_carries_the_test_suite_and_what_it_reads(dist: Path) -> None:
+    [sdist] = list(dist.glob("chronolex-*.tar.gz"))
+    names = {name.split("/", 1)[1] for name in tarfile.open(sdist).getnames() if "/" in name}
+    for needed in ("tests/conftest.py", "tests/engine/test_knowledge_cut.py", "policies/huabei/bundle.yaml",
+                   "docs/replay.md", "Makefile", "LICENSE", "README.md", "CHANGELOG.md", "schemas/event.schema.json"):
+        assert needed in names, needed

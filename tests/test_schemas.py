@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from engine.schemas import SCHEMA_NAMES, schema, validator
+from chronolex.bundle.schemas import SCHEMA_NAMES, schema, validator
 from tests.conftest import HUABEI, ROOT
 
 SHIPPED_YAML = sorted(p for p in (ROOT / "policies").rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from cli.main import cli
+from chronolex.cli.app import cli
 from tests.conftest import HUABEI
 
 

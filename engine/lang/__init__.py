@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from engine.errors import EvaluationError
-from engine.lang import nodes
-from engine.lang.check import check
-from engine.lang.compile import Evaluator, compile_expr
-from engine.lang.interpret import interpret
-from engine.lang.parse import ConditionError, Problem, parse
-from engine.lang.render import render
-from engine.lang.types import BOOL, Type
-from engine.lang.values import UNKNOWN, Context
+from chronolex.errors import EvaluationError
+from chronolex.lang import nodes
+from chronolex.lang.check import check
+from chronolex.lang.compile import Closure, compile_expr
+from chronolex.lang.interpret import interpret
+from chronolex.lang.parse import ConditionError, Problem, parse
+from chronolex.lang.render import render
+from chronolex.lang.types import BOOL, Type
+from chronolex.lang.values import UNKNOWN, Context
 
 __all__ = [
     "PASSES",
@@ -52,11 +52,11 @@ class CompiledExpr:
 
     text: str
     ast: nodes.Expr
-    evaluate: Evaluator = field(compare=False, repr=False)
+    evaluate: Closure = field(compare=False, repr=False)
     facts: frozenset[str] = frozenset()
     uses_now: bool = False
     #: ``evaluate`` without the guard, for a caller that catches every run-time fault itself.
-    unguarded: Evaluator | None = field(default=None, compare=False, repr=False)
+    unguarded: Closure | None = field(default=None, compare=False, repr=False)
 
     @property
     def type(self) -> Type | None:
@@ -66,7 +66,7 @@ class CompiledExpr:
 RUN_TIME_FAULTS = (EvaluationError, ArithmeticError, ValueError, TypeError, OverflowError)
 
 
-def _guarded(evaluate: Evaluator) -> Evaluator:
+def _guarded(evaluate: Closure) -> Closure:
     """Every run-time fault of a compiled condition surfaces as EvaluationError, whatever
     raised it (a decimal overflow, a date pushed off the calendar)."""
 
@@ -90,7 +90,7 @@ def compile_condition(
 ) -> CompiledExpr:
     """Run every pass on ``text``; raise :class:`ConditionError` listing all problems.
 
-    >>> from engine.lang.types import INT
+    >>> from chronolex.lang.types import INT
     >>> c = compile_condition("score < 600", {"score": INT})
     >>> c.evaluate(Context({"score": 580}, now=None, zone=None))  # type: ignore[arg-type]
     True

@@ -11,10 +11,10 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import replace
 
-from engine.lang import nodes as n
-from engine.lang import types as t
-from engine.lang.functions import FUNCTIONS
-from engine.lang.parse import Problem
+from chronolex.lang import nodes as n
+from chronolex.lang import types as t
+from chronolex.lang.functions import FUNCTIONS
+from chronolex.lang.parse import Problem
 
 
 class _Checker:

@@ -12,15 +12,15 @@ from collections.abc import Callable
 from typing import Any
 from datetime import tzinfo
 
-from engine.errors import EvaluationError
-from engine.lang import nodes as n
-from engine.lang.functions import FUNCTIONS
-from engine.lang.values import UNKNOWN, Context, arithmetic, compare, kleene_not, negate, truth
+from chronolex.errors import EvaluationError
+from chronolex.lang import nodes as n
+from chronolex.lang.functions import FUNCTIONS
+from chronolex.lang.values import UNKNOWN, Context, arithmetic, compare, kleene_not, negate, truth
 
-Evaluator = Callable[[Context], object]
+Closure = Callable[[Context], object]
 
 
-def compile_expr(node: n.Expr) -> Evaluator:
+def compile_expr(node: n.Expr) -> Closure:
     """A function from a :class:`Context` to the value of ``node`` (UNKNOWN for unknown)."""
     if isinstance(node, n.Literal):
         value = node.value
@@ -80,7 +80,7 @@ def _plain(node: n.Expr) -> bool:
     return node.type is not None and (node.type.is_numeric or node.type.is_textual)
 
 
-def _plain_compare(node: n.Compare) -> Evaluator | None:
+def _plain_compare(node: n.Compare) -> Closure | None:
     """A comparison of a fact with a literal (or two facts) of plain kinds, specialised:
     the checker has already made sure the operands fit, so only unknown needs care."""
     op = _PLAIN_OPS.get(node.op)
@@ -111,7 +111,7 @@ def _plain_compare(node: n.Compare) -> Evaluator | None:
     return plain
 
 
-def _bool_op_2(op: str, first: Evaluator, second: Evaluator) -> Evaluator:
+def _bool_op_2(op: str, first: Closure, second: Closure) -> Closure:
     """``a and b`` / ``a or b`` on operands known to be true, false or unknown."""
     decisive = op == "or"  # true settles "or", false settles "and"
 
@@ -127,21 +127,21 @@ def _bool_op_2(op: str, first: Evaluator, second: Evaluator) -> Evaluator:
     return evaluate
 
 
-def _binary(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
+def _binary(op: str, left: Closure, right: Closure) -> Closure:
     def evaluate(ctx: Context) -> object:
         return arithmetic(op, left(ctx), right(ctx), ctx.zone)
 
     return evaluate
 
 
-def _compare(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
+def _compare(op: str, left: Closure, right: Closure) -> Closure:
     def evaluate(ctx: Context) -> object:
         return compare(op, left(ctx), right(ctx), ctx.zone)
 
     return evaluate
 
 
-def _bool_op(op: str, operands: tuple[Evaluator, ...]) -> Evaluator:
+def _bool_op(op: str, operands: tuple[Closure, ...]) -> Closure:
     decisive = op == "or"  # the operand value that settles the result: true for or, false for and
 
     def evaluate(ctx: Context) -> object:
@@ -157,7 +157,7 @@ def _bool_op(op: str, operands: tuple[Evaluator, ...]) -> Evaluator:
     return evaluate
 
 
-def _call(node: n.Call) -> Evaluator:
+def _call(node: n.Call) -> Closure:
     function = FUNCTIONS[node.func]
     impl = function.impl
     if function.literal_arg is not None:

@@ -15,10 +15,10 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
-from engine.errors import EvaluationError
-from engine.lang import types as t
-from engine.lang.values import UNKNOWN, elapsed_days
-from engine.timeutil import Duration, parse_date, parse_instant
+from chronolex.errors import EvaluationError
+from chronolex.lang import types as t
+from chronolex.lang.values import UNKNOWN, elapsed_days
+from chronolex.instants import Duration, parse_date, parse_instant
 
 Checker = Callable[[Sequence[t.Type]], "t.Type | str"]
 Impl = Callable[[tzinfo, Sequence[object]], object]

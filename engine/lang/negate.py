@@ -8,7 +8,7 @@ unknown either way.
 
 from __future__ import annotations
 
-from engine.lang import nodes as n
+from chronolex.lang import nodes as n
 
 _FLIP = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not in", "not in": "in"}
 

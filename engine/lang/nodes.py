@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-from engine.lang.types import Type
+from chronolex.lang.types import Type
 
 Loc = tuple[int, int]
 

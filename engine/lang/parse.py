@@ -20,9 +20,9 @@ import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 
-from engine.errors import ChronolexError, Diagnostic, Severity, Span
-from engine.lang import nodes as n
-from engine.lang.functions import FUNCTIONS
+from chronolex.errors import ChronolexError, Diagnostic, Severity, Span
+from chronolex.lang import nodes as n
+from chronolex.lang.functions import FUNCTIONS
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 100

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from engine.lang import nodes as n
+from chronolex.lang import nodes as n
 
 _ATOM = 8
 _PRECEDENCE = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}
@@ -31,7 +31,7 @@ def _precedence(node: n.Expr) -> int:
 def render(node: n.Expr) -> str:
     """The text of ``node``.
 
-    >>> from engine.lang.parse import parse
+    >>> from chronolex.lang.parse import parse
     >>> render(parse("(a  <  600)and(not b)"))
     'a < 600 and not b'
     """

@@ -2,7 +2,7 @@
 
 Every value becomes a pair ``(value, known)`` and every condition a pair of formulas
 ``(true, false)``: Kleene's unknown is "neither", exactly as the evaluator decides
-(:mod:`engine.lang.values`). Types map to solver sorts: int → Int, decimal → Real
+(:mod:`chronolex.lang.values`). Types map to solver sorts: int → Int, decimal → Real
 (exact, where the evaluator rounds past 28 digits), bool → Bool, string and enum →
 String, date → Int (the day's ordinal), datetime → Int (microseconds since the epoch,
 UTC).
@@ -27,11 +27,11 @@ from typing import Any
 
 import z3
 
-from engine.lang import nodes as n
-from engine.lang.functions import FUNCTIONS
-from engine.lang.render import render
-from engine.lang.types import Type
-from engine.timeutil import parse_instant
+from chronolex.lang import nodes as n
+from chronolex.lang.functions import FUNCTIONS
+from chronolex.lang.render import render
+from chronolex.lang.types import Type
+from chronolex.instants import parse_instant
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: Instants and dates a witness may take (the engine's own limits: years 1000-9000).

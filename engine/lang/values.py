@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any, Final
 
-from engine.errors import EvaluationError
-from engine.timeutil import Duration, localize
+from chronolex.errors import EvaluationError
+from chronolex.instants import Duration, localize
 
 
 class _Unknown:

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
+from chronolex.cli.app import cli
 from tests.conftest import HUABEI, ROOT
 
 EVENTS = str(HUABEI / "examples" / "events.jsonl")

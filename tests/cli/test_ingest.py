@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from cli.ingest import _error_line
-from cli.report import display_path
-from cli.main import _error_line as main_error_line
-from cli.main import cli
-from engine.errors import ChronolexError, Diagnostic, Severity, Span
-from engine.eventio import MAX_REPORTED
-from engine.store import EventStore
+from chronolex.cli._common import error_line
+from chronolex.cli.app import cli
+from chronolex.cli.render.findings import display_path
+from chronolex.errors import ChronolexError, Diagnostic, Severity, Span
+from chronolex.events.files import MAX_REPORTED
+from chronolex.events.store import EventStore
 from tests.conftest import FIXTURES, HUABEI
 
 EXAMPLES = str(HUABEI / "examples" / "events.jsonl")
@@ -191,18 +190,17 @@ def test_missing_arguments_are_usage_errors(tmp_path: Path) -> None:
     assert not (tmp_path / "e.db").exists()
 
 
-def test_ingest_error_line_is_the_groups_for_one_diagnostic() -> None:
+def test_the_error_line_counts_the_omitted_problems_from_the_error_not_its_text() -> None:
     one = ChronolexError([Diagnostic("event-schema", Severity.ERROR, "missing required field 'at'",
                                      Span("e.jsonl", 3, 1), "a hint")])
-    assert _error_line(one) == main_error_line(one) == "e.jsonl:3:1: event-schema: missing required field 'at' " \
-                                                       "(help: a hint)"
+    assert error_line(one) == "e.jsonl:3:1: event-schema: missing required field 'at' (help: a hint)"
     several = ChronolexError([
         Diagnostic("event-schema", Severity.ERROR, "first", Span("e.jsonl", 1, 1)),
         Diagnostic("event-schema", Severity.ERROR, "second", Span("e.jsonl", 2, 1)),
-        Diagnostic("too-many-errors", Severity.ERROR, "40 more problems not listed (only the first 2 are)",
-                   Span("e.jsonl", 3, 1)),
-    ])
-    assert _error_line(several) == "e.jsonl:1:1: event-schema: first (and 41 more)"
+        Diagnostic("too-many-errors", Severity.ERROR, "a message nobody parses", Span("e.jsonl", 3, 1)),
+    ], omitted=40)
+    assert several.others == 41
+    assert error_line(several) == "e.jsonl:1:1: event-schema: first (and 41 more)"
 
 
 # -- the reading commands over a store ------------------------------------------------------

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
-from engine.schemas import validator
+from chronolex.cli.app import cli
+from chronolex.bundle.schemas import validator
 from tests.conftest import HUABEI
 
 EVENTS = str(HUABEI / "examples" / "events.jsonl")

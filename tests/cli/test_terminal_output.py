@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cli.main import cli
-from cli.report import printable
+from chronolex.cli.app import cli
+from chronolex.cli.render.findings import printable
 
 
 def test_control_characters_are_shown_as_escapes() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
+from chronolex.cli.app import cli
 
 STUDENT = """\
   - name: a student cannot open
@@ -128,7 +128,7 @@ def test_the_threshold_is_compared_exactly(tmp_path: Path, huabei_copy: Path, th
 def test_percentages_never_round_up_to_a_hundred() -> None:
     from fractions import Fraction
 
-    from cli.policytest import _percent
+    from chronolex.cli.commands.policy_tests import _percent
 
     assert _percent(Fraction(99999, 100000)) == "99.99%"
     assert _percent(Fraction(1)) == "100.00%"

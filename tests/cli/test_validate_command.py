@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
+from chronolex.cli.app import cli
 from tests.conftest import FIXTURES, HUABEI
 
 SARIF_SCHEMA = json.loads((FIXTURES / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
@@ -170,6 +170,6 @@ def test_file_names_that_are_not_utf8_do_not_break_the_output(tmp_path: Path) ->
 
 
 def test_text_caret_keeps_tabs(tmp_path: Path) -> None:
-    from cli.report import _caret_prefix
+    from chronolex.cli.render.findings import _caret_prefix
 
     assert _caret_prefix("\twhen: x", 8) == "\t      "

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import engine
-from cli.main import cli
+import chronolex
+from chronolex.cli.app import cli
 from tests.conftest import FIXTURES, HUABEI
 
 
@@ -21,7 +21,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
 def test_versions_table_lists_every_version_with_its_span() -> None:
     code, out, _ = run("versions", str(HUABEI))
     assert code == 0
-    bundle = engine.load_bundle(HUABEI)
+    bundle = chronolex.load_bundle(HUABEI)
     for version in bundle.versions:
         assert any(line.startswith(version.id + " ") for line in out.splitlines())
     assert "retroactive" in out and "extends" in out
@@ -50,7 +50,7 @@ def test_bundle_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: obje
 
 
 def test_show_a_version_resolves_extends() -> None:
-    bundle = engine.load_bundle(HUABEI)
+    bundle = chronolex.load_bundle(HUABEI)
     extended = next(v for v in bundle.versions if v.extends)
     code, out, _ = run("show", f"{HUABEI}@{extended.id}")
     assert code == 0
@@ -61,7 +61,7 @@ def test_show_a_version_resolves_extends() -> None:
 
 
 def test_show_at_an_instant_and_as_known_at() -> None:
-    bundle = engine.load_bundle(HUABEI)
+    bundle = chronolex.load_bundle(HUABEI)
     retro = next(v for v in bundle.versions if v.retroactive)
     day = retro.effective_from.astimezone(bundle.timezone).date().isoformat()
     known = retro.published_at.astimezone(bundle.timezone).date().isoformat()

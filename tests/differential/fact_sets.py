@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from engine.lang import nodes as n
-from engine.lang.types import Type
-from engine.model import Bundle
+from chronolex.lang import nodes as n
+from chronolex.lang.types import Type
+from chronolex.model import Bundle
 
 #: Steps away from a threshold that decimals are drawn at (each way).
 DECIMAL_STEPS = (Decimal(0), Decimal(1), Decimal("0.01"), Decimal("0.0001"), Decimal("1E-20"))

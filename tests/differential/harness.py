@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine import Bundle, Evaluator, given_facts
+from chronolex import Bundle, Evaluator, given_facts
 from tests.differential.fact_sets import FactSpace, draw_facts, fact_space
 from tests.differential.zen_rules import (
     CLEAR,

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-import engine
-from engine.derive import needed_facts
-from engine.lang import UNKNOWN, Context, compile_condition, interpret
-from engine.lang import types as t
+import chronolex
+from chronolex.evaluation.facts import needed_facts
+from chronolex.lang import UNKNOWN, Context, compile_condition, interpret
+from chronolex.lang import types as t
 from tests.conftest import HUABEI
 from tests.differential.fact_sets import fact_space
 from tests.differential.harness import compare
@@ -44,16 +44,16 @@ AT_TEXT = "2026-07-01T12:00"
 
 
 @pytest.fixture(scope="module")
-def huabei() -> engine.Bundle:
-    return engine.load_bundle(HUABEI)
+def huabei() -> chronolex.Bundle:
+    return chronolex.load_bundle(HUABEI)
 
 
 @pytest.fixture(scope="module")
-def at(huabei: engine.Bundle) -> datetime:
-    return engine.parse_instant(AT_TEXT, huabei.timezone)
+def at(huabei: chronolex.Bundle) -> datetime:
+    return chronolex.parse_instant(AT_TEXT, huabei.timezone)
 
 
-def test_every_timeless_rule_of_the_shipped_bundle_is_translated_and_compiles_in_zen(huabei: engine.Bundle) -> None:
+def test_every_timeless_rule_of_the_shipped_bundle_is_translated_and_compiles_in_zen(huabei: chronolex.Bundle) -> None:
     translation = translate_bundle(huabei)
     for version in huabei.versions:
         for action in huabei.actions:
@@ -109,7 +109,7 @@ def test_the_zen_translation_follows_kleene_logic(condition: str, facts: dict[st
     assert interpret(tree, Context(known, datetime(2026, 7, 1, tzinfo=UTC), UTC)) == expected
 
 
-def test_chronolex_and_zen_agree_on_100000_random_fact_sets(huabei: engine.Bundle, at: datetime) -> None:
+def test_chronolex_and_zen_agree_on_100000_random_fact_sets(huabei: chronolex.Bundle, at: datetime) -> None:
     result = compare(huabei, at, CASES, SEED)
     assert result.cases == CASES
     assert not result.disagreements, result.report()
@@ -136,7 +136,7 @@ def test_chronolex_and_zen_agree_on_100000_random_fact_sets(huabei: engine.Bundl
     (("2026.03", "open"), "PLAT-RECENT-BORROWING", "borrowed_30d >= 5000", "borrowed_30d > 4999.99",
      "borrowed_30d", lambda v: Decimal("4999.99") < v < 5000),
 ], ids=["score-floor-off-by-one", "borrowing-threshold-a-cent-low"])
-def test_a_slightly_wrong_rule_is_caught_and_the_case_printed(huabei: engine.Bundle, at: datetime, pair: tuple[str, str],
+def test_a_slightly_wrong_rule_is_caught_and_the_case_printed(huabei: chronolex.Bundle, at: datetime, pair: tuple[str, str],
                                                               rule_id: str, old: str, new: str, fact: str,
                                                               boundary: Callable[[Any], bool]) -> None:
     translation = dict(translate_bundle(huabei))
@@ -156,7 +156,7 @@ def test_a_slightly_wrong_rule_is_caught_and_the_case_printed(huabei: engine.Bun
     assert "chronolex: " in report and "zen: " in report
 
 
-def test_a_condition_the_translation_cannot_model_is_refused_naming_the_rule(huabei: engine.Bundle) -> None:
+def test_a_condition_the_translation_cannot_model_is_refused_naming_the_rule(huabei: chronolex.Bundle) -> None:
     rule = next(r for v in huabei.versions for r in v.rules if r.id == "REG-MINORS")
     dated = replace(rule, when=compile_condition("days_between(birth_date, now) < 6570", huabei.catalog))
     with pytest.raises(Untranslatable, match="REG-MINORS"):

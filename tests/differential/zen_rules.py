@@ -1,6 +1,6 @@
 """The non-temporal rules of a bundle, written in the expression language of GoRules ZEN.
 
-The translation walks the typed AST (``engine.lang.nodes``), so it follows whatever the
+The translation walks the typed AST (``chronolex.lang.nodes``), so it follows whatever the
 policy files say instead of a hand-written copy of them. It never calls chronolex's
 evaluators: what ZEN computes from it is an independent second opinion.
 
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from engine.lang import nodes as n
-from engine.model import Bundle, Rule, Version
+from chronolex.lang import nodes as n
+from chronolex.model import Bundle, Rule, Version
 
 RESTRICTS, CLEAR, UNDETERMINED = "restricts", "clear", "undetermined"
 

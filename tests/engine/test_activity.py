@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import engine
-from engine.activity import active_by_time, occurrence_at, occurrences, schedule_boundaries, time_lift
-from engine.model import Schedule
-from engine.timeutil import Duration
+import chronolex
+from chronolex.time.activity import active_by_time, occurrence_at, occurrences, schedule_boundaries, time_lift
+from chronolex.model import Schedule
+from chronolex.instants import Duration
 from tests.conftest import HUABEI
 from tests.replay_strategies import BUNDLES, local
 
@@ -36,11 +36,11 @@ def daily(hour: int, minute: int, zone: str, duration: str = "PT1H", start: str 
 
 
 @pytest.fixture(scope="module")
-def huabei() -> engine.Bundle:
-    return engine.load_bundle(HUABEI)
+def huabei() -> chronolex.Bundle:
+    return chronolex.load_bundle(HUABEI)
 
 
-def rule(bundle: engine.Bundle, version: str, rule_id: str) -> engine.Rule:
+def rule(bundle: chronolex.Bundle, version: str, rule_id: str) -> chronolex.Rule:
     found = bundle.version(version)
     assert found is not None
     chosen = found.rule(rule_id)
@@ -51,7 +51,7 @@ def rule(bundle: engine.Bundle, version: str, rule_id: str) -> engine.Rule:
 # -- active intervals and one-off windows ----------------------------------------------------------
 
 
-def test_an_active_interval_is_half_open(huabei: engine.Bundle) -> None:
+def test_an_active_interval_is_half_open(huabei: chronolex.Bundle) -> None:
     freeze = rule(huabei, "2026.06", "PLAT-DOUBLE11-FREEZE")
     zone = huabei.timezone
     assert not active_by_time(freeze, local("2026-11-09T23:59:59.999999", zone), zone)
@@ -61,7 +61,7 @@ def test_an_active_interval_is_half_open(huabei: engine.Bundle) -> None:
     assert time_lift(freeze, local("2026-11-11T12:00", zone), zone)[0] == local("2026-11-13T00:00", zone)
 
 
-def test_a_one_off_window_is_half_open(huabei: engine.Bundle) -> None:
+def test_a_one_off_window_is_half_open(huabei: chronolex.Bundle) -> None:
     upgrade = rule(huabei, "2026.03", "MW-CORE-UPGRADE")
     zone = huabei.timezone
     assert not active_by_time(upgrade, local("2026-03-08T00:59:59", zone), zone)
@@ -71,7 +71,7 @@ def test_a_one_off_window_is_half_open(huabei: engine.Bundle) -> None:
     assert time_lift(upgrade, local("2026-03-08T01:30", zone), zone)[0] == local("2026-03-08T05:00", zone)
 
 
-def test_a_rule_without_time_bounds_is_always_active(huabei: engine.Bundle) -> None:
+def test_a_rule_without_time_bounds_is_always_active(huabei: chronolex.Bundle) -> None:
     floor = rule(huabei, "2026.03", "PLAT-SCORE-FLOOR")
     zone = huabei.timezone
     assert active_by_time(floor, local("1999-01-01", zone), zone)
@@ -81,7 +81,7 @@ def test_a_rule_without_time_bounds_is_always_active(huabei: engine.Bundle) -> N
 # -- the weekly window of the shipped bundle (Asia/Shanghai, no DST) -----------------------------
 
 
-def test_the_weekly_sunday_window_starts_at_effective_from(huabei: engine.Bundle) -> None:
+def test_the_weekly_sunday_window_starts_at_effective_from(huabei: chronolex.Bundle) -> None:
     weekly = rule(huabei, "2026.03", "MW-WEEKLY")
     assert weekly.schedule is not None
     zone = huabei.timezone
@@ -101,7 +101,7 @@ def test_the_weekly_sunday_window_starts_at_effective_from(huabei: engine.Bundle
     assert time_lift(weekly, local("2026-03-08T03:00", zone), zone)[0] == local("2026-03-08T04:00", zone)
 
 
-def test_schedule_boundaries_are_starts_and_ends_in_time_order(huabei: engine.Bundle) -> None:
+def test_schedule_boundaries_are_starts_and_ends_in_time_order(huabei: chronolex.Bundle) -> None:
     weekly = rule(huabei, "2026.03", "MW-WEEKLY")
     assert weekly.schedule is not None
     zone = huabei.timezone
@@ -188,7 +188,7 @@ def test_the_repeated_hour_of_the_new_york_fold_night_is_inside_the_first_occurr
 ])
 def test_the_fixture_bundles_expand_their_schedules_the_same_way(name: str, rule_id: str, zone_name: str, at: str,
                                                                   expected: tuple[str, str]) -> None:
-    bundle = engine.load_bundle(BUNDLES / name)
+    bundle = chronolex.load_bundle(BUNDLES / name)
     assert bundle.timezone.key == zone_name
     found = rule(bundle, "2026.01", rule_id)
     assert found.schedule is not None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import engine
+import chronolex
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "broken"
 
@@ -80,7 +80,7 @@ def _relative(case_dir: Path, file: str) -> str:
         return file
 
 
-def _describe(case_dir: Path, diagnostics: tuple[engine.Diagnostic, ...]) -> str:
+def _describe(case_dir: Path, diagnostics: tuple[chronolex.Diagnostic, ...]) -> str:
     lines = []
     for d in diagnostics:
         where = f"{_relative(case_dir, d.span.file)}:{d.span.line}:{d.span.column}" if d.span else "<no span>"
@@ -91,10 +91,10 @@ def _describe(case_dir: Path, diagnostics: tuple[engine.Diagnostic, ...]) -> str
 @pytest.mark.parametrize(("case", "code", "severity", "file", "line", "column"), EXPECTED, ids=CASES)
 def test_broken_bundle_finding(case: str, code: str, severity: str, file: str, line: int, column: int) -> None:
     case_dir = FIXTURES / case
-    report = engine.check_bundle(case_dir)
+    report = chronolex.check_bundle(case_dir)
     found = report.diagnostics
 
-    def is_expected(d: engine.Diagnostic) -> bool:
+    def is_expected(d: chronolex.Diagnostic) -> bool:
         return (
             d.code == code
             and d.severity.value == severity
@@ -107,14 +107,14 @@ def test_broken_bundle_finding(case: str, code: str, severity: str, file: str, l
     assert any(is_expected(d) for d in found), (
         f"{case}: expected {file}:{line}:{column}: {severity}[{code}], got:\n{listing}"
     )
-    others = [d for d in found if d.severity is engine.Severity.ERROR and not is_expected(d)]
+    others = [d for d in found if d.severity is chronolex.Severity.ERROR and not is_expected(d)]
     assert not others, f"{case}: errors other than the expected one:\n{_describe(case_dir, tuple(others))}"
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_broken_bundle_spans_are_real(case: str) -> None:
     case_dir = FIXTURES / case
-    report = engine.check_bundle(case_dir)
+    report = chronolex.check_bundle(case_dir)
     assert report.diagnostics, f"{case}: no diagnostics at all"
     for d in report.diagnostics:
         assert d.span is not None, f"{case}: {d} has no span"

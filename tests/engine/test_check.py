@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.lang import ConditionError, compile_condition
-from engine.lang import types as t
+from chronolex.lang import ConditionError, compile_condition
+from chronolex.lang import types as t
 from tests.strategies import CATALOG
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-import engine
-from engine import UNKNOWN, derive_facts, given_facts
-from engine.derive import leaves_window
-from engine.timeutil import Duration
+import chronolex
+from chronolex import UNKNOWN, derive_facts, given_facts
+from chronolex.evaluation.facts import leaves_window
+from chronolex.instants import Duration
 from tests.conftest import HUABEI
 from tests.replay_strategies import BUNDLES, ev, history, local
 
@@ -27,24 +27,24 @@ SH = "Asia/Shanghai"
 
 
 @pytest.fixture(scope="module")
-def huabei() -> engine.Bundle:
-    return engine.load_bundle(HUABEI)
+def huabei() -> chronolex.Bundle:
+    return chronolex.load_bundle(HUABEI)
 
 
-def facts_at(bundle: engine.Bundle, hist: engine.AccountHistory, at: str, known_at: str | None = None,
-             names: tuple[str, ...] | None = None) -> dict[str, engine.FactValue]:
+def facts_at(bundle: chronolex.Bundle, hist: chronolex.AccountHistory, at: str, known_at: str | None = None,
+             names: tuple[str, ...] | None = None) -> dict[str, chronolex.FactValue]:
     zone = bundle.timezone
     return derive_facts(bundle, hist, local(at, zone), local(known_at, zone) if known_at else None, names)
 
 
-def value(bundle: engine.Bundle, hist: engine.AccountHistory, name: str, at: str, known_at: str | None = None) -> object:
+def value(bundle: chronolex.Bundle, hist: chronolex.AccountHistory, name: str, at: str, known_at: str | None = None) -> object:
     return facts_at(bundle, hist, at, known_at, (name,))[name].value
 
 
 # -- aggregations -------------------------------------------------------------------------------
 
 
-def test_latest_is_the_most_recent_event_at_or_before_t(huabei: engine.Bundle) -> None:
+def test_latest_is_the_most_recent_event_at_or_before_t(huabei: chronolex.Bundle) -> None:
     old = ev("credit_score_updated", "2026-01-01T06:00", SH, score=700)
     new = ev("credit_score_updated", "2026-02-01T06:00", SH, score=650)
     hist = history(old, new)
@@ -56,7 +56,7 @@ def test_latest_is_the_most_recent_event_at_or_before_t(huabei: engine.Bundle) -
     assert value(huabei, hist, "credit_score", "2025-12-31T23:59") is UNKNOWN
 
 
-def test_a_fact_without_events_or_default_is_unknown_not_false(huabei: engine.Bundle) -> None:
+def test_a_fact_without_events_or_default_is_unknown_not_false(huabei: chronolex.Bundle) -> None:
     facts = facts_at(huabei, history(), "2026-03-01")
     for name in ("credit_score", "birth_date", "occupation", "age", "days_since_password_reset"):
         assert facts[name].value is UNKNOWN and facts[name].unknown, name
@@ -71,7 +71,7 @@ def test_a_fact_without_events_or_default_is_unknown_not_false(huabei: engine.Bu
     assert facts["account_tier"].value == "standard"
 
 
-def test_exists_carries_the_latest_event_as_evidence(huabei: engine.Bundle) -> None:
+def test_exists_carries_the_latest_event_as_evidence(huabei: chronolex.Bundle) -> None:
     first = ev("kyc_verified", "2025-01-01T10:00", SH, method="id_card")
     second = ev("kyc_verified", "2025-06-01T10:00", SH, method="face")
     fact = facts_at(huabei, history(first, second), "2025-12-01", names=("kyc_verified",))["kyc_verified"]
@@ -80,7 +80,7 @@ def test_exists_carries_the_latest_event_as_evidence(huabei: engine.Bundle) -> N
     assert value(huabei, history(first, second), "kyc_verified", "2024-12-31") is False
 
 
-def test_sum_is_an_exact_decimal_over_its_window_with_every_event_as_evidence(huabei: engine.Bundle) -> None:
+def test_sum_is_an_exact_decimal_over_its_window_with_every_event_as_evidence(huabei: chronolex.Bundle) -> None:
     loans = [
         ev("loan_disbursed", "2026-02-25T14:30", SH, amount=3000),
         ev("loan_disbursed", "2026-03-05T20:10", SH, amount=Decimal("2500.10")),
@@ -94,7 +94,7 @@ def test_sum_is_an_exact_decimal_over_its_window_with_every_event_as_evidence(hu
     assert value(huabei, history(loans), "borrowed_30d", "2026-03-27T14:30") == Decimal("3300.35")
 
 
-def test_where_keeps_only_matching_events(huabei: engine.Bundle) -> None:
+def test_where_keeps_only_matching_events(huabei: chronolex.Bundle) -> None:
     small = ev("loan_disbursed", "2026-03-01T10:00", SH, amount=999)
     exact = ev("loan_disbursed", "2026-03-02T10:00", SH, amount=1000)
     large = ev("loan_disbursed", "2026-03-03T10:00", SH, amount=Decimal("5000.00"))
@@ -106,7 +106,7 @@ def test_where_keeps_only_matching_events(huabei: engine.Bundle) -> None:
     assert fact.events == (exact, large)
 
 
-def test_max_over_a_p12m_window_and_its_evidence(huabei: engine.Bundle) -> None:
+def test_max_over_a_p12m_window_and_its_evidence(huabei: chronolex.Bundle) -> None:
     long = ev("repayment_overdue", "2025-03-10", SH, days=45)
     short = ev("repayment_overdue", "2025-06-01", SH, days=10)
     hist = history(long, short)
@@ -118,7 +118,7 @@ def test_max_over_a_p12m_window_and_its_evidence(huabei: engine.Bundle) -> None:
     assert value(huabei, hist, "overdue_days_max_12m", "2026-06-01") == 0  # the default
 
 
-def test_a_field_of_the_wrong_type_is_ignored_with_a_note(huabei: engine.Bundle) -> None:
+def test_a_field_of_the_wrong_type_is_ignored_with_a_note(huabei: chronolex.Bundle) -> None:
     good = ev("credit_score_updated", "2026-01-01", SH, score=700)
     bad = ev("credit_score_updated", "2026-02-01", SH, score="seven hundred")
     fact = facts_at(huabei, history(good, bad), "2026-03-01", names=("credit_score",))["credit_score"]
@@ -126,7 +126,7 @@ def test_a_field_of_the_wrong_type_is_ignored_with_a_note(huabei: engine.Bundle)
     assert fact.notes and "credit_score" in fact.notes[0]
 
 
-def test_an_enum_value_outside_the_enum_is_not_taken(huabei: engine.Bundle) -> None:
+def test_an_enum_value_outside_the_enum_is_not_taken(huabei: chronolex.Bundle) -> None:
     frozen = ev("status_changed", "2026-01-01", SH, status="frozen")
     odd = ev("status_changed", "2026-02-01", SH, status="suspended")
     assert value(huabei, history(frozen, odd), "account_status", "2026-03-01") == "frozen"
@@ -135,7 +135,7 @@ def test_an_enum_value_outside_the_enum_is_not_taken(huabei: engine.Bundle) -> N
 # -- windows: boundaries and calendar arithmetic ---------------------------------------------------
 
 
-def test_a_window_covers_t_minus_window_exclusive_to_t_inclusive(huabei: engine.Bundle) -> None:
+def test_a_window_covers_t_minus_window_exclusive_to_t_inclusive(huabei: chronolex.Bundle) -> None:
     failed = ev("login_failed", "2026-04-14T22:05", SH)
     hist = history(failed)
     zone = huabei.timezone
@@ -147,12 +147,12 @@ def test_a_window_covers_t_minus_window_exclusive_to_t_inclusive(huabei: engine.
 
 
 @pytest.fixture(scope="module")
-def calendar() -> engine.Bundle:
-    return engine.load_bundle(BUNDLES / "calendar-windows")
+def calendar() -> chronolex.Bundle:
+    return chronolex.load_bundle(BUNDLES / "calendar-windows")
 
 
 @pytest.mark.parametrize("at", ["2024-02-29", "2024-02-29T10:00", "2024-02-29T23:59:59"])
-def test_an_event_on_29_february_leaves_a_p12m_window_on_1_march(calendar: engine.Bundle, at: str) -> None:
+def test_an_event_on_29_february_leaves_a_p12m_window_on_1_march(calendar: chronolex.Bundle, at: str) -> None:
     hist = history(ev("repayment_overdue", at, SH))
     assert value(calendar, hist, "overdue_12m", "2025-02-28T10:00") == 1  # not at + 12 months (clamped)
     assert value(calendar, hist, "overdue_12m", "2025-02-28T23:59") == 1
@@ -161,7 +161,7 @@ def test_an_event_on_29_february_leaves_a_p12m_window_on_1_march(calendar: engin
     assert leaves_window(local(at, SH), Duration(months=12), calendar.timezone) == local("2025-03-01", SH)
 
 
-def test_a_p1m_window_from_31_march(calendar: engine.Bundle) -> None:
+def test_a_p1m_window_from_31_march(calendar: chronolex.Bundle) -> None:
     hist = history(ev("loan_disbursed", "2026-03-31T10:00", SH))
     # 2026-04-30T23:59:59 - 1 month = 2026-03-30T23:59:59 < the event: still inside
     assert value(calendar, hist, "loans_1m", "2026-04-30T10:00") == 1
@@ -204,7 +204,7 @@ def test_pt24h_is_elapsed_time_and_p1d_is_wall_clock_across_dst(
     tmp_path: Path, name: str, zone: str, at: str, elapsed_end: str, wall_end: str
 ) -> None:
     root = shanghai_copy(tmp_path) if name == "shanghai" else BUNDLES / name
-    bundle = engine.load_bundle(root)
+    bundle = chronolex.load_bundle(root)
     assert bundle.timezone.key == zone
     failed = ev("login_failed", at, zone)
     hist = history(failed)
@@ -219,7 +219,7 @@ def test_pt24h_is_elapsed_time_and_p1d_is_wall_clock_across_dst(
 # -- known_at ---------------------------------------------------------------------------------------
 
 
-def test_events_recorded_after_k_are_not_seen(huabei: engine.Bundle) -> None:
+def test_events_recorded_after_k_are_not_seen(huabei: chronolex.Bundle) -> None:
     before = ev("credit_score_updated", "2025-10-02T06:00", SH, score=690)
     late = ev("credit_score_updated", "2026-02-10T06:00", SH, recorded="2026-02-14T09:00", score=530)
     hist = history(before, late)
@@ -231,7 +231,7 @@ def test_events_recorded_after_k_are_not_seen(huabei: engine.Bundle) -> None:
     assert value(huabei, hist, "credit_score", "2026-02-10T05:59", known_at="2026-03-01") == 690
 
 
-def test_a_window_count_as_known_at_k(huabei: engine.Bundle) -> None:
+def test_a_window_count_as_known_at_k(huabei: chronolex.Bundle) -> None:
     on_time = ev("login_failed", "2026-04-15T07:40", SH)
     late = ev("login_failed", "2026-04-15T07:42", SH, recorded="2026-04-15T09:00")
     hist = history(on_time, late)
@@ -243,14 +243,14 @@ def test_a_window_count_as_known_at_k(huabei: engine.Bundle) -> None:
 
 
 @pytest.fixture(scope="module")
-def ages() -> engine.Bundle:
-    return engine.load_bundle(BUNDLES / "age")
+def ages() -> chronolex.Bundle:
+    return chronolex.load_bundle(BUNDLES / "age")
 
 
 BERLIN = "Europe/Berlin"
 
 
-def test_an_age_from_years_between_birth_date_and_now_changes_at_local_midnight(ages: engine.Bundle) -> None:
+def test_an_age_from_years_between_birth_date_and_now_changes_at_local_midnight(ages: chronolex.Bundle) -> None:
     profile = ev("profile_updated", "2025-02-01T10:00", BERLIN, birth_date="2008-06-15")
     hist = history(profile)
     before = facts_at(ages, hist, "2026-06-14T23:59:59")
@@ -262,19 +262,19 @@ def test_an_age_from_years_between_birth_date_and_now_changes_at_local_midnight(
     assert value(ages, hist, "age", "2026-06-14T23:30:00+02:00") == 17
 
 
-def test_someone_born_on_29_february_turns_older_on_1_march(ages: engine.Bundle) -> None:
+def test_someone_born_on_29_february_turns_older_on_1_march(ages: chronolex.Bundle) -> None:
     hist = history(ev("profile_updated", "2025-02-01", BERLIN, birth_date="2008-02-29"))
     assert value(ages, hist, "age", "2026-02-28T23:59:59") == 17
     assert value(ages, hist, "age", "2026-03-01T00:00") == 18
 
 
-def test_an_expr_fact_of_an_unknown_fact_is_unknown(ages: engine.Bundle) -> None:
+def test_an_expr_fact_of_an_unknown_fact_is_unknown(ages: chronolex.Bundle) -> None:
     facts = facts_at(ages, history(ev("profile_updated", "2025-02-01", BERLIN)), "2026-01-01")
     assert facts["birth_date"].value is UNKNOWN
     assert facts["age"].value is UNKNOWN
 
 
-def test_days_since_counts_whole_elapsed_days_across_dst(ages: engine.Bundle) -> None:
+def test_days_since_counts_whole_elapsed_days_across_dst(ages: chronolex.Bundle) -> None:
     reset = ev("password_reset", "2026-03-28T10:00", BERLIN)  # 09:00 UTC; Berlin springs forward on 03-29
     hist = history(reset)
     fact = facts_at(ages, hist, "2026-03-29T12:00", names=("days_since_reset",))["days_since_reset"]
@@ -285,7 +285,7 @@ def test_days_since_counts_whole_elapsed_days_across_dst(ages: engine.Bundle) ->
     assert value(ages, hist, "days_since_reset", "2026-03-28T09:59") is UNKNOWN
 
 
-def test_days_since_uses_the_latest_event(ages: engine.Bundle) -> None:
+def test_days_since_uses_the_latest_event(ages: chronolex.Bundle) -> None:
     hist = history(ev("password_reset", "2026-01-01T10:00", BERLIN), ev("password_reset", "2026-01-10T10:00", BERLIN))
     assert value(ages, hist, "days_since_reset", "2026-01-12T10:00") == 2
 
@@ -293,12 +293,12 @@ def test_days_since_uses_the_latest_event(ages: engine.Bundle) -> None:
 # -- selection of facts and given facts -----------------------------------------------------------
 
 
-def test_names_restrict_derivation_to_what_they_need(huabei: engine.Bundle) -> None:
+def test_names_restrict_derivation_to_what_they_need(huabei: chronolex.Bundle) -> None:
     facts = facts_at(huabei, history(), "2026-03-01", names=("age",))
     assert set(facts) == {"age", "birth_date"}
 
 
-def test_a_cutoff_hides_later_events(huabei: engine.Bundle) -> None:
+def test_a_cutoff_hides_later_events(huabei: chronolex.Bundle) -> None:
     hist = history(ev("credit_score_updated", "2026-01-01", SH, score=700),
                    ev("credit_score_updated", "2026-02-01", SH, score=500))
     facts = derive_facts(huabei, hist, local("2026-03-01", SH), names=("credit_score",),
@@ -306,7 +306,7 @@ def test_a_cutoff_hides_later_events(huabei: engine.Bundle) -> None:
     assert facts["credit_score"].value == 700
 
 
-def test_given_facts_are_coerced_and_expr_facts_computed_from_them(huabei: engine.Bundle) -> None:
+def test_given_facts_are_coerced_and_expr_facts_computed_from_them(huabei: chronolex.Bundle) -> None:
     facts = given_facts(huabei, {"birth_date": "2008-06-15", "credit_score": 580, "borrowed_30d": "12.50"},
                         local("2026-06-15", SH))
     assert facts["birth_date"].value == date(2008, 6, 15)
@@ -315,5 +315,5 @@ def test_given_facts_are_coerced_and_expr_facts_computed_from_them(huabei: engin
     assert facts["borrowed_30d"].value == Decimal("12.50")
     assert facts["kyc_verified"].value is False
     assert facts["occupation"].value is UNKNOWN
-    with pytest.raises(ValueError):
+    with pytest.raises(chronolex.ChronolexError, match="unknown fact 'no_such_fact'"):
         given_facts(huabei, {"no_such_fact": 1}, local("2026-06-15", SH))

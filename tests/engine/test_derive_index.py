@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.derive import _derive_indexed, _derive_scanned, _visible
-from engine.events import AccountHistory, Event, freeze_fields
-from engine.lang import types as t
-from engine.model import Derivation, Fact
-from engine.timeutil import Duration
+from chronolex.evaluation.facts import _derive_indexed, _derive_scanned, _visible
+from chronolex.events.event import AccountHistory, Event, freeze_fields
+from chronolex.lang import types as t
+from chronolex.model import Derivation, Fact
+from chronolex.instants import Duration
 
 ZONE = ZoneInfo("America/New_York")
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -67,7 +67,7 @@ def test_indexed_and_scanned_derivations_agree(raw: list[tuple[int, str, object]
 @given(st.lists(st.integers(0, 6), min_size=1, max_size=700), st.data())
 def test_the_min_max_index_finds_the_first_extreme_of_any_window(numbers: list[int], data: st.DataObject) -> None:
     """The block index of a long series answers as a scan does: the first of equal extremes."""
-    from engine.derive import _Series
+    from chronolex.evaluation.facts import _Series
 
     events = [Event("a", "reading", START + timedelta(minutes=i), START + timedelta(minutes=i),
                     freeze_fields({"value": v})) for i, v in enumerate(numbers)]

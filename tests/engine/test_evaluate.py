@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-import engine
-from engine import Evaluator
-from engine.schemas import validator
+import chronolex
+from chronolex import Evaluator
+from chronolex.bundle.schemas import validator
 from tests.conftest import HUABEI
 from tests.replay_strategies import BUNDLES, ev, history, local
 
@@ -20,27 +20,27 @@ BERLIN = "Europe/Berlin"
 
 
 @pytest.fixture(scope="module")
-def logic() -> engine.Bundle:
-    return engine.load_bundle(BUNDLES / "logic")
+def logic() -> chronolex.Bundle:
+    return chronolex.load_bundle(BUNDLES / "logic")
 
 
 @pytest.fixture(scope="module")
-def ties() -> engine.Bundle:
-    return engine.load_bundle(BUNDLES / "version-ties")
+def ties() -> chronolex.Bundle:
+    return chronolex.load_bundle(BUNDLES / "version-ties")
 
 
 @pytest.fixture(scope="module")
-def huabei() -> engine.Bundle:
-    return engine.load_bundle(HUABEI)
+def huabei() -> chronolex.Bundle:
+    return chronolex.load_bundle(HUABEI)
 
 
-def point(bundle: engine.Bundle, hist: engine.AccountHistory, action: str, at: str,
-          known_at: str | None = None) -> engine.evaluate.Point:
+def point(bundle: chronolex.Bundle, hist: chronolex.AccountHistory, action: str, at: str,
+          known_at: str | None = None) -> chronolex.evaluation.assess.Point:
     zone = bundle.timezone
     return Evaluator(bundle).point(hist, action, local(at, zone), local(known_at, zone) if known_at else None)
 
 
-def outcome(bundle: engine.Bundle, hist: engine.AccountHistory, action: str, at: str,
+def outcome(bundle: chronolex.Bundle, hist: chronolex.AccountHistory, action: str, at: str,
             known_at: str | None = None) -> tuple[str, list[str], list[str]]:
     """(decision, restricting rule ids, undetermined rule ids) at (at, known_at)."""
     assessment = point(bundle, hist, action, at, known_at).assessment
@@ -48,10 +48,10 @@ def outcome(bundle: engine.Bundle, hist: engine.AccountHistory, action: str, at:
             [o.rule.id for o in assessment.undetermined])
 
 
-def document(bundle: engine.Bundle, hist: engine.AccountHistory, action: str, at: str,
+def document(bundle: chronolex.Bundle, hist: chronolex.AccountHistory, action: str, at: str,
              known_at: str | None = None) -> dict[str, Any]:
     zone = bundle.timezone
-    decision = engine.decide(bundle, hist, action, local(at, zone), local(known_at, zone) if known_at else None)
+    decision = chronolex.decide(bundle, hist, action, local(at, zone), local(known_at, zone) if known_at else None)
     doc = decision.to_json()
     validator("decision").validate(doc)
     return doc
@@ -73,7 +73,7 @@ def document(bundle: engine.Bundle, hist: engine.AccountHistory, action: str, at
     ("2025-09-15T12:00", "2025-09-20T00:00", "B2"),         # ... but not as known before its publication
     ("2025-09-15T12:00", "2025-10-01T09:00", "C"),
 ])
-def test_the_version_in_force(ties: engine.Bundle, at: str, known_at: str | None, expected: str | None) -> None:
+def test_the_version_in_force(ties: chronolex.Bundle, at: str, known_at: str | None, expected: str | None) -> None:
     found = point(ties, history(), "open", at, known_at)
     assert (found.version.id if found.version else None) == expected
     decision, restricting, _ = outcome(ties, history(), "open", at, known_at)
@@ -83,7 +83,7 @@ def test_the_version_in_force(ties: engine.Bundle, at: str, known_at: str | None
         assert (decision, restricting) == ("blocked", [f"RULE-{expected}"])
 
 
-def test_no_policy_is_an_explicit_state_never_an_allow(ties: engine.Bundle) -> None:
+def test_no_policy_is_an_explicit_state_never_an_allow(ties: chronolex.Bundle) -> None:
     for at, known_at in (("2024-12-31T12:00", None), ("2025-03-01T12:00", "2024-11-01T00:00")):
         doc = document(ties, history(), "borrow", at, known_at)
         assert doc["decision"] == "no_policy"
@@ -91,7 +91,7 @@ def test_no_policy_is_an_explicit_state_never_an_allow(ties: engine.Bundle) -> N
         assert doc["blocked_by"] == [] and doc["reasons"] == []
 
 
-def test_the_policy_reference_names_the_chosen_version(ties: engine.Bundle) -> None:
+def test_the_policy_reference_names_the_chosen_version(ties: chronolex.Bundle) -> None:
     doc = document(ties, history(), "open", "2025-07-01T12:00")
     policy = doc["policy"]
     assert isinstance(policy, dict)
@@ -112,28 +112,28 @@ SCORE_700 = ev("score_updated", "2025-01-05", SH, score=700)
 AT = "2025-03-01T12:00"
 
 
-def test_false_and_unknown_is_false(logic: engine.Bundle) -> None:
+def test_false_and_unknown_is_false(logic: chronolex.Bundle) -> None:
     # K-AND: verified and score < 600; not verified, score unknown
     assert outcome(logic, history(), "k_and", AT) == ("allowed", [], [])
     assert outcome(logic, history(VERIFIED), "k_and", AT) == ("undetermined", [], ["K-AND"])
     assert outcome(logic, history(VERIFIED, SCORE_550), "k_and", AT) == ("blocked", ["K-AND"], [])
 
 
-def test_true_or_unknown_is_true(logic: engine.Bundle) -> None:
+def test_true_or_unknown_is_true(logic: chronolex.Bundle) -> None:
     # K-OR: not verified or score < 600
     assert outcome(logic, history(), "k_or", AT) == ("blocked", ["K-OR"], [])
     assert outcome(logic, history(VERIFIED), "k_or", AT) == ("undetermined", [], ["K-OR"])
     assert outcome(logic, history(VERIFIED, SCORE_700), "k_or", AT) == ("allowed", [], [])
 
 
-def test_not_unknown_is_unknown(logic: engine.Bundle) -> None:
+def test_not_unknown_is_unknown(logic: chronolex.Bundle) -> None:
     # K-NOT: not (score >= 600)
     assert outcome(logic, history(), "k_not", AT) == ("undetermined", [], ["K-NOT"])
     assert outcome(logic, history(SCORE_550), "k_not", AT) == ("blocked", ["K-NOT"], [])
     assert outcome(logic, history(SCORE_700), "k_not", AT) == ("allowed", [], [])
 
 
-def test_an_unknown_exemption_leaves_the_rule_undetermined(logic: engine.Bundle) -> None:
+def test_an_unknown_exemption_leaves_the_rule_undetermined(logic: chronolex.Bundle) -> None:
     # K-UNLESS: when verified, unless tier == "pilot"; tier has no default
     pilot = ev("tier_changed", "2025-01-06", SH, tier="pilot")
     standard = ev("tier_changed", "2025-01-06", SH, tier="standard")
@@ -143,7 +143,7 @@ def test_an_unknown_exemption_leaves_the_rule_undetermined(logic: engine.Bundle)
     assert outcome(logic, history(VERIFIED, standard), "k_unless", AT) == ("blocked", ["K-UNLESS"], [])
 
 
-def test_undetermined_rules_list_exactly_the_unknown_facts(logic: engine.Bundle) -> None:
+def test_undetermined_rules_list_exactly_the_unknown_facts(logic: chronolex.Bundle) -> None:
     doc = document(logic, history(VERIFIED), "k_unless", AT)
     assert doc["decision"] == "undetermined"
     assert doc["blocked_by"] == [] and doc["reasons"] == []
@@ -152,10 +152,12 @@ def test_undetermined_rules_list_exactly_the_unknown_facts(logic: engine.Bundle)
     assert [(u["rule"], u["missing_facts"]) for u in doc["undetermined"]] == [("K-AND", ["score"])]
     evidence = {e["fact"]: e for e in doc["undetermined"][0]["evidence"]}
     assert evidence["score"]["value"] is None and evidence["score"]["unknown"] is True
-    assert evidence["verified"]["value"] is True and "unknown" not in evidence["verified"]
+    # `verified` is true and does not decide the unknown outcome: it is not evidence
+    assert "verified" not in evidence
+    assert doc["undetermined"][0]["decided_by"] == "score < 600"
 
 
-def test_on_unknown_block_and_allow_settle_an_unknown_outcome(logic: engine.Bundle) -> None:
+def test_on_unknown_block_and_allow_settle_an_unknown_outcome(logic: chronolex.Bundle) -> None:
     assert outcome(logic, history(), "on_block", AT) == ("blocked", ["ON-BLOCK"], [])
     assert outcome(logic, history(), "on_allow", AT) == ("allowed", [], [])
     # with the fact known, on_unknown plays no part
@@ -170,7 +172,7 @@ def test_on_unknown_block_and_allow_settle_an_unknown_outcome(logic: engine.Bund
     assert "settled_by" not in document(logic, history(SCORE_550), "on_block", AT)["reasons"][0]
 
 
-def test_a_certain_block_wins_over_undetermined_rules_which_are_still_listed(logic: engine.Bundle) -> None:
+def test_a_certain_block_wins_over_undetermined_rules_which_are_still_listed(logic: chronolex.Bundle) -> None:
     # M-VERIFY (not verified) blocks for certain; K-NOT lacks the score
     assert outcome(logic, history(), "mixed", AT) == ("blocked", ["M-VERIFY"], ["K-NOT"])
     doc = document(logic, history(), "mixed", AT)
@@ -179,7 +181,7 @@ def test_a_certain_block_wins_over_undetermined_rules_which_are_still_listed(log
     assert doc["undetermined"][0]["missing_facts"] == ["score"]
 
 
-def test_a_fault_in_a_condition_leaves_the_rule_undetermined_with_the_error(logic: engine.Bundle) -> None:
+def test_a_fault_in_a_condition_leaves_the_rule_undetermined_with_the_error(logic: chronolex.Bundle) -> None:
     zero = ev("score_updated", "2025-01-05", SH, score=0)
     assert outcome(logic, history(zero), "faulty", AT) == ("undetermined", [], ["F-DIV"])
     assert outcome(logic, history(ev("score_updated", "2025-01-05", SH, score=50)), "faulty", AT) == (
@@ -195,7 +197,7 @@ def test_a_fault_in_a_condition_leaves_the_rule_undetermined_with_the_error(logi
 # -- every restriction, in order -------------------------------------------------------------------------
 
 
-def test_reasons_are_ordered_by_category_precedence_then_rule_id(logic: engine.Bundle) -> None:
+def test_reasons_are_ordered_by_category_precedence_then_rule_id(logic: chronolex.Bundle) -> None:
     # regulation 1, platform 2, maintenance 3, audit 4 (a category of the bundle's own)
     assert outcome(logic, history(), "ordered", AT) == (
         "blocked", ["Z-REG", "A-PLAT", "B-PLAT", "A-MAINT", "A-AUDIT"], [])
@@ -204,12 +206,12 @@ def test_reasons_are_ordered_by_category_precedence_then_rule_id(logic: engine.B
     assert [r["rule"] for r in doc["reasons"]] == ["Z-REG", "A-PLAT", "B-PLAT", "A-MAINT", "A-AUDIT"]
 
 
-def test_rules_of_categories_with_equal_precedence_are_ordered_by_rule_id(logic: engine.Bundle) -> None:
+def test_rules_of_categories_with_equal_precedence_are_ordered_by_rule_id(logic: chronolex.Bundle) -> None:
     # security and platform both have precedence 2: "then rule id" decides, not the category's name
     assert outcome(logic, history(), "tied", AT) == ("blocked", ["A-SEC", "B-PLAT"], [])
 
 
-def test_every_applicable_restriction_is_listed(huabei: engine.Bundle) -> None:
+def test_every_applicable_restriction_is_listed(huabei: chronolex.Bundle) -> None:
     hist = history(
         ev("profile_updated", "2025-09-01", SH, birth_date="1990-01-01", occupation="student"),
         ev("credit_score_updated", "2026-01-05", SH, score=580),
@@ -231,7 +233,7 @@ def test_every_applicable_restriction_is_listed(huabei: engine.Bundle) -> None:
     ]
 
 
-def test_a_rule_restricts_only_its_actions(huabei: engine.Bundle) -> None:
+def test_a_rule_restricts_only_its_actions(huabei: chronolex.Bundle) -> None:
     hist = history(
         ev("kyc_verified", "2025-01-01", SH), ev("credit_consent_changed", "2025-01-01", SH, granted=True),
         ev("profile_updated", "2025-01-01", SH, birth_date="1990-01-01", occupation="engineer"),
@@ -241,7 +243,7 @@ def test_a_rule_restricts_only_its_actions(huabei: engine.Bundle) -> None:
     assert outcome(huabei, hist, "borrow", "2026-04-20T15:00") == ("allowed", [], [])
 
 
-def test_an_exemption_applies_and_lifts_nothing_else(huabei: engine.Bundle) -> None:
+def test_an_exemption_applies_and_lifts_nothing_else(huabei: chronolex.Bundle) -> None:
     base = [
         ev("kyc_verified", "2025-11-03T20:10", SH), ev("credit_consent_changed", "2025-11-03T20:15", SH, granted=True),
         ev("profile_updated", "2025-11-03T20:14", SH, birth_date="1998-06-21", occupation="courier"),
@@ -255,7 +257,7 @@ def test_an_exemption_applies_and_lifts_nothing_else(huabei: engine.Bundle) -> N
         "blocked", ["PLAT-ACCOUNT-FROZEN"], [])
 
 
-def test_time_bounds_gate_a_rule_before_its_conditions(huabei: engine.Bundle) -> None:
+def test_time_bounds_gate_a_rule_before_its_conditions(huabei: chronolex.Bundle) -> None:
     clean = history(
         ev("kyc_verified", "2024-01-15", SH), ev("credit_consent_changed", "2024-01-15", SH, granted=True),
         ev("profile_updated", "2024-01-15", SH, birth_date="1979-02-11", occupation="doctor"),
@@ -267,7 +269,7 @@ def test_time_bounds_gate_a_rule_before_its_conditions(huabei: engine.Bundle) ->
     assert outcome(huabei, clean, "raise_limit", "2026-11-13T00:00") == ("allowed", [], [])
 
 
-def test_instants_are_compared_as_instants_whatever_their_offset(huabei: engine.Bundle) -> None:
+def test_instants_are_compared_as_instants_whatever_their_offset(huabei: chronolex.Bundle) -> None:
     clean = history(
         ev("kyc_verified", "2024-01-15", SH), ev("credit_consent_changed", "2024-01-15", SH, granted=True),
         ev("profile_updated", "2024-01-15", SH, birth_date="1979-02-11", occupation="doctor"),

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import EvaluationError
-from engine.lang import (
+from chronolex import EvaluationError
+from chronolex.lang import (
     UNKNOWN,
     Context,
     check,
@@ -19,8 +19,8 @@ from engine.lang import (
     compile_expr,
     interpret,
 )
-from engine.lang import nodes as n
-from engine.lang import types as t
+from chronolex.lang import nodes as n
+from chronolex.lang import types as t
 from tests.strategies import (
     CATALOG,
     KLEENE_AND_OR,
@@ -149,7 +149,7 @@ def test_whole_years_and_months_are_the_greatest_count_calendar_arithmetic_reach
     from dateutil.relativedelta import relativedelta
 
     function = "years_between" if unit == "years" else "months_between"
-    from engine.lang import parse
+    from chronolex.lang import parse
 
     typed, problems = check(parse(f"{function}(a, b)"), {"a": t.DATE, "b": t.DATE}, expect=t.INT)
     assert not problems

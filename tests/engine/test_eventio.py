@@ -1,4 +1,4 @@
-"""Reading event files (engine/eventio.py): typing, time zones, tolerated and refused input.
+"""Reading event files (engine/events/files.py): typing, time zones, tolerated and refused input.
 
 Every bad record must come back as a :class:`ChronolexError` whose diagnostics name
 the file, the physical line and the column; nothing else may escape, whatever the bytes.
@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import ChronolexError, Diagnostic
-from engine.eventio import MAX_REPORTED, open_source, read_csv, read_events, read_files, read_jsonl
-from engine.events import Event
+from chronolex.errors import ChronolexError, Diagnostic
+from chronolex.events.files import MAX_REPORTED, open_source, read_csv, read_events, read_files, read_jsonl
+from chronolex.events.event import Event
 from tests.conftest import FIXTURES
 
 EVENTS = FIXTURES / "events"

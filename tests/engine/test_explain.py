@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-import engine
-from engine import AccountHistory, decide, decide_with_facts, given_facts, open_source, timeline
-from engine.schemas import validator
+import chronolex
+from chronolex import AccountHistory, decide, decide_with_facts, given_facts, open_source, timeline
+from chronolex.bundle.schemas import validator
 from tests.conftest import HUABEI
 from tests.replay_strategies import BUNDLES, ev, history, local
 
@@ -37,16 +37,16 @@ EXAMPLES = HUABEI / "examples" / "events.jsonl"
 
 
 @pytest.fixture(scope="module")
-def huabei() -> engine.Bundle:
-    return engine.load_bundle(HUABEI)
+def huabei() -> chronolex.Bundle:
+    return chronolex.load_bundle(HUABEI)
 
 
 @pytest.fixture(scope="module")
-def examples(huabei: engine.Bundle) -> engine.MemorySource:
+def examples(huabei: chronolex.Bundle) -> chronolex.MemorySource:
     return open_source([EXAMPLES], huabei.timezone)
 
 
-def why(bundle: engine.Bundle, hist: AccountHistory, action: str, at: str, known_at: str | None = None) -> dict[str, Any]:
+def why(bundle: chronolex.Bundle, hist: AccountHistory, action: str, at: str, known_at: str | None = None) -> dict[str, Any]:
     """``decide`` as a validated decision document."""
     zone = bundle.timezone
     decision = decide(bundle, hist, action, local(at, zone), local(known_at, zone) if known_at else None)
@@ -84,7 +84,7 @@ def refs(*items: tuple[str, str]) -> list[dict[str, str]]:
 
 
 def test_acct_1001_is_blocked_by_recent_borrowing_and_it_lifts_when_a_loan_leaves_the_window(
-    huabei: engine.Bundle, examples: engine.MemorySource
+    huabei: chronolex.Bundle, examples: chronolex.MemorySource
 ) -> None:
     doc = why(huabei, examples.history("acct-1001"), "open", "2026-03-16T10:00")
     assert doc["account"] == "acct-1001" and doc["action"] == "open"
@@ -116,7 +116,7 @@ def test_acct_1001_is_blocked_by_recent_borrowing_and_it_lifts_when_a_loan_leave
 
 
 def test_acct_1001_before_the_2026_03_version_is_allowed_until_the_first_sunday_window(
-    huabei: engine.Bundle, examples: engine.MemorySource
+    huabei: chronolex.Bundle, examples: chronolex.MemorySource
 ) -> None:
     doc = why(huabei, examples.history("acct-1001"), "open", "2026-02-27T10:00")
     assert doc["decision"] == "allowed" and doc["policy"]["version"] == "2025.07"
@@ -126,14 +126,14 @@ def test_acct_1001_before_the_2026_03_version_is_allowed_until_the_first_sunday_
     assert change(doc) == ("2026-03-01T02:00:00+08:00", "blocked", ["maintenance"])
 
 
-def test_acct_1001_may_raise_its_limit(huabei: engine.Bundle, examples: engine.MemorySource) -> None:
+def test_acct_1001_may_raise_its_limit(huabei: chronolex.Bundle, examples: chronolex.MemorySource) -> None:
     doc = why(huabei, examples.history("acct-1001"), "raise_limit", "2026-03-16T10:00")
     # two loans of 1,000 or more in 30 days (3,000 and 2,500): fewer than 3
     assert doc["decision"] == "allowed" and doc["reasons"] == [] and doc["undetermined"] == []
     assert change(doc) == ("2026-03-22T02:00:00+08:00", "blocked", ["maintenance"])
 
 
-def test_acct_1001_timeline(huabei: engine.Bundle, examples: engine.MemorySource) -> None:
+def test_acct_1001_timeline(huabei: chronolex.Bundle, examples: chronolex.MemorySource) -> None:
     zone = huabei.timezone
     intervals = timeline(huabei, examples.history("acct-1001"), "open", local("2026-02-20", zone),
                          local("2026-04-01", zone))
@@ -160,8 +160,8 @@ def test_acct_1001_timeline(huabei: engine.Bundle, examples: engine.MemorySource
     assert [i.to_json(huabei)["blocked_by"] for i in intervals][4:6] == [["platform", "maintenance"]] * 2
 
 
-def test_acct_1002_is_blocked_only_by_the_core_upgrade_window(huabei: engine.Bundle,
-                                                              examples: engine.MemorySource) -> None:
+def test_acct_1002_is_blocked_only_by_the_core_upgrade_window(huabei: chronolex.Bundle,
+                                                              examples: chronolex.MemorySource) -> None:
     hist = examples.history("acct-1002")
     doc = why(huabei, hist, "open", "2026-03-08T01:30")
     assert doc["decision"] == "blocked" and doc["blocked_by"] == ["maintenance"]
@@ -186,8 +186,8 @@ def test_acct_1002_is_blocked_only_by_the_core_upgrade_window(huabei: engine.Bun
     assert change(doc) == ("2026-03-08T01:00:00+08:00", "blocked", ["maintenance"])
 
 
-def test_acct_1003_student_is_blocked_by_regulation_with_its_source(huabei: engine.Bundle,
-                                                                    examples: engine.MemorySource) -> None:
+def test_acct_1003_student_is_blocked_by_regulation_with_its_source(huabei: chronolex.Bundle,
+                                                                    examples: chronolex.MemorySource) -> None:
     hist = examples.history("acct-1003")
     doc = why(huabei, hist, "open", "2026-04-01T09:00")
     assert doc["decision"] == "blocked" and doc["blocked_by"] == ["regulation"]
@@ -203,8 +203,8 @@ def test_acct_1003_student_is_blocked_by_regulation_with_its_source(huabei: engi
     assert (doc["decision"], doc["blocked_by"], rules(doc)) == ("blocked", ["regulation"], ["REG-STUDENT-LENDING"])
 
 
-def test_acct_1004_login_failures_lift_when_the_first_leaves_the_24_hours(huabei: engine.Bundle,
-                                                                          examples: engine.MemorySource) -> None:
+def test_acct_1004_login_failures_lift_when_the_first_leaves_the_24_hours(huabei: chronolex.Bundle,
+                                                                          examples: chronolex.MemorySource) -> None:
     doc = why(huabei, examples.history("acct-1004"), "open", "2026-04-15T08:00")
     assert doc["decision"] == "blocked" and doc["blocked_by"] == ["platform"]
     assert rules(doc) == ["PLAT-LOGIN-FAILURES"]
@@ -217,7 +217,7 @@ def test_acct_1004_login_failures_lift_when_the_first_leaves_the_24_hours(huabei
     assert change(doc) == ("2026-04-15T22:05:00+08:00", "allowed", [])
 
 
-def test_acct_1005_frozen_lifts_only_when_unfrozen(huabei: engine.Bundle, examples: engine.MemorySource) -> None:
+def test_acct_1005_frozen_lifts_only_when_unfrozen(huabei: chronolex.Bundle, examples: chronolex.MemorySource) -> None:
     doc = why(huabei, examples.history("acct-1005"), "open", "2026-05-06T11:00")
     assert doc["decision"] == "blocked" and doc["blocked_by"] == ["platform"]
     assert rules(doc) == ["PLAT-ACCOUNT-FROZEN"]
@@ -228,7 +228,7 @@ def test_acct_1005_frozen_lifts_only_when_unfrozen(huabei: engine.Bundle, exampl
     assert change(doc) == ("2026-05-10T02:00:00+08:00", "blocked", ["platform", "maintenance"])
 
 
-def test_acct_1006_retroactive_version_as_known_today(huabei: engine.Bundle, examples: engine.MemorySource) -> None:
+def test_acct_1006_retroactive_version_as_known_today(huabei: chronolex.Bundle, examples: chronolex.MemorySource) -> None:
     doc = why(huabei, examples.history("acct-1006"), "open", "2025-07-08T10:00")
     assert doc["decision"] == "blocked" and doc["policy"]["version"] == "2025.07"
     assert doc["policy"]["published_at"] == "2025-07-15T10:00:00+08:00"
@@ -244,8 +244,8 @@ def test_acct_1006_retroactive_version_as_known_today(huabei: engine.Bundle, exa
     assert change(doc) == ("2026-03-01T02:00:00+08:00", "blocked", ["regulation", "maintenance"])
 
 
-def test_acct_1006_retroactive_version_as_known_before_its_publication(huabei: engine.Bundle,
-                                                                       examples: engine.MemorySource) -> None:
+def test_acct_1006_retroactive_version_as_known_before_its_publication(huabei: chronolex.Bundle,
+                                                                       examples: chronolex.MemorySource) -> None:
     hist = examples.history("acct-1006")
     doc = why(huabei, hist, "open", "2025-07-08T10:00", known_at="2025-07-10T00:00")
     assert doc["known_at"] == "2025-07-10T00:00:00+08:00"
@@ -260,8 +260,8 @@ def test_acct_1006_retroactive_version_as_known_before_its_publication(huabei: e
         assert why(huabei, hist, "open", "2025-07-21T10:00", known_at=known_at)["decision"] == "allowed"
 
 
-def test_acct_1007_clean_customer_and_the_double_11_freeze(huabei: engine.Bundle,
-                                                          examples: engine.MemorySource) -> None:
+def test_acct_1007_clean_customer_and_the_double_11_freeze(huabei: chronolex.Bundle,
+                                                          examples: chronolex.MemorySource) -> None:
     hist = examples.history("acct-1007")
     for action in ("open", "borrow", "raise_limit"):
         doc = why(huabei, hist, action, "2026-04-20T15:00")
@@ -275,8 +275,8 @@ def test_acct_1007_clean_customer_and_the_double_11_freeze(huabei: engine.Bundle
     assert change(doc) == ("2026-11-13T00:00:00+08:00", "allowed", [])
 
 
-def test_acct_1008_unknown_birth_date_is_undetermined_under_2025_01(huabei: engine.Bundle,
-                                                                    examples: engine.MemorySource) -> None:
+def test_acct_1008_unknown_birth_date_is_undetermined_under_2025_01(huabei: chronolex.Bundle,
+                                                                    examples: chronolex.MemorySource) -> None:
     doc = why(huabei, examples.history("acct-1008"), "open", "2025-03-12T10:00")
     assert doc["decision"] == "undetermined" and doc["policy"]["version"] == "2025.01"
     assert doc["blocked_by"] == [] and doc["reasons"] == []
@@ -288,8 +288,8 @@ def test_acct_1008_unknown_birth_date_is_undetermined_under_2025_01(huabei: engi
     assert change(doc) == ("2025-07-01T00:00:00+08:00", "blocked", ["regulation"])
 
 
-def test_acct_1008_unknown_birth_date_blocks_under_on_unknown_block(huabei: engine.Bundle,
-                                                                    examples: engine.MemorySource) -> None:
+def test_acct_1008_unknown_birth_date_blocks_under_on_unknown_block(huabei: chronolex.Bundle,
+                                                                    examples: chronolex.MemorySource) -> None:
     hist = examples.history("acct-1008")
     doc = why(huabei, hist, "open", "2026-04-08T10:00")
     assert doc["decision"] == "blocked" and doc["policy"]["version"] == "2026.03"
@@ -307,7 +307,7 @@ def test_acct_1008_unknown_birth_date_blocks_under_on_unknown_block(huabei: engi
         assert (other["decision"], other["blocked_by"], rules(other)) == ("blocked", ["regulation"], ["REG-MINORS"])
 
 
-def test_acct_1009_late_credit_bureau_report(huabei: engine.Bundle, examples: engine.MemorySource) -> None:
+def test_acct_1009_late_credit_bureau_report(huabei: chronolex.Bundle, examples: chronolex.MemorySource) -> None:
     hist = examples.history("acct-1009")
     doc = why(huabei, hist, "open", "2026-02-12T10:00")
     assert doc["decision"] == "blocked" and doc["policy"]["version"] == "2025.07"
@@ -327,7 +327,7 @@ def test_acct_1009_late_credit_bureau_report(huabei: engine.Bundle, examples: en
     assert why(huabei, hist, "open", "2026-02-12T10:00", known_at="2026-02-14T09:00")["decision"] == "blocked"
 
 
-def test_acct_1010_pilot_tier_is_exempt(huabei: engine.Bundle, examples: engine.MemorySource) -> None:
+def test_acct_1010_pilot_tier_is_exempt(huabei: chronolex.Bundle, examples: chronolex.MemorySource) -> None:
     hist = examples.history("acct-1010")
     doc = why(huabei, hist, "open", "2026-04-20T15:00")
     assert doc["decision"] == "allowed" and doc["reasons"] == [] and doc["undetermined"] == []
@@ -344,7 +344,7 @@ def test_acct_1010_pilot_tier_is_exempt(huabei: engine.Bundle, examples: engine.
     assert lifts(doc, "PLAT-SCORE-FLOOR") == (None, 'credit_score >= 600 or account_tier == "pilot"')
 
 
-def test_a_decision_from_given_facts(huabei: engine.Bundle) -> None:
+def test_a_decision_from_given_facts(huabei: chronolex.Bundle) -> None:
     at = local("2026-04-20T15:00", huabei.timezone)
     facts = given_facts(huabei, {"kyc_verified": True, "credit_report_consent": True, "birth_date": "1990-01-01",
                                  "occupation": "engineer", "credit_score": 580}, at)
@@ -361,13 +361,13 @@ def test_a_decision_from_given_facts(huabei: engine.Bundle) -> None:
 
 
 @pytest.fixture(scope="module")
-def new_york() -> engine.Bundle:
-    return engine.load_bundle(BUNDLES / "dst-new-york")
+def new_york() -> chronolex.Bundle:
+    return chronolex.load_bundle(BUNDLES / "dst-new-york")
 
 
 @pytest.fixture(scope="module")
-def berlin() -> engine.Bundle:
-    return engine.load_bundle(BUNDLES / "dst-berlin")
+def berlin() -> chronolex.Bundle:
+    return chronolex.load_bundle(BUNDLES / "dst-berlin")
 
 
 @pytest.mark.parametrize(("at", "decision", "lift", "next_change"), [
@@ -380,7 +380,7 @@ def berlin() -> engine.Bundle:
     ("2026-10-31T12:00", "allowed", None, ("2026-11-01T02:30:00-05:00", "blocked", ["maintenance"])),
     ("2026-11-01T02:45", "blocked", "2026-11-01T03:30:00-05:00", ("2026-11-01T03:30:00-05:00", "allowed", [])),
 ])
-def test_a_daily_0230_window_in_new_york_across_dst(new_york: engine.Bundle, at: str, decision: str,
+def test_a_daily_0230_window_in_new_york_across_dst(new_york: chronolex.Bundle, at: str, decision: str,
                                                     lift: str | None, next_change: tuple[str, str, list[str]]) -> None:
     doc = why(new_york, history(), "open", at)
     assert doc["decision"] == decision
@@ -398,7 +398,7 @@ def test_a_daily_0230_window_in_new_york_across_dst(new_york: engine.Bundle, at:
     ("2026-11-01T01:15-05:00", "blocked", "2026-11-01T01:30:00-05:00", ("2026-11-01T01:30:00-05:00", "allowed", [])),
     ("2026-11-01T01:45-05:00", "allowed", None, ("2026-11-02T01:30:00-05:00", "blocked", ["maintenance"])),
 ])
-def test_a_daily_0130_window_in_the_new_york_fold(new_york: engine.Bundle, at: str, decision: str,
+def test_a_daily_0130_window_in_the_new_york_fold(new_york: chronolex.Bundle, at: str, decision: str,
                                                   lift: str | None, next_change: tuple[str, str, list[str]]) -> None:
     doc = why(new_york, history(), "borrow", at)
     assert doc["decision"] == decision
@@ -407,7 +407,7 @@ def test_a_daily_0130_window_in_the_new_york_fold(new_york: engine.Bundle, at: s
     assert change(doc) == next_change
 
 
-def test_a_new_york_timeline_across_the_spring_forward_night(new_york: engine.Bundle) -> None:
+def test_a_new_york_timeline_across_the_spring_forward_night(new_york: chronolex.Bundle) -> None:
     zone = new_york.timezone
     occurrences = [("2026-03-07T02:30:00-05:00", "2026-03-07T03:30:00-05:00"),
                    ("2026-03-08T03:30:00-04:00", "2026-03-08T04:30:00-04:00"),  # 02:30 falls in the gap
@@ -428,7 +428,7 @@ def test_a_new_york_timeline_across_the_spring_forward_night(new_york: engine.Bu
     ("2026-10-25T02:15+01:00", "blocked", "2026-10-25T02:30:00+01:00", ("2026-10-25T02:30:00+01:00", "allowed", [])),
     ("2026-10-25T02:45+01:00", "allowed", None, ("2026-10-26T02:30:00+01:00", "blocked", ["maintenance"])),
 ])
-def test_a_daily_0230_window_in_berlin_across_dst(berlin: engine.Bundle, at: str, decision: str,
+def test_a_daily_0230_window_in_berlin_across_dst(berlin: chronolex.Bundle, at: str, decision: str,
                                                   lift: str | None, next_change: tuple[str, str, list[str]]) -> None:
     doc = why(berlin, history(), "open", at)
     assert doc["decision"] == decision
@@ -442,7 +442,7 @@ def test_a_daily_0230_window_in_shanghai_has_no_dst(tmp_path: Path) -> None:
     shutil.copytree(BUNDLES / "dst-berlin", root)
     manifest = root / "bundle.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace(BERLIN, SH), encoding="utf-8")
-    bundle = engine.load_bundle(root)
+    bundle = chronolex.load_bundle(root)
     for day in ("2026-03-29", "2026-10-25"):
         doc = why(bundle, history(), "open", f"{day}T03:00")
         assert rules(doc) == ["MW-NIGHTLY"] and lifts(doc, "MW-NIGHTLY") == (f"{day}T03:30:00+08:00", None)
@@ -457,7 +457,7 @@ def test_a_daily_0230_window_in_shanghai_has_no_dst(tmp_path: Path) -> None:
 ])
 def test_pt24h_and_p1d_lift_at_different_instants_across_dst(name: str, zone: str, event_at: str, at: str,
                                                              elapsed_lift: str, wall_lift: str) -> None:
-    bundle = engine.load_bundle(BUNDLES / name)
+    bundle = chronolex.load_bundle(BUNDLES / name)
     hist = history(ev("login_failed", event_at, zone))
     doc = why(bundle, hist, "login", at)
     assert rules(doc) == ["PLAT-FAILS-24H"]
@@ -470,11 +470,11 @@ def test_pt24h_and_p1d_lift_at_different_instants_across_dst(name: str, zone: st
 
 
 @pytest.fixture(scope="module")
-def calendar() -> engine.Bundle:
-    return engine.load_bundle(BUNDLES / "calendar-windows")
+def calendar() -> chronolex.Bundle:
+    return chronolex.load_bundle(BUNDLES / "calendar-windows")
 
 
-def test_an_event_on_29_february_lifts_a_p12m_rule_on_1_march(calendar: engine.Bundle) -> None:
+def test_an_event_on_29_february_lifts_a_p12m_rule_on_1_march(calendar: chronolex.Bundle) -> None:
     overdue = ev("repayment_overdue", "2024-02-29T10:00", SH)
     hist = history(overdue)
     doc = why(calendar, hist, "open", "2025-02-28T23:59")
@@ -490,7 +490,7 @@ def test_an_event_on_29_february_lifts_a_p12m_rule_on_1_march(calendar: engine.B
     assert lifts(doc, "PLAT-OVERDUE-12M") == ("2025-03-01T00:00:00+08:00", "overdue_12m < 1")
 
 
-def test_a_p1m_window_from_31_march_lifts_on_1_may(calendar: engine.Bundle) -> None:
+def test_a_p1m_window_from_31_march_lifts_on_1_may(calendar: chronolex.Bundle) -> None:
     doc = why(calendar, history(ev("loan_disbursed", "2026-03-31T10:00", SH)), "borrow", "2026-04-30T12:00")
     assert doc["decision"] == "blocked" and rules(doc) == ["PLAT-LOANS-1M"]
     assert lifts(doc, "PLAT-LOANS-1M") == ("2026-05-01T00:00:00+08:00", "loans_1m < 1")
@@ -499,11 +499,11 @@ def test_a_p1m_window_from_31_march_lifts_on_1_may(calendar: engine.Bundle) -> N
 
 
 @pytest.fixture(scope="module")
-def ties() -> engine.Bundle:
-    return engine.load_bundle(BUNDLES / "version-ties")
+def ties() -> chronolex.Bundle:
+    return chronolex.load_bundle(BUNDLES / "version-ties")
 
 
-def test_a_version_boundary_lifts_a_reason_and_changes_the_reasons(ties: engine.Bundle) -> None:
+def test_a_version_boundary_lifts_a_reason_and_changes_the_reasons(ties: chronolex.Bundle) -> None:
     doc = why(ties, history(), "open", "2025-05-31T23:00")
     assert doc["policy"]["version"] == "A" and rules(doc) == ["RULE-A"]
     assert lifts(doc, "RULE-A") == ("2025-06-01T00:00:00+02:00", None)
@@ -511,7 +511,7 @@ def test_a_version_boundary_lifts_a_reason_and_changes_the_reasons(ties: engine.
     assert change(doc) == ("2025-06-01T00:00:00+02:00", "blocked", ["platform"])
 
 
-def test_a_tie_on_effective_from_goes_to_the_later_publication(ties: engine.Bundle) -> None:
+def test_a_tie_on_effective_from_goes_to_the_later_publication(ties: chronolex.Bundle) -> None:
     doc = why(ties, history(), "open", "2025-07-01T12:00")
     assert doc["policy"]["version"] == "B2" and rules(doc) == ["RULE-B2"]
     # the retroactive C takes effect on 2025-09-01 (as known today)
@@ -523,7 +523,7 @@ def test_a_tie_on_effective_from_goes_to_the_later_publication(ties: engine.Bund
     assert doc["next_change"] == {"at": None}
 
 
-def test_no_policy_before_the_first_version_and_before_any_publication(ties: engine.Bundle) -> None:
+def test_no_policy_before_the_first_version_and_before_any_publication(ties: chronolex.Bundle) -> None:
     doc = why(ties, history(), "open", "2024-12-31T12:00")
     assert (doc["decision"], doc["policy"], doc["blocked_by"], doc["reasons"]) == ("no_policy", None, [], [])
     assert change(doc) == ("2025-01-01T00:00:00+01:00", "blocked", ["platform"])
@@ -534,7 +534,7 @@ def test_no_policy_before_the_first_version_and_before_any_publication(ties: eng
     assert doc["next_change"] == {"at": None}  # nothing is known to take effect, as known then
 
 
-def test_versions_that_decide_alike_are_no_change(ties: engine.Bundle) -> None:
+def test_versions_that_decide_alike_are_no_change(ties: chronolex.Bundle) -> None:
     # no version restricts borrow: A, B2 and C follow each other, and the decision never changes
     doc = why(ties, history(), "borrow", "2025-03-01T12:00")
     assert doc["decision"] == "allowed"
@@ -542,11 +542,11 @@ def test_versions_that_decide_alike_are_no_change(ties: engine.Bundle) -> None:
 
 
 @pytest.fixture(scope="module")
-def ages() -> engine.Bundle:
-    return engine.load_bundle(BUNDLES / "age")
+def ages() -> chronolex.Bundle:
+    return chronolex.load_bundle(BUNDLES / "age")
 
 
-def test_a_minor_is_blocked_until_the_18th_birthday_at_local_midnight(ages: engine.Bundle) -> None:
+def test_a_minor_is_blocked_until_the_18th_birthday_at_local_midnight(ages: chronolex.Bundle) -> None:
     hist = history(ev("profile_updated", "2025-02-01T10:00", BERLIN, birth_date="2008-06-15"))
     doc = why(ages, hist, "open", "2026-01-10T12:00")
     assert (doc["decision"], doc["blocked_by"], rules(doc)) == ("blocked", ["regulation"], ["REG-MINORS"])
@@ -561,21 +561,21 @@ def test_a_minor_is_blocked_until_the_18th_birthday_at_local_midnight(ages: engi
     assert why(ages, hist, "open", "2026-06-15T00:00")["decision"] == "allowed"
 
 
-def test_a_minor_born_on_29_february_comes_of_age_on_1_march(ages: engine.Bundle) -> None:
+def test_a_minor_born_on_29_february_comes_of_age_on_1_march(ages: chronolex.Bundle) -> None:
     hist = history(ev("profile_updated", "2025-02-01T10:00", BERLIN, birth_date="2008-02-29"))
     doc = why(ages, hist, "open", "2026-01-10T12:00")
     assert lifts(doc, "REG-MINORS") == ("2026-03-01T00:00:00+01:00", "age >= 18")
     assert change(doc) == ("2026-03-01T00:00:00+01:00", "allowed", [])
 
 
-def test_an_unknown_age_is_undetermined_and_nothing_changes_it(ages: engine.Bundle) -> None:
+def test_an_unknown_age_is_undetermined_and_nothing_changes_it(ages: chronolex.Bundle) -> None:
     doc = why(ages, history(ev("profile_updated", "2025-02-01", BERLIN)), "open", "2026-01-10T12:00")
     assert doc["decision"] == "undetermined"
     assert [(u["rule"], u["missing_facts"]) for u in doc["undetermined"]] == [("REG-MINORS", ["age", "birth_date"])]
     assert doc["next_change"] == {"at": None}
 
 
-def test_days_since_lifts_after_whole_elapsed_days_across_dst(ages: engine.Bundle) -> None:
+def test_days_since_lifts_after_whole_elapsed_days_across_dst(ages: chronolex.Bundle) -> None:
     reset = ev("password_reset", "2026-03-28T10:00", BERLIN)
     doc = why(ages, history(reset), "raise_limit", "2026-03-29T12:00")
     assert (doc["decision"], doc["blocked_by"], rules(doc)) == ("blocked", ["platform"], ["PLAT-RESET-COOLDOWN"])
@@ -589,7 +589,7 @@ def test_days_since_lifts_after_whole_elapsed_days_across_dst(ages: engine.Bundl
     assert doc["next_change"] == {"at": None}
 
 
-def test_a_condition_on_now_lifts_at_the_instant_it_names(ages: engine.Bundle) -> None:
+def test_a_condition_on_now_lifts_at_the_instant_it_names(ages: chronolex.Bundle) -> None:
     doc = why(ages, history(), "borrow", "2026-06-01T12:00")
     assert (doc["decision"], rules(doc)) == ("blocked", ["PLAT-EMBARGO"])
     assert doc["reasons"][0]["evidence"] == []
@@ -597,7 +597,7 @@ def test_a_condition_on_now_lifts_at_the_instant_it_names(ages: engine.Bundle) -
     assert change(doc) == ("2026-07-01T00:00:00+02:00", "allowed", [])
 
 
-def test_evidence_lists_the_most_recent_events_and_counts_them_all(huabei: engine.Bundle) -> None:
+def test_evidence_lists_the_most_recent_events_and_counts_them_all(huabei: chronolex.Bundle) -> None:
     failures = [ev("login_failed", f"2026-04-15T{i // 60:02d}:{i % 60:02d}", SH) for i in range(60)]
     doc = why(huabei, history(failures), "borrow", "2026-04-15T02:00")
     fact = evidence(doc, "PLAT-LOGIN-FAILURES")["login_failures_24h"]
@@ -607,9 +607,9 @@ def test_evidence_lists_the_most_recent_events_and_counts_them_all(huabei: engin
     assert fact["from_events"][-1]["at"] == "2026-04-15T00:59:00+08:00"
 
 
-def test_event_ids_and_ignored_fields_show_in_the_document(huabei: engine.Bundle) -> None:
-    score = engine.Event("acct-x", local("2026-01-05T06:00", SH), "credit_score_updated", local("2026-01-05T06:00", SH),
-                         engine.events.freeze_fields({"score": 580}), id="evt-0001")
+def test_event_ids_and_ignored_fields_show_in_the_document(huabei: chronolex.Bundle) -> None:
+    score = chronolex.Event("acct-x", local("2026-01-05T06:00", SH), "credit_score_updated", local("2026-01-05T06:00", SH),
+                         chronolex.events.event.freeze_fields({"score": 580}), id="evt-0001")
     bad = ev("credit_score_updated", "2026-02-05T06:00", SH, score="high")
     doc = why(huabei, history(score, bad), "open", "2026-03-02T10:00")
     assert evidence(doc, "PLAT-SCORE-FLOOR")["credit_score"]["from_events"] == [
@@ -622,15 +622,15 @@ def test_event_ids_and_ignored_fields_show_in_the_document(huabei: engine.Bundle
 # ================================================================================================
 
 
-def as_bytes(decision: engine.Decision) -> str:
+def as_bytes(decision: chronolex.Decision) -> str:
     return json.dumps(decision.to_json(), sort_keys=False)
 
 
 @pytest.mark.parametrize("account", [f"acct-{n}" for n in range(1001, 1011)])
-def test_same_input_same_bytes(huabei: engine.Bundle, examples: engine.MemorySource, account: str) -> None:
+def test_same_input_same_bytes(huabei: chronolex.Bundle, examples: chronolex.MemorySource, account: str) -> None:
     hist = examples.history(account)
     reordered = AccountHistory(account, list(reversed(hist.events)))
-    reloaded = engine.load_bundle(HUABEI)
+    reloaded = chronolex.load_bundle(HUABEI)
     zone = huabei.timezone
     for at, known_at in (("2025-07-08T10:00", None), ("2026-03-08T02:30", None), ("2026-02-12T10:00", "2026-02-12T10:00"),
                          ("2026-11-11T12:00", None)):
@@ -642,7 +642,7 @@ def test_same_input_same_bytes(huabei: engine.Bundle, examples: engine.MemorySou
             assert as_bytes(decide(reloaded, reordered, action, instant, known)) == first
 
 
-def test_events_at_the_same_instant_give_the_same_bytes_in_any_input_order(huabei: engine.Bundle) -> None:
+def test_events_at_the_same_instant_give_the_same_bytes_in_any_input_order(huabei: chronolex.Bundle) -> None:
     base = [
         ev("kyc_verified", "2025-01-01", SH), ev("credit_consent_changed", "2025-01-01", SH, granted=True),
         ev("profile_updated", "2025-01-01", SH, birth_date="1990-01-01", occupation="engineer"),
@@ -659,18 +659,18 @@ def test_events_at_the_same_instant_give_the_same_bytes_in_any_input_order(huabe
 def counting_points(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime]]:
     """Records every instant the engine evaluates, to show that a look-ahead prunes."""
     seen: list[datetime] = []
-    original = engine.Evaluator.point
+    original = chronolex.Evaluator.point
 
-    def point(self: engine.Evaluator, history: AccountHistory, action: str, at: datetime, *args: object,
+    def point(self: chronolex.Evaluator, history: AccountHistory, action: str, at: datetime, *args: object,
               **kwargs: object) -> object:
         seen.append(at)
         return original(self, history, action, at, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(engine.Evaluator, "point", point)
+    monkeypatch.setattr(chronolex.Evaluator, "point", point)
     yield seen
 
 
-def test_a_look_ahead_with_days_since_and_nothing_to_change_stops_early(huabei: engine.Bundle,
+def test_a_look_ahead_with_days_since_and_nothing_to_change_stops_early(huabei: chronolex.Bundle,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # as known at 2025-08-01 no version after 2025.07 exists, and days_since_password_reset grows forever
     hist = history(
@@ -697,7 +697,7 @@ def test_a_look_ahead_past_a_schedule_whose_rule_cannot_apply_skips_its_occurren
         'version: "v1"\neffective_from: 2026-01-01\npublished_at: 2025-12-01T09:00:00+01:00\nrules:\n'
         "  - id: MW-NIGHTLY-VERIFIED\n    category: maintenance\n    actions: [open]\n    when: verified\n"
         '    schedule: {rrule: "FREQ=DAILY;BYHOUR=2;BYMINUTE=0;BYSECOND=0", duration: PT1H}\n', encoding="utf-8")
-    bundle = engine.load_bundle(tmp_path)
+    bundle = chronolex.load_bundle(tmp_path)
     with counting_points(monkeypatch) as seen:
         doc = why(bundle, history(), "open", "2026-02-01T12:00")
     assert doc["decision"] == "allowed" and doc["next_change"] == {"at": None}
@@ -707,8 +707,8 @@ def test_a_look_ahead_past_a_schedule_whose_rule_cannot_apply_skips_its_occurren
     assert change(doc) == ("2026-02-02T02:00:00+01:00", "blocked", ["maintenance"])
 
 
-def test_timeline_intervals_are_consecutive_and_cover_the_range(huabei: engine.Bundle,
-                                                                examples: engine.MemorySource) -> None:
+def test_timeline_intervals_are_consecutive_and_cover_the_range(huabei: chronolex.Bundle,
+                                                                examples: chronolex.MemorySource) -> None:
     zone = huabei.timezone
     start, end = local("2025-06-01", zone), local("2026-12-01", zone)
     for account in examples.accounts():
@@ -724,8 +724,8 @@ def test_timeline_intervals_are_consecutive_and_cover_the_range(huabei: engine.B
     assert timeline(huabei, examples.history("acct-1001"), "open", end, start) == ()
 
 
-def test_a_replayed_timeline_sees_a_late_event_only_once_it_is_known(huabei: engine.Bundle,
-                                                                    examples: engine.MemorySource) -> None:
+def test_a_replayed_timeline_sees_a_late_event_only_once_it_is_known(huabei: chronolex.Bundle,
+                                                                    examples: chronolex.MemorySource) -> None:
     hist = examples.history("acct-1009")
     zone = huabei.timezone
     start, end = local("2026-02-09", zone), local("2026-02-16", zone)
@@ -736,8 +736,8 @@ def test_a_replayed_timeline_sees_a_late_event_only_once_it_is_known(huabei: eng
         ("2026-02-09T00:00:00+08:00", "allowed")]
 
 
-def test_the_decision_document_has_the_fields_of_design_section_6(huabei: engine.Bundle,
-                                                                  examples: engine.MemorySource) -> None:
+def test_the_decision_document_has_the_fields_of_design_section_6(huabei: chronolex.Bundle,
+                                                                  examples: chronolex.MemorySource) -> None:
     doc = why(huabei, examples.history("acct-1002"), "open", "2026-03-08T02:30")
     assert list(doc)[:10] == ["account", "action", "at", "known_at", "decision", "policy", "blocked_by", "reasons",
                               "undetermined", "next_change"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import engine
-from engine.filetree import DiskTree, FileTree, GitTree
-from engine.yamlsource import Limits
+import chronolex
+from chronolex.bundle.files import DiskTree, FileTree, GitTree
+from chronolex.bundle.yaml_source import Limits
 from tests.conftest import HUABEI
 
 
@@ -68,7 +68,7 @@ def test_disk_lists_yaml_files_sorted_and_nothing_else(tmp_path: Path) -> None:
 def test_disk_reads_no_more_than_asked_and_reports_what_it_cannot_read(tmp_path: Path) -> None:
     (tmp_path / "big.yaml").write_bytes(b"x" * 5000)
     assert DiskTree(tmp_path).read("big.yaml", 10) == b"x" * 10
-    with pytest.raises(engine.ChronolexError) as info:
+    with pytest.raises(chronolex.ChronolexError) as info:
         DiskTree(tmp_path).read("missing.yaml", 10)
     [d] = info.value.diagnostics
     assert d.code == "io-error" and d.span is not None and d.span.file == str(tmp_path / "missing.yaml")
@@ -79,8 +79,8 @@ def test_disk_reads_no_more_than_asked_and_reports_what_it_cannot_read(tmp_path:
 
 def test_a_revision_loads_to_the_same_model_as_the_directory_it_was_made_from(tmp_path: Path) -> None:
     repo = huabei_repo(tmp_path)
-    on_disk = engine.load_bundle(HUABEI)
-    at_head = engine.load_bundle(GitTree(repo, "HEAD", "policies/huabei"))
+    on_disk = chronolex.load_bundle(HUABEI)
+    at_head = chronolex.load_bundle(GitTree(repo, "HEAD", "policies/huabei"))
     assert at_head.root == "HEAD:policies/huabei"
     assert [v.id for v in at_head.versions] == [v.id for v in on_disk.versions]
     assert [v.rules for v in at_head.versions] == [v.rules for v in on_disk.versions]
@@ -96,7 +96,7 @@ def test_a_revision_is_read_from_the_commit_not_the_working_tree_and_nothing_is_
     (repo / "policies" / "huabei" / "bundle.yaml").write_text("bundle: [broken", encoding="utf-8")
     before = repo_state(repo)
     assert before[0]  # the working tree really differs from HEAD
-    bundle = engine.load_bundle(GitTree(repo, "HEAD", "policies/huabei"))
+    bundle = chronolex.load_bundle(GitTree(repo, "HEAD", "policies/huabei"))
     assert len(bundle.versions) == len(list((HUABEI / "versions").glob("*.yaml")))
     assert repo_state(repo) == before
 
@@ -142,7 +142,7 @@ def test_a_large_blob_is_read_only_up_to_the_limit(tmp_path: Path) -> None:
     tree = GitTree(repo, "HEAD", "policies/huabei")
     assert tree.read("versions/zz-huge.yaml", 25) == b"# padding\n# padding\n# pad"
     limit = 100_000  # larger than every shipped file, smaller than the huge one
-    report = engine.check_bundle(tree, limits=Limits(max_bytes=limit))
+    report = chronolex.check_bundle(tree, limits=Limits(max_bytes=limit))
     [d] = [d for d in report.diagnostics if d.code == "file-too-large"]
     assert d.span is not None and d.span.file == "HEAD:policies/huabei/versions/zz-huge.yaml"
     assert f"{limit + 1} bytes" in d.message  # it stopped reading one byte past the limit
@@ -156,7 +156,7 @@ def test_a_symbolic_link_inside_the_revision_is_followed_and_a_dangling_one_is_a
     commit_all(repo, "links")
     tree = GitTree(repo, "HEAD", "policies/huabei")
     assert tree.read("versions/linked.yml", 100_000) == (HUABEI / "versions" / "2026.03.yaml").read_bytes()
-    with pytest.raises(engine.ChronolexError) as info:
+    with pytest.raises(chronolex.ChronolexError) as info:
         tree.read("versions/dangling.yml", 100)
     [d] = info.value.diagnostics
     assert d.code == "io-error" and "HEAD:policies/huabei/versions/dangling.yml" in d.message
@@ -171,20 +171,20 @@ def test_a_broken_file_at_a_revision_is_reported_at_rev_path_and_its_line(tmp_pa
     file.write_text(broken, encoding="utf-8")
     commit_all(repo, "a bad date")
     file.write_text(good, encoding="utf-8")  # fixed on disk, still broken at HEAD
-    report = engine.check_bundle(GitTree(repo, "HEAD", "policies/huabei"))
+    report = chronolex.check_bundle(GitTree(repo, "HEAD", "policies/huabei"))
     [d] = [d for d in report.diagnostics if d.code == "invalid-date"]
     assert d.span is not None
     assert d.span.file == "HEAD:policies/huabei/versions/2026.06.yaml"
     lines = broken.splitlines()
     assert d.span.line == next(n for n, line in enumerate(lines, start=1) if "2026-13-13" in line)
-    assert engine.check_bundle(repo / "policies" / "huabei").ok
+    assert chronolex.check_bundle(repo / "policies" / "huabei").ok
 
 
 # -- GitTree: failures ----------------------------------------------------------------
 
 
-def error_of(repo: Path, rev: str, path: str) -> engine.Diagnostic:
-    with pytest.raises(engine.ChronolexError) as info:
+def error_of(repo: Path, rev: str, path: str) -> chronolex.Diagnostic:
+    with pytest.raises(chronolex.ChronolexError) as info:
         GitTree(repo, rev, path)
     [d] = info.value.diagnostics
     assert d.help  # every failure says what to do about it

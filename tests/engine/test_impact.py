@@ -20,11 +20,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine import Bundle, Evaluator, MemorySource, Version
-from engine.decisionlog import LoggedDecision, read_decision_log, replay_log
-from engine.impact import FLIP_KINDS, Impact, impact
-from engine.sides import Side
+import chronolex
+from chronolex import Bundle, Evaluator, MemorySource, Version
+from chronolex.diff.decision_log import LoggedDecision, read_decision_log, replay_log
+from chronolex.diff.impact import FLIP_KINDS, Impact, impact
+from chronolex.diff.sides import Side
 from tests.conftest import FIXTURES, HUABEI
 from tests.replay_strategies import (
     bundle_specs,
@@ -41,12 +41,12 @@ ACCOUNTS = [f"acct-10{n:02d}" for n in range(1, 11)]
 
 @pytest.fixture(scope="module")
 def huabei() -> Bundle:
-    return engine.load_bundle(HUABEI)
+    return chronolex.load_bundle(HUABEI)
 
 
 @pytest.fixture(scope="module")
 def examples(huabei: Bundle) -> MemorySource:
-    return engine.open_source([EXAMPLES], huabei.timezone)
+    return chronolex.open_source([EXAMPLES], huabei.timezone)
 
 
 def pinned(bundle: Bundle, version_id: str) -> Side:
@@ -56,7 +56,7 @@ def pinned(bundle: Bundle, version_id: str) -> Side:
 
 
 def at(text: str, bundle: Bundle) -> datetime:
-    return engine.parse_instant(text, bundle.timezone)
+    return chronolex.parse_instant(text, bundle.timezone)
 
 
 def flips(result: Impact, action: str) -> dict[str, tuple[int, tuple[str, ...]]]:
@@ -140,7 +140,7 @@ def test_a_changed_bundle_on_disk_is_compared_by_its_own_selection(huabei: Bundl
     text = version_file.read_text(encoding="utf-8")
     assert "when: credit_score < 600" in text
     version_file.write_text(text.replace("when: credit_score < 600", "when: credit_score < 650"), encoding="utf-8")
-    changed = engine.load_bundle(huabei_copy)
+    changed = chronolex.load_bundle(huabei_copy)
     result = impact(Side("main", huabei), Side("branch", changed), examples, at("2026-04-20T15:00", huabei))
     assert result.old_version is not None and result.old_version.id == "2026.03"
     assert flips(result, "open") == {"category-changed": (1, ("acct-1003",))}
@@ -166,7 +166,7 @@ def test_only_the_actions_asked_for_and_unknown_ones_are_refused(huabei: Bundle,
     result = impact(old, new, examples, instant, actions=["raise_limit"])
     assert [a.action for a in result.actions] == ["raise_limit"]
     assert result.affected == ("acct-1010",)
-    with pytest.raises(engine.ChronolexError) as caught:
+    with pytest.raises(chronolex.ChronolexError) as caught:
         impact(old, new, examples, instant, actions=["withdraw"])
     [problem] = caught.value.diagnostics
     assert problem.code == "unknown-action" and "withdraw" in problem.message and "open" in (problem.help or "")
@@ -277,7 +277,7 @@ def test_why_names_a_missing_version_no_policy_and_an_undeclared_action(huabei: 
 
 
 def test_bad_decision_logs_point_at_the_line(huabei: Bundle) -> None:
-    with pytest.raises(engine.ChronolexError) as caught:
+    with pytest.raises(chronolex.ChronolexError) as caught:
         read_decision_log(LOGS / "bad.jsonl", huabei.timezone)
     problems = caught.value.diagnostics
     assert all(p.code == "bad-decision-log" and p.span is not None and p.help for p in problems)
@@ -309,7 +309,7 @@ def test_each_kind_of_bad_record_is_named(tmp_path: Path, huabei: Bundle, line: 
     path = tmp_path / "log.jsonl"
     good = b'{"account": "a", "action": "open", "at": "2026-03-16", "decision": "allowed", "version": "2026.03"}'
     path.write_bytes(b"\xef\xbb\xbf" + good + b"\r\n" + line + b"\n")
-    with pytest.raises(engine.ChronolexError) as caught:
+    with pytest.raises(chronolex.ChronolexError) as caught:
         read_decision_log(path, huabei.timezone)
     [problem] = caught.value.diagnostics
     assert problem.span is not None and problem.span.line == 2
@@ -319,14 +319,14 @@ def test_each_kind_of_bad_record_is_named(tmp_path: Path, huabei: Bundle, line: 
 def test_many_bad_lines_are_capped_with_a_count(tmp_path: Path, huabei: Bundle) -> None:
     path = tmp_path / "log.jsonl"
     path.write_text("{}\n" * 60, encoding="utf-8")
-    with pytest.raises(engine.ChronolexError) as caught:
+    with pytest.raises(chronolex.ChronolexError) as caught:
         read_decision_log(path, huabei.timezone)
     problems = caught.value.diagnostics
     assert len(problems) == 51 and problems[-1].code == "too-many-errors" and "10 more" in problems[-1].message
 
 
 def test_a_missing_log_is_an_error_not_a_traceback(tmp_path: Path, huabei: Bundle) -> None:
-    with pytest.raises(engine.ChronolexError) as caught:
+    with pytest.raises(chronolex.ChronolexError) as caught:
         read_decision_log(tmp_path / "nothing.jsonl", huabei.timezone)
     assert caught.value.diagnostics[0].code == "io-error"
 
@@ -342,7 +342,7 @@ def alone(bundle: Bundle, version: Version) -> Bundle:
     return replace(bundle, versions=(replace(version, effective_from=EARLIEST, published_at=EARLIEST),))
 
 
-def oracle(bundle: Bundle, side: Side, history: engine.AccountHistory, action: str, instant: datetime,
+def oracle(bundle: Bundle, side: Side, history: chronolex.AccountHistory, action: str, instant: datetime,
            known_at: datetime | None = None) -> tuple[str, frozenset[str]]:
     """(decision, categories) of ``side``, through :meth:`Evaluator.point` on a bundle of its own."""
     decider = bundle if side.version is None else alone(bundle, side.version)

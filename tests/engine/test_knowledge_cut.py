@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import engine
-from cli.main import cli
+import chronolex
+from chronolex.cli.app import cli
 from tests.replay_strategies import BUNDLES, ev, history, local
 
 BUNDLE = BUNDLES / "knowledge"
@@ -37,48 +37,48 @@ EVENTS = {
 
 
 @pytest.fixture(scope="module")
-def bundle() -> engine.Bundle:
-    return engine.load_bundle(BUNDLE)
+def bundle() -> chronolex.Bundle:
+    return chronolex.load_bundle(BUNDLE)
 
 
-def rules(decision: engine.Decision) -> set[str]:
+def rules(decision: chronolex.Decision) -> set[str]:
     return {reason.rule.id for reason in decision.reasons}
 
 
 @pytest.mark.parametrize("aggregation", sorted(EVENTS))
-def test_an_event_that_happened_after_k_is_not_known_at_k(bundle: engine.Bundle, aggregation: str) -> None:
+def test_an_event_that_happened_after_k_is_not_known_at_k(bundle: chronolex.Bundle, aggregation: str) -> None:
     event, rule = EVENTS[aggregation]
     hist = history(event)
     at, known_at = local(T, ZONE), local(K, ZONE)
-    assert rule not in rules(engine.decide(bundle, hist, "open", at))  # known today: it lifts the rule
-    as_known = engine.decide(bundle, hist, "open", at, known_at)
+    assert rule not in rules(chronolex.decide(bundle, hist, "open", at))  # known today: it lifts the rule
+    as_known = chronolex.decide(bundle, hist, "open", at, known_at)
     assert rule in rules(as_known), f"{aggregation}: the {event.type} of {event.at} counted as known at K"
     assert [e for r in as_known.reasons for x in r.evidence for e in x.events] == []
 
 
 @pytest.mark.parametrize("aggregation", sorted(EVENTS))
-def test_k_on_the_event_instant_knows_it_and_one_second_before_does_not(bundle: engine.Bundle,
+def test_k_on_the_event_instant_knows_it_and_one_second_before_does_not(bundle: chronolex.Bundle,
                                                                          aggregation: str) -> None:
     event, rule = EVENTS[aggregation]
     hist = history(event)
     at = local(T, ZONE)
-    assert rule not in rules(engine.decide(bundle, hist, "open", at, event.at))
-    assert rule in rules(engine.decide(bundle, hist, "open", at, event.at - timedelta(seconds=1)))
+    assert rule not in rules(chronolex.decide(bundle, hist, "open", at, event.at))
+    assert rule in rules(chronolex.decide(bundle, hist, "open", at, event.at - timedelta(seconds=1)))
 
 
-def test_a_late_event_is_cut_at_its_recording_not_at_its_instant(bundle: engine.Bundle) -> None:
+def test_a_late_event_is_cut_at_its_recording_not_at_its_instant(bundle: chronolex.Bundle) -> None:
     event = ev("purchase", "2025-07-20T10:00:00", ZONE, recorded="2025-08-02T10:00:00", amount="150.00")
     at = local("2025-08-10T12:00:00", ZONE)
-    assert "PLAT-SPEND" in rules(engine.decide(bundle, history(event), "open", at, local(K, ZONE)))
-    assert "PLAT-SPEND" not in rules(engine.decide(bundle, history(event), "open", at, event.recorded_at))
+    assert "PLAT-SPEND" in rules(chronolex.decide(bundle, history(event), "open", at, local(K, ZONE)))
+    assert "PLAT-SPEND" not in rules(chronolex.decide(bundle, history(event), "open", at, event.recorded_at))
 
 
-def test_the_timeline_as_known_at_k_does_not_replay_events_after_k(bundle: engine.Bundle) -> None:
+def test_the_timeline_as_known_at_k_does_not_replay_events_after_k(bundle: chronolex.Bundle) -> None:
     event, _ = EVENTS["sum"]
     start, end = local("2025-08-01T00:00:00", ZONE), local("2025-08-10T00:00:00", ZONE)
-    today = engine.timeline(bundle, history(event), "open", start, end)
+    today = chronolex.timeline(bundle, history(event), "open", start, end)
     assert len(today) == 2 and today[1].start == event.at  # the purchase lifts PLAT-SPEND
-    then = engine.timeline(bundle, history(event), "open", start, end, local(K, ZONE))
+    then = chronolex.timeline(bundle, history(event), "open", start, end, local(K, ZONE))
     assert [(i.start, i.end) for i in then] == [(start, end)]
 
 
@@ -114,9 +114,9 @@ def test_replay_as_known_at_k_does_not_count_events_after_k(tmp_path: Path) -> N
     assert row["decision"] == "blocked" and "regulation" in row["blocked_by"]
 
 
-def test_a_known_at_on_a_datetime_without_events_changes_nothing(bundle: engine.Bundle) -> None:
+def test_a_known_at_on_a_datetime_without_events_changes_nothing(bundle: chronolex.Bundle) -> None:
     at = local(T, ZONE)
     empty = history()
-    assert engine.decide(bundle, empty, "open", at, local(K, ZONE)).blocked_by == \
-        engine.decide(bundle, empty, "open", at).blocked_by
+    assert chronolex.decide(bundle, empty, "open", at, local(K, ZONE)).blocked_by == \
+        chronolex.decide(bundle, empty, "open", at).blocked_by
     assert isinstance(at, datetime)

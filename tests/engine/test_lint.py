@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import engine
-from engine import Severity
+import chronolex
+from chronolex import Severity
 from tests.engine.test_loader import mini, version
 
 
-def findings(root: Path) -> dict[str, engine.Diagnostic]:
-    return {d.code: d for d in engine.check_bundle(root).diagnostics}
+def findings(root: Path) -> dict[str, chronolex.Diagnostic]:
+    return {d.code: d for d in chronolex.check_bundle(root).diagnostics}
 
 
 def test_retroactive_version_is_an_info_at_published_at(tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_overlapping_one_off_maintenance_windows(tmp_path: Path) -> None:
         "  - {id: MW3, category: maintenance, actions: [open], window: {start: '2026-03-08T05:00', end: '2026-03-08T06:00'}}\n"
     )
     root = mini(tmp_path, ("a.yaml", version("A", eff="2026-01-01", rules=rules)))
-    overlaps = [d for d in engine.check_bundle(root).diagnostics if d.code == "overlapping-windows"]
+    overlaps = [d for d in chronolex.check_bundle(root).diagnostics if d.code == "overlapping-windows"]
     # MW2 and MW3 only touch: intervals are half-open
     assert len(overlaps) == 1 and "'MW1' and 'MW2'" in overlaps[0].message
 
@@ -72,6 +72,6 @@ def test_overlapping_one_off_maintenance_windows(tmp_path: Path) -> None:
 def test_the_shipped_bundle_is_clean() -> None:
     from tests.conftest import HUABEI
 
-    report = engine.check_bundle(HUABEI)
+    report = chronolex.check_bundle(HUABEI)
     assert [d.code for d in report.diagnostics if d.severity is not Severity.INFO] == []
     assert [d.code for d in report.diagnostics] == ["retroactive"]

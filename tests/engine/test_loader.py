@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine.lang import types as t
+import chronolex
+from chronolex.lang import types as t
 from tests.conftest import HUABEI
 
 
@@ -36,18 +36,18 @@ def mini(tmp_path: Path, *versions: tuple[str, str], bundle: str = MINI_BUNDLE) 
 
 
 def codes(root: Path) -> list[str]:
-    return [d.code for d in engine.check_bundle(root).diagnostics]
+    return [d.code for d in chronolex.check_bundle(root).diagnostics]
 
 
 def test_the_shipped_bundle_loads_into_an_immutable_model() -> None:
-    bundle = engine.load_bundle(HUABEI)
+    bundle = chronolex.load_bundle(HUABEI)
     assert bundle.name == "huabei"
     assert bundle.timezone.key == "Asia/Shanghai"
     assert bundle.actions == ("open", "borrow", "raise_limit")
     assert [bundle.categories[c].precedence for c in ("regulation", "platform", "maintenance")] == [1, 2, 3]
     assert bundle.facts["age"].expr is not None and bundle.facts["age"].type == t.INT
     assert bundle.facts["borrowed_30d"].derive is not None
-    assert bundle.facts["borrowed_30d"].derive.window == engine.Duration(days=30)
+    assert bundle.facts["borrowed_30d"].derive.window == chronolex.Duration(days=30)
     with pytest.raises(TypeError):
         bundle.facts["x"] = bundle.facts["age"]  # type: ignore[index]
     with pytest.raises(AttributeError):
@@ -55,7 +55,7 @@ def test_the_shipped_bundle_loads_into_an_immutable_model() -> None:
 
 
 def test_versions_are_sorted_and_resolved() -> None:
-    bundle = engine.load_bundle(HUABEI)
+    bundle = chronolex.load_bundle(HUABEI)
     assert [v.id for v in bundle.versions] == sorted(v.id for v in bundle.versions)
     extended = [v for v in bundle.versions if v.extends]
     assert extended, "the shipped bundle has a version built with extends"
@@ -69,7 +69,7 @@ def test_versions_are_sorted_and_resolved() -> None:
 
 
 def test_spans_point_into_the_version_file() -> None:
-    bundle = engine.load_bundle(HUABEI)
+    bundle = chronolex.load_bundle(HUABEI)
     rule = bundle.versions[-1].rules[0]
     assert rule.span is not None and rule.span.file.endswith(".yaml")
     line = Path(rule.span.file).read_text(encoding="utf-8").splitlines()[rule.span.line - 1]
@@ -100,7 +100,7 @@ def test_extends_replaces_in_place_appends_and_removes(tmp_path: Path) -> None:
             "  - {id: R1, category: platform, actions: [open], when: score < 650}\n"
             "  - {id: R4, category: platform, actions: [borrow], when: score < 1}\n"))),
     )
-    bundle = engine.load_bundle(root)
+    bundle = chronolex.load_bundle(root)
     b = bundle.version("B")
     assert b is not None
     assert [r.id for r in b.rules] == ["R1", "R2", "R4"]
@@ -110,7 +110,7 @@ def test_extends_replaces_in_place_appends_and_removes(tmp_path: Path) -> None:
 
 def test_extends_of_an_unknown_version_points_at_extends(tmp_path: Path) -> None:
     root = mini(tmp_path, ("a.yaml", version("A", extra='extends: "Z"\n')))
-    [d] = [d for d in engine.check_bundle(root).diagnostics if d.code == "bad-extends"]
+    [d] = [d for d in chronolex.check_bundle(root).diagnostics if d.code == "bad-extends"]
     assert d.span is not None and d.span.line == 4 and d.span.column == 10
 
 
@@ -120,7 +120,7 @@ def test_extends_cycle_is_an_error(tmp_path: Path) -> None:
         ("a.yaml", version("A", extra='extends: "B"\n')),
         ("b.yaml", version("B", eff="2026-02-01", extra='extends: "A"\n')),
     )
-    report = engine.check_bundle(root)
+    report = chronolex.check_bundle(root)
     assert any(d.code == "bad-extends" and "cycle" in d.message for d in report.diagnostics)
     assert report.bundle is None
 
@@ -146,7 +146,7 @@ def test_default_must_match_the_fact_type(tmp_path: Path) -> None:
         "  n: {type: int, derive: {max: o.days, default: none}}\n"
     )
     root = mini(tmp_path, ("a.yaml", version("A")), bundle=bundle)
-    found = {d.code: d for d in engine.check_bundle(root).diagnostics}
+    found = {d.code: d for d in chronolex.check_bundle(root).diagnostics}
     assert found["enum-value"].help == "did you mean 'active'?"
     assert "type-mismatch" in found
 
@@ -154,7 +154,7 @@ def test_default_must_match_the_fact_type(tmp_path: Path) -> None:
 def test_expr_fact_cycle_is_reported_once(tmp_path: Path) -> None:
     bundle = MINI_BUNDLE + "  a: {type: int, expr: 'b + 1'}\n  b: {type: int, expr: 'c + 1'}\n  c: {type: int, expr: 'a + 1'}\n"
     root = mini(tmp_path, ("a.yaml", version("A")), bundle=bundle)
-    cycles = [d for d in engine.check_bundle(root).diagnostics if d.code == "fact-cycle"]
+    cycles = [d for d in chronolex.check_bundle(root).diagnostics if d.code == "fact-cycle"]
     assert len(cycles) == 1
     assert "a -> b -> c -> a" in cycles[0].message
 
@@ -167,20 +167,20 @@ def test_where_condition_is_parsed(tmp_path: Path) -> None:
 
 def test_unknown_timezone_with_suggestion(tmp_path: Path) -> None:
     root = mini(tmp_path, ("a.yaml", version("A")), bundle=MINI_BUNDLE.replace("Asia/Shanghai", "Asia/Shanghia"))
-    [d] = [d for d in engine.check_bundle(root).diagnostics if d.code == "invalid-timezone"]
+    [d] = [d for d in chronolex.check_bundle(root).diagnostics if d.code == "invalid-timezone"]
     assert d.help == "did you mean `Asia/Shanghai`?"
 
 
 def test_a_bundle_with_errors_yields_no_bundle(tmp_path: Path) -> None:
     root = mini(tmp_path, ("a.yaml", version("A", rules="  - {id: R1, category: platform, actions: [open], when: sc < 1}\n")))
-    with pytest.raises(engine.ChronolexError) as info:
-        engine.load_bundle(root)
+    with pytest.raises(chronolex.ChronolexError) as info:
+        chronolex.load_bundle(root)
     assert info.value.diagnostics[0].code == "unknown-fact"
 
 
 def test_missing_bundle_file_is_an_io_error(tmp_path: Path) -> None:
-    with pytest.raises(engine.ChronolexError) as info:
-        engine.check_bundle(tmp_path)
+    with pytest.raises(chronolex.ChronolexError) as info:
+        chronolex.check_bundle(tmp_path)
     assert info.value.diagnostics[0].code == "io-error"
 
 
@@ -192,10 +192,10 @@ def test_no_versions_is_an_error(tmp_path: Path) -> None:
 def test_schedule_defaults_to_the_version_start(tmp_path: Path) -> None:
     rules = "  - id: MW\n    category: maintenance\n    actions: [open]\n    schedule: {rrule: 'FREQ=DAILY;BYHOUR=2', duration: PT1H}\n"
     root = mini(tmp_path, ("a.yaml", version("A", rules=rules)))
-    bundle = engine.load_bundle(root)
+    bundle = chronolex.load_bundle(root)
     schedule = bundle.versions[0].rules[0].schedule
     assert schedule is not None and schedule.start == bundle.versions[0].effective_from
-    assert schedule.duration == engine.Duration(hours=1)
+    assert schedule.duration == chronolex.Duration(hours=1)
 
 
 def _mutations() -> st.SearchStrategy[tuple[int, int, str]]:
@@ -214,7 +214,7 @@ def test_every_loader_error_carries_a_position(huabei_tmp: Path, edits: list[tup
         at = position % (len(text) + 1)
         text = text[:at] + insert + text[at + length:]
     target.write_text(text, encoding="utf-8")
-    report = engine.check_bundle(huabei_tmp)
+    report = chronolex.check_bundle(huabei_tmp)
     for d in report.diagnostics:
         assert d.span is not None and d.span.line >= 1 and d.span.column >= 1, d
 
@@ -242,7 +242,7 @@ def test_datetime_default_is_checked(tmp_path: Path) -> None:
 
 def test_remove_without_extends_points_at_remove(tmp_path: Path) -> None:
     root = mini(tmp_path, ("a.yaml", version("A", extra="remove: [R1]\n")))
-    [d] = engine.check_bundle(root).diagnostics
+    [d] = chronolex.check_bundle(root).diagnostics
     assert d.code == "bad-extends" and d.span is not None and (d.span.line, d.span.column) == (4, 1)
     assert "extends" in d.message
 
@@ -250,7 +250,7 @@ def test_remove_without_extends_points_at_remove(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["none", "true", "if", "is", "now", "lambda"])
 def test_reserved_words_are_not_fact_names(tmp_path: Path, name: str) -> None:
     root = mini(tmp_path, ("a.yaml", version("A")), bundle=MINI_BUNDLE + f"  {name}: {{type: int, expr: '1'}}\n")
-    [d] = engine.check_bundle(root).diagnostics
+    [d] = chronolex.check_bundle(root).diagnostics
     assert d.code == "schema" and d.span is not None and d.span.line == 7 and name in d.message
 
 
@@ -265,13 +265,13 @@ def test_rrule_that_ends_before_it_starts_is_a_dead_rule(tmp_path: Path) -> None
     rules = ("  - id: MW\n    category: maintenance\n    actions: [open]\n"
              "    schedule: {rrule: 'FREQ=DAILY;UNTIL=20250101T000000Z', duration: PT1H}\n")
     root = mini(tmp_path, ("a.yaml", version("A", rules=rules)))
-    [d] = engine.check_bundle(root).diagnostics
-    assert (d.code, d.severity) == ("dead-rule", engine.Severity.WARNING)
+    [d] = chronolex.check_bundle(root).diagnostics
+    assert (d.code, d.severity) == ("dead-rule", chronolex.Severity.WARNING)
 
 
 def test_empty_window_message_uses_the_bundle_timezone(tmp_path: Path) -> None:
     rules = ("  - {id: MW, category: maintenance, actions: [open],"
              " window: {start: '2026-03-02T00:00', end: '2026-03-01T00:00'}}\n")
     root = mini(tmp_path, ("a.yaml", version("A", rules=rules)))
-    [d] = engine.check_bundle(root).diagnostics
+    [d] = chronolex.check_bundle(root).diagnostics
     assert d.code == "empty-window" and "2026-03-01T00:00:00+08:00" in d.message

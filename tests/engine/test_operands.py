@@ -9,19 +9,19 @@ from pathlib import Path
 
 import pytest
 
-import engine
-from engine.operands import diff_pairs, load_side
-from engine.sides import Side
+import chronolex
+from chronolex.diff.operands import diff_pairs, load_side
+from chronolex.diff.sides import Side
 from tests.conftest import HUABEI
 from tests.engine.test_filetree import commit_all, git, huabei_repo, repo_state
 
-SHIPPED_IDS = [v.id for v in engine.load_bundle(HUABEI).versions]
+SHIPPED_IDS = [v.id for v in chronolex.load_bundle(HUABEI).versions]
 BUNDLE = "policies/huabei"
 
 
-def failure(call: Callable[..., object], *args: object, **kwargs: object) -> engine.Diagnostic:
+def failure(call: Callable[..., object], *args: object, **kwargs: object) -> chronolex.Diagnostic:
     """The one diagnostic ``call`` refuses with."""
-    with pytest.raises(engine.ChronolexError) as info:
+    with pytest.raises(chronolex.ChronolexError) as info:
         call(*args, **kwargs)
     [d] = info.value.diagnostics
     assert d.help  # every refusal says what to write instead
@@ -145,7 +145,7 @@ def test_a_broken_version_at_a_revision_is_reported_there(repo: Path) -> None:
     file.write_text(good + "rules: twice\n", encoding="utf-8")
     commit_all(repo, "a duplicate key")
     file.write_text(good, encoding="utf-8")
-    with pytest.raises(engine.ChronolexError) as info:
+    with pytest.raises(chronolex.ChronolexError) as info:
         load_side(f"HEAD:{BUNDLE}", cwd=repo)
     [d] = [d for d in info.value.diagnostics if d.code == "duplicate-key"]
     assert d.span is not None and d.span.file == f"HEAD:{BUNDLE}/versions/2025.07.yaml"

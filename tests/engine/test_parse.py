@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import ChronolexError
-from engine.lang import nodes as n
-from engine.lang.parse import ConditionError, parse
+from chronolex import ChronolexError
+from chronolex.lang import nodes as n
+from chronolex.lang.parse import ConditionError, parse
 
 
 def problem(text: str) -> tuple[str, int, str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import given
 
-from engine.lang import nodes as n
-from engine.lang import parse, render
+from chronolex.lang import nodes as n
+from chronolex.lang import parse, render
 from tests.strategies import bool_exprs, num_exprs
 
 

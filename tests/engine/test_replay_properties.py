@@ -31,9 +31,9 @@ from datetime import datetime, timedelta
 from hypothesis import Phase, assume, given, note, settings
 from hypothesis import strategies as st
 
-import engine
-from engine import AccountHistory, Bundle, Decision
-from engine.schemas import validator
+import chronolex
+from chronolex import AccountHistory, Bundle, Decision
+from chronolex.bundle.schemas import validator
 from tests.replay_strategies import (
     ACCOUNT,
     ACTIONS,
@@ -75,13 +75,13 @@ def budget(what: str) -> Iterator[None]:
 
 def decide(bundle: Bundle, hist: AccountHistory, action: str, at: datetime, known_at: datetime | None) -> Decision:
     with budget(f"decide({action}, at={at.isoformat()}, known_at={known_at.isoformat() if known_at else None})"):
-        return engine.decide(bundle, hist, action, at, known_at)
+        return chronolex.decide(bundle, hist, action, at, known_at)
 
 
 def timeline(bundle: Bundle, hist: AccountHistory, action: str, start: datetime, end: datetime,
-             known_at: datetime | None) -> tuple[engine.TimelineInterval, ...]:
+             known_at: datetime | None) -> tuple[chronolex.TimelineInterval, ...]:
     with budget(f"timeline({action}, {start.isoformat()}, {end.isoformat()})"):
-        return engine.timeline(bundle, hist, action, start, end, known_at)
+        return chronolex.timeline(bundle, hist, action, start, end, known_at)
 
 
 @contextmanager
@@ -102,13 +102,13 @@ def key(decision: Decision) -> tuple[object, ...]:
             tuple(r.rule.id for r in decision.undetermined))
 
 
-def interval_key(bundle: Bundle, interval: engine.TimelineInterval) -> tuple[object, ...]:
+def interval_key(bundle: Bundle, interval: chronolex.TimelineInterval) -> tuple[object, ...]:
     assessment = interval.point.assessment
     return (assessment.decision, assessment.blocked_by(bundle), tuple(o.rule.id for o in assessment.restricting),
             tuple(o.rule.id for o in assessment.undetermined))
 
 
-def setup(spec: BundleSpec, events: list[engine.Event]) -> tuple[Bundle, AccountHistory]:
+def setup(spec: BundleSpec, events: list[chronolex.Event]) -> tuple[Bundle, AccountHistory]:
     note(spec.text())
     note("events: " + repr([(e.type, e.at.isoformat(), e.recorded_at.isoformat(), dict(e.fields)) for e in events]))
     return load_spec(spec), AccountHistory(ACCOUNT, events)
@@ -116,7 +116,7 @@ def setup(spec: BundleSpec, events: list[engine.Event]) -> tuple[Bundle, Account
 
 @settings(PROPERTY, max_examples=40)
 @given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
-def test_same_input_same_bytes(spec: BundleSpec, events: list[engine.Event], at: datetime, action: str,
+def test_same_input_same_bytes(spec: BundleSpec, events: list[chronolex.Event], at: datetime, action: str,
                                data: st.DataObject) -> None:
     bundle, hist = setup(spec, events)
     known_at = data.draw(known_ats(at), label="known_at")
@@ -131,7 +131,7 @@ def test_same_input_same_bytes(spec: BundleSpec, events: list[engine.Event], at:
 
 @PROPERTY
 @given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
-def test_events_after_t_never_change_the_decision_at_t(spec: BundleSpec, events: list[engine.Event], at: datetime,
+def test_events_after_t_never_change_the_decision_at_t(spec: BundleSpec, events: list[chronolex.Event], at: datetime,
                                                        action: str, data: st.DataObject) -> None:
     later = data.draw(event_lists(min_size=1, max_size=4, lo=at + TICK, hours=24 * 200), label="later events")
     bundle, hist = setup(spec, events)
@@ -142,7 +142,7 @@ def test_events_after_t_never_change_the_decision_at_t(spec: BundleSpec, events:
         assert as_bytes(decide(bundle, AccountHistory(ACCOUNT, [*events, *later]), action, at, known_at)) == expected
 
 
-def known_then(bundle: Bundle, events: list[engine.Event], known_at: datetime) -> tuple[Bundle, AccountHistory]:
+def known_then(bundle: Bundle, events: list[chronolex.Event], known_at: datetime) -> tuple[Bundle, AccountHistory]:
     """By definition, what was known at K: the versions published by K and the events
     recorded by K (``recorded_at`` defaults to ``at``), filtered by hand."""
     versions = tuple(v for v in bundle.versions if v.published_at <= known_at)
@@ -159,7 +159,18 @@ def without_knowledge(decision: Decision) -> dict[str, object]:
     return document
 
 
-def check_knowledge_cut(bundle: Bundle, events: list[engine.Event], action: str, at: datetime,
+def published_by(bundle: Bundle, at: datetime, known_at: datetime) -> datetime:
+    """``known_at``, moved later when no version is known by then, to the publication of
+    the version in force at ``at`` (both answers would otherwise be a bare no_policy)."""
+    if chronolex.select_version(bundle.versions, at, known_at) is not None:
+        return known_at
+    in_force = chronolex.select_version(bundle.versions, at)
+    assume(in_force is not None)
+    assert in_force is not None
+    return max(known_at, in_force.published_at)
+
+
+def check_knowledge_cut(bundle: Bundle, events: list[chronolex.Event], action: str, at: datetime,
                         known_at: datetime) -> None:
     known_bundle, known_history = known_then(bundle, events, known_at)
     expected = without_knowledge(decide(known_bundle, known_history, action, at, None))
@@ -171,14 +182,13 @@ def check_knowledge_cut(bundle: Bundle, events: list[engine.Event], action: str,
 @given(spec=bundle_specs(), events=event_lists(min_size=1, late=False), action=st.sampled_from(ACTIONS),
        data=st.data())
 def test_as_known_at_k_is_the_decision_on_what_was_recorded_by_k_when_nothing_is_late(
-    spec: BundleSpec, events: list[engine.Event], action: str, data: st.DataObject
+    spec: BundleSpec, events: list[chronolex.Event], action: str, data: st.DataObject
 ) -> None:
     """Every event recorded as it happened: the events between K and T are unknown at K
     (the path that cut at T alone was wrong for K < T)."""
     bundle, _ = setup(spec, events)
-    at = data.draw(instants_after_events(events), label="at")
-    known_at = data.draw(knowledge_instants(at, events), label="known_at")
-    assume(engine.select_version(bundle.versions, at, known_at) is not None)  # else both say no_policy
+    at = max(data.draw(instants_after_events(events), label="at"), min(v.effective_from for v in bundle.versions))
+    known_at = published_by(bundle, at, data.draw(knowledge_instants(at, events), label="known_at"))
     if known_at < at:  # make sure some events happen, recorded on time, between K and T
         hours = max(0, int((at - known_at) / timedelta(hours=1)) - 1)
         between = data.draw(event_lists(min_size=1, max_size=3, lo=known_at + timedelta(seconds=1), hours=hours,
@@ -191,14 +201,13 @@ def test_as_known_at_k_is_the_decision_on_what_was_recorded_by_k_when_nothing_is
 @PROPERTY
 @given(spec=bundle_specs(), events=event_lists(min_size=1), action=st.sampled_from(ACTIONS), data=st.data())
 def test_events_recorded_after_k_never_change_the_decision_as_known_at_k(
-    spec: BundleSpec, events: list[engine.Event], action: str, data: st.DataObject
+    spec: BundleSpec, events: list[chronolex.Event], action: str, data: st.DataObject
 ) -> None:
     bundle, _ = setup(spec, events)
-    at = data.draw(instants_after_events(events), label="at")
-    known_at = data.draw(knowledge_instants(at, events), label="known_at")
-    assume(engine.select_version(bundle.versions, at, known_at) is not None)  # else both say no_policy
+    at = max(data.draw(instants_after_events(events), label="at"), min(v.effective_from for v in bundle.versions))
+    known_at = published_by(bundle, at, data.draw(knowledge_instants(at, events), label="known_at"))
     drawn = data.draw(event_lists(max_size=4, lo=at - timedelta(days=60), hours=24 * 60), label="late events")
-    late = [engine.Event(ACCOUNT, e.at, e.type, known_at + timedelta(hours=1 + i), e.fields)
+    late = [chronolex.Event(ACCOUNT, e.at, e.type, known_at + timedelta(hours=1 + i), e.fields)
             for i, e in enumerate(drawn)]
     with set_aside_if_slow():
         check_knowledge_cut(bundle, events, action, at, known_at)
@@ -209,15 +218,18 @@ def test_events_recorded_after_k_never_change_the_decision_as_known_at_k(
 @given(spec=bundle_specs(), events=event_lists(late=False), start=instants(), action=st.sampled_from(ACTIONS),
        length=st.integers(1, 24 * 60), late=st.booleans(), data=st.data())
 def test_the_timeline_as_known_at_k_replays_only_what_was_recorded_by_k(
-    spec: BundleSpec, events: list[engine.Event], start: datetime, action: str, length: int, late: bool,
+    spec: BundleSpec, events: list[chronolex.Event], start: datetime, action: str, length: int, late: bool,
     data: st.DataObject
 ) -> None:
     if late:
         events = data.draw(event_lists(), label="events with late ones")
     bundle, _ = setup(spec, events)
-    known_at = data.draw(knowledge_instants(start, events), label="known_at")
     end = start + timedelta(hours=length)
-    assume(any(v.published_at <= known_at and v.effective_from < end for v in bundle.versions))
+    known_at = data.draw(knowledge_instants(start, events), label="known_at")
+    in_range = [v for v in bundle.versions if v.effective_from < end]
+    assume(in_range)
+    # a version in force inside the range is known by K (else the timeline is all no_policy)
+    known_at = max(known_at, min(v.published_at for v in in_range))
     known_bundle, known_history = known_then(bundle, events, known_at)
     with set_aside_if_slow():
         expected = [(i.start, i.end, interval_key(known_bundle, i))
@@ -231,7 +243,7 @@ def test_the_timeline_as_known_at_k_replays_only_what_was_recorded_by_k(
 @given(spec=bundle_specs(), events=event_lists(), start=instants(), action=st.sampled_from(ACTIONS),
        length=st.integers(1, 24 * 60), data=st.data())
 def test_the_timeline_agrees_with_decide_inside_every_interval_and_at_both_ends(
-    spec: BundleSpec, events: list[engine.Event], start: datetime, action: str, length: int, data: st.DataObject
+    spec: BundleSpec, events: list[chronolex.Event], start: datetime, action: str, length: int, data: st.DataObject
 ) -> None:
     bundle, hist = setup(spec, events)
     known_at = data.draw(known_ats(start), label="known_at")
@@ -252,7 +264,7 @@ def test_the_timeline_agrees_with_decide_inside_every_interval_and_at_both_ends(
 @PROPERTY
 @given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
 def test_next_change_is_the_start_of_the_next_different_timeline_interval(
-    spec: BundleSpec, events: list[engine.Event], at: datetime, action: str, data: st.DataObject
+    spec: BundleSpec, events: list[chronolex.Event], at: datetime, action: str, data: st.DataObject
 ) -> None:
     bundle, hist = setup(spec, events)
     known_at = data.draw(known_ats(at), label="known_at")
@@ -275,7 +287,7 @@ def test_next_change_is_the_start_of_the_next_different_timeline_interval(
 @PROPERTY
 @given(spec=bundle_specs(), events=event_lists(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
 def test_every_lifts_at_is_the_first_instant_at_which_that_reason_is_gone(
-    spec: BundleSpec, events: list[engine.Event], at: datetime, action: str, data: st.DataObject
+    spec: BundleSpec, events: list[chronolex.Event], at: datetime, action: str, data: st.DataObject
 ) -> None:
     bundle, hist = setup(spec, events)
     known_at = data.draw(known_ats(at), label="known_at")

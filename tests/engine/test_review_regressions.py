@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-import engine
-from engine import Limits
-from engine.lang import types as t
+import chronolex
+from chronolex import Limits
+from chronolex.lang import types as t
 from tests.engine.test_loader import MINI_BUNDLE, codes, mini, version, write
 
 
-def findings(root: Path) -> list[engine.Diagnostic]:
-    return list(engine.check_bundle(root).diagnostics)
+def findings(root: Path) -> list[chronolex.Diagnostic]:
+    return list(chronolex.check_bundle(root).diagnostics)
 
 
 @pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31T23:00:00-05:00"])
@@ -43,14 +43,14 @@ def test_rrules_that_dateutil_would_misread_are_errors(tmp_path: Path, rrule: st
 def test_a_huge_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
     root = mini(tmp_path, ("a.yaml", version("A")))
     (root / "versions" / "big.yaml").write_bytes(b"x" * 5000)
-    report = engine.check_bundle(root, limits=Limits(max_bytes=1000))
+    report = chronolex.check_bundle(root, limits=Limits(max_bytes=1000))
     assert [d.code for d in report.diagnostics] == ["file-too-large"]
 
 
 def test_many_values_without_aliases_hit_the_value_limit(tmp_path: Path) -> None:
     root = mini(tmp_path, ("a.yaml", version("A")))
     (root / "versions" / "b.yaml").write_text("x: [" + ",".join(["1"] * 3000) + "]\n", encoding="utf-8")
-    [d] = engine.check_bundle(root, limits=Limits(max_nodes=1000)).diagnostics
+    [d] = chronolex.check_bundle(root, limits=Limits(max_nodes=1000)).diagnostics
     assert d.code == "yaml-limit" and "values in one file" in d.message
 
 
@@ -102,7 +102,7 @@ def test_enum_expr_facts_stay_inside_their_enum(tmp_path: Path) -> None:
 
 def test_coalesce_of_an_enum_and_a_string_is_a_string() -> None:
     catalog = {"status": t.enum_of(["active", "frozen"]), "occupation": t.STRING}
-    engine.compile_condition('coalesce(status, occupation) == "student"', catalog)
+    chronolex.compile_condition('coalesce(status, occupation) == "student"', catalog)
 
 
 def test_overlapping_windows_are_reported_once_however_often_inherited(tmp_path: Path) -> None:
@@ -165,12 +165,12 @@ def test_a_long_extends_chain_is_an_error_not_a_crash(tmp_path: Path) -> None:
 def test_a_symlinked_bundle_is_checked_once(tmp_path: Path) -> None:
     root = mini(tmp_path / "real", ("a.yaml", version("A")))
     os.symlink(root, tmp_path / "link")
-    assert len(engine.find_bundles([root, tmp_path / "link"])) == 1
+    assert len(chronolex.find_bundles([root, tmp_path / "link"])) == 1
 
 
 def test_non_ascii_identifiers_are_refused() -> None:
-    with pytest.raises(engine.ConditionError) as info:
-        engine.parse("ｃredit_score > 1")
+    with pytest.raises(chronolex.ConditionError) as info:
+        chronolex.parse("ｃredit_score > 1")
     assert "ASCII" in info.value.problems[0].message
 
 
@@ -179,9 +179,9 @@ def test_run_time_faults_of_any_kind_are_evaluation_errors() -> None:
     from decimal import Decimal
 
     catalog = {"amount": t.DECIMAL}
-    compiled = engine.compile_condition("amount * 1e999999 > 0", catalog)
-    with pytest.raises(engine.EvaluationError):
-        compiled.evaluate(engine.Context({"amount": Decimal(6300)}, datetime(2026, 1, 1, tzinfo=timezone.utc), timezone.utc))
-    far = engine.compile_condition('now + duration("P99999Y") > now', catalog)
-    with pytest.raises(engine.EvaluationError):
-        far.evaluate(engine.Context({}, datetime(2026, 1, 1, tzinfo=timezone.utc), timezone.utc))
+    compiled = chronolex.compile_condition("amount * 1e999999 > 0", catalog)
+    with pytest.raises(chronolex.EvaluationError):
+        compiled.evaluate(chronolex.Context({"amount": Decimal(6300)}, datetime(2026, 1, 1, tzinfo=timezone.utc), timezone.utc))
+    far = chronolex.compile_condition('now + duration("P99999Y") > now', catalog)
+    with pytest.raises(chronolex.EvaluationError):
+        far.evaluate(chronolex.Context({}, datetime(2026, 1, 1, tzinfo=timezone.utc), timezone.utc))

@@ -1,4 +1,4 @@
-"""The semantic diff (engine/semantic.py): hand-written pairs of small bundles for each
+"""The semantic diff (engine/diff/semantic.py): hand-written pairs of small bundles for each
 kind of change, and properties over random rule sets.
 
 Every witness a finding carries is decided again here with the real evaluator
@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.activity import occurrence_at
-from engine.evaluate import BLOCKED
-from engine.loader import load_bundle
-from engine.model import Schedule
-from engine.semantic import (
+from chronolex.time.activity import occurrence_at
+from chronolex.evaluation.assess import BLOCKED
+from chronolex.bundle.load import load_bundle
+from chronolex.model import Schedule
+from chronolex.diff.semantic import (
     CATEGORY_CHANGED,
     DECISION_CHANGED,
     NEWLY_BLOCKED,
@@ -33,7 +33,7 @@ from engine.semantic import (
     Witness,
     semantic_diff,
 )
-from engine.sides import Side
+from chronolex.diff.sides import Side
 from tests.semantic_strategies import (
     FIRST_VERSION,
     changed,

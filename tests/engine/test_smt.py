@@ -20,11 +20,11 @@ import pytest
 import z3
 from hypothesis import given, settings
 
-from engine.errors import EvaluationError
-from engine.lang import UNKNOWN, Context, check, compile_condition, interpret
-from engine.lang import nodes as n
-from engine.lang.render import render
-from engine.lang.smt import (
+from chronolex.errors import EvaluationError
+from chronolex.lang import UNKNOWN, Context, check, compile_condition, interpret
+from chronolex.lang import nodes as n
+from chronolex.lang.render import render
+from chronolex.lang.smt import (
     Translator,
     Truth,
     Value,

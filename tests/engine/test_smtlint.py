@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import engine
-from engine.errors import Severity
+import chronolex
+from chronolex.errors import Severity
 
 VERSION_2026_09 = """\
 version: "2026.09"
@@ -24,14 +24,14 @@ def _add_version(bundle: Path, rules: str, name: str = "2026.09", body: str = VE
     (bundle / "versions" / f"{name}.yaml").write_text(body.format(rules=rules), encoding="utf-8")
 
 
-def _findings(bundle: Path, code: str) -> list[engine.Diagnostic]:
-    report = engine.check_bundle(bundle, solver=True)
+def _findings(bundle: Path, code: str) -> list[chronolex.Diagnostic]:
+    report = chronolex.check_bundle(bundle, solver=True)
     assert report.ok, [str(d) for d in report.diagnostics if d.severity is Severity.ERROR]
     return [d for d in report.diagnostics if d.code == code]
 
 
 def test_the_shipped_bundle_has_no_solver_findings() -> None:
-    report = engine.check_bundle("policies/huabei", solver=True)
+    report = chronolex.check_bundle("policies/huabei", solver=True)
     codes = {d.code for d in report.diagnostics}
     assert not codes & {"dead-rule", "exemption-always-holds", "redundant-rule", "same-meaning"}
 
@@ -185,7 +185,7 @@ def test_validate_reports_solver_findings_and_strict_fails_on_them(huabei_copy: 
     actions: [open]
     when: credit_score < 500 and credit_score > 700
 """)
-    result = engine.validate([huabei_copy])
+    result = chronolex.validate([huabei_copy])
     assert "dead-rule" in {d.code for d in result.diagnostics}
     assert result.passed(strict=False) and not result.passed(strict=True)
 
@@ -222,12 +222,12 @@ SNIPPETS = [
 @pytest.mark.parametrize("rules", SNIPPETS)
 def test_samples_only_save_time_they_never_change_a_finding(huabei_copy: Path, rules: str,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine import smtlint
+    from chronolex.checks import solver as smtlint
 
     _add_version(huabei_copy, rules)
-    with_samples = engine.check_bundle(huabei_copy, solver=True).diagnostics
+    with_samples = chronolex.check_bundle(huabei_copy, solver=True).diagnostics
     monkeypatch.setattr(smtlint._Samples, "applies_somewhere", lambda self, rule: False)
     monkeypatch.setattr(smtlint._Samples, "may_cover", lambda self, cover, covered: True)
-    solver_only = engine.check_bundle(huabei_copy, solver=True).diagnostics
+    solver_only = chronolex.check_bundle(huabei_copy, solver=True).diagnostics
     assert with_samples == solver_only
     assert {d.code for d in solver_only} >= {"dead-rule"} or {d.code for d in solver_only} >= {"redundant-rule"}

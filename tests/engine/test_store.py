@@ -1,4 +1,4 @@
-"""The embedded event store (engine/store.py): same histories as the files, idempotent, atomic.
+"""The embedded event store (engine/events/store.py): same histories as the files, idempotent, atomic.
 
 The reference for every comparison is the file side: ``MemorySource`` over the
 events read from the same files (``open_source``, which counts duplicates as the
@@ -23,11 +23,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine.store
-from engine.errors import ChronolexError
-from engine.eventio import open_source, read_events, read_files
-from engine.events import RESERVED_KEYS, AccountHistory, Event, EventSource, MemorySource, freeze_fields
-from engine.store import EventStore, IngestResult, event_key
+import chronolex.events.store
+from chronolex.errors import ChronolexError
+from chronolex.events.files import open_source, read_events, read_files
+from chronolex.events.event import RESERVED_KEYS, AccountHistory, Event, EventSource, MemorySource, freeze_fields
+from chronolex.events.store import EventStore, IngestResult, event_key
 from tests.conftest import FIXTURES, HUABEI
 
 EVENTS = FIXTURES / "events"
@@ -164,7 +164,7 @@ def test_event_key_compares_decimals_by_value_and_keeps_kinds_apart() -> None:
 
 
 def _failing_after(rows: int, error: BaseException) -> Callable[[Event], Any]:
-    real = engine.store._row
+    real = chronolex.events.store._row
     calls = 0
 
     def row(event: Event) -> Any:
@@ -184,7 +184,7 @@ def test_a_failure_in_the_middle_of_an_ingest_leaves_the_store_as_it_was(
     events = read_events(EXAMPLES, SHANGHAI)
     db.ingest(events[:20])
     before = everything(db)
-    monkeypatch.setattr(engine.store, "_row", _failing_after(5, error))
+    monkeypatch.setattr(chronolex.events.store, "_row", _failing_after(5, error))
     with pytest.raises(type(error)):
         db.ingest(events[10:])              # ten known events, then new ones: five rows go in before the failure
     assert db.count() == 20 and everything(db) == before
@@ -193,7 +193,7 @@ def test_a_failure_in_the_middle_of_an_ingest_leaves_the_store_as_it_was(
 
 
 def test_a_failed_first_ingest_leaves_an_empty_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(engine.store, "_row", _failing_after(3, RuntimeError("boom")))
+    monkeypatch.setattr(chronolex.events.store, "_row", _failing_after(3, RuntimeError("boom")))
     with EventStore(tmp_path / "events.db", create=True) as store, pytest.raises(RuntimeError):
         store.ingest(read_events(EXAMPLES, SHANGHAI))
     with EventStore(tmp_path / "events.db") as store:
@@ -203,7 +203,7 @@ def test_a_failed_first_ingest_leaves_an_empty_store(monkeypatch: pytest.MonkeyP
 def test_the_failure_is_visible_from_another_connection_only_as_nothing(
     monkeypatch: pytest.MonkeyPatch, db: EventStore
 ) -> None:
-    monkeypatch.setattr(engine.store, "_row", _failing_after(3, RuntimeError("boom")))
+    monkeypatch.setattr(chronolex.events.store, "_row", _failing_after(3, RuntimeError("boom")))
     with pytest.raises(RuntimeError):
         db.ingest(read_events(EXAMPLES, SHANGHAI))
     with sqlite3.connect(db.path) as other:

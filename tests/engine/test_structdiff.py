@@ -1,4 +1,4 @@
-"""The structural diff (engine/structdiff.py) and the temporal phrases it uses (engine/describe.py).
+"""The structural diff (engine/diff/structural.py) and the temporal phrases it uses (engine/time/describe.py).
 
 Hand-written pairs for each kind of change, made by editing the YAML text of a copy of
 the shipped bundle; properties: a side compared with itself has no change, and the
@@ -22,10 +22,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import engine
-import engine.describe
-import engine.structdiff
-from engine.describe import (
+import chronolex
+import chronolex.time.describe
+import chronolex.diff.structural
+from chronolex.time.describe import (
     duration_words,
     instant_words,
     interval_change_words,
@@ -34,16 +34,16 @@ from engine.describe import (
     schedule_words,
     timedelta_words,
 )
-from engine.model import Bundle, Interval, Rule, Schedule, Version
-from engine.sides import Side
-from engine.structdiff import KINDS, Change, StructuralDiff, structural_diff
-from engine.timeutil import Duration, parse_instant
+from chronolex.model import Bundle, Interval, Rule, Schedule, Version
+from chronolex.diff.sides import Side
+from chronolex.diff.structural import KINDS, Change, StructuralDiff, structural_diff
+from chronolex.instants import Duration, parse_instant
 from tests.conftest import HUABEI
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = timezone.utc
-SHIPPED = engine.load_bundle(HUABEI)
+SHIPPED = chronolex.load_bundle(HUABEI)
 VERSION_IDS = [version.id for version in SHIPPED.versions]
 MIRROR_KIND = {
     "rule-added": "rule-removed", "rule-removed": "rule-added",
@@ -113,7 +113,7 @@ def only(diff: StructuralDiff) -> Change:
 @pytest.fixture
 def loaded(huabei_copy: Path) -> tuple[Path, Any]:
     """The copy's directory and a function that loads it as it stands."""
-    return huabei_copy, lambda: engine.load_bundle(huabei_copy)
+    return huabei_copy, lambda: chronolex.load_bundle(huabei_copy)
 
 
 # --- describe: durations, instants, intervals -------------------------------------------
@@ -271,7 +271,7 @@ def test_the_weekly_change_names_the_frequency_once() -> None:
     )
 
 
-@pytest.mark.parametrize("module", [engine.describe, engine.structdiff])
+@pytest.mark.parametrize("module", [chronolex.time.describe, chronolex.diff.structural])
 def test_docstring_examples(module: ModuleType) -> None:
     failed, _ = doctest.testmod(module)
     assert failed == 0
@@ -287,13 +287,13 @@ def test_join_words() -> None:
 
 @pytest.mark.parametrize("version_id", VERSION_IDS)
 def test_a_version_compared_with_itself_has_no_change(version_id: str) -> None:
-    again = engine.load_bundle(HUABEI)
+    again = chronolex.load_bundle(HUABEI)
     diff = pinned_diff(SHIPPED, again, version_id)
     assert diff.empty and diff.to_json() == []
 
 
 def test_a_bundle_compared_with_itself_has_no_change() -> None:
-    assert bundle_diff(SHIPPED, engine.load_bundle(HUABEI)).empty
+    assert bundle_diff(SHIPPED, chronolex.load_bundle(HUABEI)).empty
 
 
 @pytest.mark.parametrize(("a", "b"), list(itertools.permutations(VERSION_IDS, 2)))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.timeutil import Duration, format_instant, load_zone, parse_instant
+from chronolex.instants import Duration, format_instant, load_zone, parse_instant
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -103,7 +103,7 @@ def test_whole_day_durations_shift_as_calendar_arithmetic_does(instant: datetime
     calendar arithmetic of months would add them (a relativedelta)."""
     from dateutil.relativedelta import relativedelta
 
-    from engine.timeutil import localize
+    from chronolex.instants import localize
 
     zone = ZoneInfo(zone_name)
     wall = instant.astimezone(zone).replace(tzinfo=None) + relativedelta(days=sign * days, weeks=sign * weeks)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import Version, in_force_spans, select_version
+from chronolex import Version, in_force_spans, select_version
 
 UTC = timezone.utc
 

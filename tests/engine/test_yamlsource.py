@@ -10,21 +10,21 @@ from hypothesis import strategies as st
 
 from collections.abc import Iterator
 
-import engine.yamlsource
-from engine import ChronolexError, Limits
-from engine.yamlsource import read_yaml
+import chronolex.bundle.yaml_source
+from chronolex import ChronolexError, Limits
+from chronolex.bundle.yaml_source import read_yaml
 
 
 @pytest.fixture(autouse=True, scope="module", params=["libyaml", "pure-python"])
 def parser_backend(request: pytest.FixtureRequest) -> Iterator[str]:
     """Every test runs with libyaml's C parser (when PyYAML has it) and with the pure-Python one."""
-    saved = engine.yamlsource._FAST_LOADER
+    saved = chronolex.bundle.yaml_source._FAST_LOADER
     if request.param == "pure-python":
-        engine.yamlsource._FAST_LOADER = None
+        chronolex.bundle.yaml_source._FAST_LOADER = None
     try:
         yield request.param
     finally:
-        engine.yamlsource._FAST_LOADER = saved
+        chronolex.bundle.yaml_source._FAST_LOADER = saved
 
 
 def error_of(raw: bytes, limits: Limits = Limits()) -> tuple[str, int, int]:

@@ -9,8 +9,8 @@ nightly job, from the repository root:
 The first byte of each input picks the target and the rest is its input:
 
 - 0: a condition, compiled against the shipped bundle's fact catalog;
-- 1: a YAML policy file, read by :func:`engine.yamlsource.read_yaml`;
-- 2 and 3: an event file read as JSON Lines or as CSV by :func:`engine.eventio.read_events`.
+- 1: a YAML policy file, read by :func:`chronolex.bundle.yaml_source.read_yaml`;
+- 2 and 3: an event file read as JSON Lines or as CSV by :func:`chronolex.events.files.read_events`.
 
 The property is the one the hypothesis tests check: only the engine's own error type
 escapes, and nothing runs (no ``exec``, process or file write). Any other exception is a
@@ -31,15 +31,15 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 with atheris.instrument_imports(include=["engine"]):
-    import engine
-    from engine.errors import ChronolexError
-    from engine.eventio import read_events
-    from engine.lang import ConditionError, compile_condition
-    from engine.yamlsource import read_yaml
+    import chronolex
+    from chronolex.errors import ChronolexError
+    from chronolex.events.files import read_events
+    from chronolex.lang import ConditionError, compile_condition
+    from chronolex.bundle.yaml_source import read_yaml
 
 from tests.hardening.support import nothing_runs
 
-CATALOG = engine.load_bundle(ROOT / "policies" / "huabei").catalog
+CATALOG = chronolex.load_bundle(ROOT / "policies" / "huabei").catalog
 ZONE = ZoneInfo("Asia/Shanghai")
 WORKDIR = Path(tempfile.mkdtemp(prefix="chronolex-fuzz-"))
 SUFFIXES = {2: ".jsonl", 3: ".csv"}

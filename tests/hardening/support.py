@@ -25,7 +25,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from cli.main import cli
+from chronolex.cli.app import cli
 from tests.conftest import HUABEI
 
 #: Seconds after which a call on hostile input is taken to hang (not a speed target).
@@ -162,14 +162,14 @@ class CliOutcome:
         return self.stdout + self.stderr
 
 
-def chronolex(*args: str) -> CliOutcome:
+def run_chronolex(*args: str) -> CliOutcome:
     result: Result = CliRunner().invoke(cli, list(args))
     escaped = result.exception if not isinstance(result.exception, SystemExit) else None
     return CliOutcome(result.exit_code, result.stdout, result.stderr, escaped)
 
 
 def validate(bundle: Path) -> CliOutcome:
-    return chronolex("validate", str(bundle))
+    return run_chronolex("validate", str(bundle))
 
 
 def assert_no_traceback(outcome: CliOutcome) -> None:

@@ -3,10 +3,10 @@
 Sources: arbitrary bytes, arbitrary Unicode text, and the shipped example history with
 its records mutated (values replaced by hostile JSON, keys dropped or repeated, lines cut,
 duplicated or swapped, CSV cells quoted, split or stuffed with separators). Each input is
-read both as ``.jsonl`` and as ``.csv``, by :func:`~engine.eventio.read_events` and by
-:func:`~engine.eventio.open_source`. For every input:
+read both as ``.jsonl`` and as ``.csv``, by :func:`~chronolex.events.files.read_events` and by
+:func:`~chronolex.events.files.open_source`. For every input:
 
-- only :class:`~engine.errors.ChronolexError` escapes, each finding naming the file, a
+- only :class:`~chronolex.errors.ChronolexError` escapes, each finding naming the file, a
   line it has and a column from 1;
 - what reads is data: events of the file with UTC instants, an account, a type, scalar
   fields and an origin line inside the file;
@@ -30,9 +30,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from engine.errors import ChronolexError
-from engine.eventio import open_source, read_events
-from engine.events import Event
+from chronolex.errors import ChronolexError
+from chronolex.events.files import open_source, read_events
+from chronolex.events.event import Event
 from tests.conftest import HUABEI
 from tests.hardening.support import bounded, nothing_runs
 

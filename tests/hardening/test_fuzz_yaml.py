@@ -6,7 +6,7 @@ values replaced by hostile scalars, hostile lines inserted, the file cut short).
 reader is called directly, and whole bundles are checked with the mutated file as
 2026.03's version file. For every input:
 
-- only :class:`~engine.errors.ChronolexError` escapes the reader, and ``check_bundle``
+- only :class:`~chronolex.errors.ChronolexError` escapes the reader, and ``check_bundle``
   never raises for bad content;
 - every finding in the mutated file lies inside it (a line it has, a column from 1);
 - what reads is plain JSON data (dicts, lists, strings, integers, finite floats,
@@ -28,9 +28,9 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-import engine
-from engine.errors import ChronolexError, Diagnostic, Severity
-from engine.yamlsource import read_yaml
+import chronolex
+from chronolex.errors import ChronolexError, Diagnostic, Severity
+from chronolex.bundle.yaml_source import read_yaml
 from tests.hardening.support import (
     REAL_MANIFEST,
     REAL_VERSION,
@@ -169,7 +169,7 @@ def check(root: Path, raw: bytes) -> None:
     path = root / VERSION_FILE
     path.write_bytes(raw)
     with bounded(repr(raw[:60])), nothing_runs():
-        report = engine.check_bundle(root)
+        report = chronolex.check_bundle(root)
     errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
     assert (report.bundle is None) == bool(errors)
     _inside(report.diagnostics, str(path), raw)
@@ -194,4 +194,4 @@ def test_the_loader_on_a_mutated_version_file(bundle_root: Path, raw: bytes) -> 
 def test_the_unmutated_bundle_is_clean(bundle_root: Path) -> None:
     """The mutations start from a bundle without errors, so every error comes from a mutation."""
     check(bundle_root, REAL_VERSION)
-    assert engine.check_bundle(bundle_root).ok
+    assert chronolex.check_bundle(bundle_root).ok

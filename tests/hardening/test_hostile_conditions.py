@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-import engine
-from engine.lang import ConditionError, compile_condition, nodes, parse
-from engine.lang.parse import MAX_DEPTH, MAX_LENGTH
+import chronolex
+from chronolex.lang import ConditionError, compile_condition, nodes, parse
+from chronolex.lang.parse import MAX_DEPTH, MAX_LENGTH
 from tests.conftest import HUABEI
 from tests.hardening.support import (
     REAL_VERSION,
@@ -29,7 +29,7 @@ from tests.hardening.support import (
     validate,
 )
 
-CATALOG = engine.load_bundle(HUABEI).catalog
+CATALOG = chronolex.load_bundle(HUABEI).catalog
 
 #: Conditions that would run code if they were evaluated as Python; ``{x}`` is a file to create.
 PAYLOADS = [
@@ -180,7 +180,7 @@ def test_validate_reports_a_hostile_condition_at_its_place_in_the_file(
     root = broken_bundle(tmp_path, {VERSION_FILE: raw})
     line = line_of(raw, b"    when: " + condition[:20])
     with bounded(code), nothing_runs():
-        report = engine.check_bundle(root)
+        report = chronolex.check_bundle(root)
     errors = [d for d in report.diagnostics if d.severity.value == "error"]
     assert [(d.code, d.span.line if d.span else None) for d in errors] == [(code, line)]
     with bounded(code):

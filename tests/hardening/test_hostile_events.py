@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import engine
-from engine.errors import ChronolexError
-from engine.eventio import open_source, read_events
-from engine.store import EventStore
+import chronolex
+from chronolex.errors import ChronolexError
+from chronolex.events.files import open_source, read_events
+from chronolex.events.store import EventStore
 from tests.conftest import HUABEI
 from tests.hardening.support import (
     assert_no_traceback,
     bounded,
-    chronolex,
+    run_chronolex,
     error_line,
     nothing_runs,
 )
@@ -125,7 +125,7 @@ def test_why_names_the_record_on_one_line_and_exits_2(case: Refused, tmp_path: P
     path = tmp_path / f"events{case.suffix}"
     path.write_bytes(case.raw)
     with bounded(case.name):
-        outcome = chronolex("why", "acct-1", "--at", "2026-03-10", "--action", "open",
+        outcome = run_chronolex("why", "acct-1", "--at", "2026-03-10", "--action", "open",
                             "--events", str(path), "--bundle", str(HUABEI))
     assert_no_traceback(outcome)
     assert outcome.exit_code == 2
@@ -220,16 +220,16 @@ def test_hostile_but_valid_values_give_a_decision(tmp_path: Path) -> None:
         {"account": "acct-1", "at": "2026-03-03", "type": "loan_disbursed", "amount": 1.7e308},
         {"account": "acct-1", "at": "2026-03-03", "type": "status_changed", "status": "not-an-enum-value"},
     ]), encoding="utf-8")
-    bundle = engine.load_bundle(HUABEI)
+    bundle = chronolex.load_bundle(HUABEI)
     history = open_source([path], bundle.timezone).history("acct-1")
-    at = engine.parse_instant("2026-03-10", bundle.timezone)
+    at = chronolex.parse_instant("2026-03-10", bundle.timezone)
     with bounded("decide"):
-        decision = engine.decide(bundle, history, "open", at)
-        facts = engine.derive_facts(bundle, history, at)
+        decision = chronolex.decide(bundle, history, "open", at)
+        facts = chronolex.derive_facts(bundle, history, at)
     assert facts["borrowed_30d"].value == Decimal("1.7e308") * 2
     assert facts["credit_score"].value == int("9" * 300)
     assert decision.decision == "blocked"
-    outcome = chronolex("why", "acct-1", "--at", "2026-03-10", "--action", "open", "--events", str(path),
+    outcome = run_chronolex("why", "acct-1", "--at", "2026-03-10", "--action", "open", "--events", str(path),
                         "--bundle", str(HUABEI), "--format", "json")
     assert_no_traceback(outcome)
     assert outcome.exit_code == 0

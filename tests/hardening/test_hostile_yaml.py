@@ -5,7 +5,7 @@ copy of the shipped bundle whose 2026.03 version file holds the hostile content 
 error, in that file, and no echo of it in 2026.06, which extends 2026.03), and by
 ``chronolex validate`` on that copy (exit 1, a one-line finding naming file, line and
 column, no traceback). The limits named in the messages are those of
-:class:`engine.yamlsource.Limits`.
+:class:`chronolex.bundle.yaml_source.Limits`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-import engine
-from engine.errors import ChronolexError, Severity
-from engine.yamlsource import DEFAULT_LIMITS, read_yaml
+import chronolex
+from chronolex.errors import ChronolexError, Severity
+from chronolex.bundle.yaml_source import DEFAULT_LIMITS, read_yaml
 from tests.hardening.support import (
     REAL_MANIFEST,
     REAL_VERSION,
@@ -163,7 +163,7 @@ def test_the_bundle_reports_that_one_error_and_nothing_that_follows_from_it(case
     raw = case.make()
     root = broken_bundle(tmp_path, {VERSION_FILE: raw})
     with bounded(case.name), nothing_runs():
-        report = engine.check_bundle(root)
+        report = chronolex.check_bundle(root)
     errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
     assert report.bundle is None
     assert [(d.code, d.span.file if d.span else None, d.span.line if d.span else None) for d in errors] == [
@@ -230,7 +230,7 @@ def test_tags_are_refused_in_every_file_the_loader_reads(where: str, tmp_path: P
         raw = b"cases:\n  - name: " + payload + b"\n"
     root = broken_bundle(tmp_path, {where: raw})
     with nothing_runs():
-        report = engine.check_bundle(root)
+        report = chronolex.check_bundle(root)
     tags = [d for d in report.diagnostics if d.code == "yaml-tag"]
     assert [d.span.file for d in tags if d.span] == [str(root / where)]
     assert tags[0].span is not None and tags[0].span.line == line_of(raw, b"!!python")
@@ -245,8 +245,8 @@ def test_tags_are_refused_in_every_file_the_loader_reads(where: str, tmp_path: P
 
 
 def _snapshots(root: Path) -> list[dict[str, object]]:
-    bundle = engine.load_bundle(root)
-    return [engine.snapshot(bundle, version) for version in bundle.versions]
+    bundle = chronolex.load_bundle(root)
+    return [chronolex.snapshot(bundle, version) for version in bundle.versions]
 
 
 @pytest.mark.parametrize("variant", ["bom", "crlf", "bom-and-crlf"])
@@ -272,7 +272,7 @@ def test_positions_are_the_same_with_a_byte_order_mark_or_crlf(variant: str, tmp
     raw = b"\xef\xbb\xbf" + raw if "bom" in variant else raw
 
     def unknown_fact(root: Path) -> tuple[int, int, int | None, int | None]:
-        [found] = [d for d in engine.check_bundle(root).diagnostics if d.code == "unknown-fact"]
+        [found] = [d for d in chronolex.check_bundle(root).diagnostics if d.code == "unknown-fact"]
         assert found.span is not None
         return found.span.line, found.span.column, found.span.end_line, found.span.end_column
 

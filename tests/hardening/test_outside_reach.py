@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-import engine
-from engine.errors import ChronolexError
-from engine.filetree import GitTree
+import chronolex
+from chronolex.errors import ChronolexError
+from chronolex.bundle.files import GitTree
 from tests.conftest import HUABEI
-from tests.hardening.support import assert_no_traceback, chronolex, validate
+from tests.hardening.support import assert_no_traceback, run_chronolex, validate
 
 SECRET = "SECRET-TOKEN-4f1c"
 
@@ -61,7 +61,7 @@ def test_a_link_out_of_the_revision_is_not_followed(tmp_path: Path, secret: Path
     (repo / "huabei" / "versions" / "zz.yaml").symlink_to(secret)
     commit(repo)
     with pytest.raises(ChronolexError) as caught:
-        engine.check_bundle(GitTree(repo, "HEAD", "huabei"))
+        chronolex.check_bundle(GitTree(repo, "HEAD", "huabei"))
     [problem] = caught.value.diagnostics
     assert problem.code == "io-error"
     assert problem.span is not None and problem.span.file == "HEAD:huabei/versions/zz.yaml"
@@ -95,7 +95,7 @@ def test_diff_of_a_hostile_revision_operand_is_a_one_line_error(tmp_path: Path, 
     repo = repository(tmp_path)
     commit(repo)
     monkeypatch.chdir(repo)
-    outcome = chronolex("diff", "--", "--output=written:huabei", "huabei")
+    outcome = run_chronolex("diff", "--", "--output=written:huabei", "huabei")
     assert_no_traceback(outcome)
     assert outcome.exit_code == 2
     assert len(outcome.stderr.strip().splitlines()) == 1

@@ -27,7 +27,7 @@ def _limit_rows() -> list[tuple[str, str, list[str]]]:
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) != 4 or cells[0] in ("limit", "---"):
             continue
-        constants = re.findall(r"`(engine\.[\w.]+)`", cells[2])
+        constants = re.findall(r"`(chronolex\.[\w.]+)`", cells[2])
         if constants:
             rows.append((cells[0], cells[1], constants))
     return rows

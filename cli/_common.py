@@ -1,0 +1,159 @@
+"""What every command shares: the exit codes, the one bad-input exception, the one-line
+error message, finding the bundle, reading instants, and writing output.
+
+Commands import this module, never :mod:`chronolex.cli.app`, which imports them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+import chronolex
+from chronolex.cli.render import findings as report
+
+if TYPE_CHECKING:
+    from chronolex.events.event import EventSource
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(click.ClickException):
+    """Bad usage or input: one line on stderr, exit code 2, never a traceback."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"chronolex: error: {self.format_message()}", err=True)
+
+
+def fail(message: str) -> NoReturn:
+    raise BadInput(message)
+
+
+def error_line(error: chronolex.ChronolexError) -> str:
+    """The first diagnostic as ``file:line:col: code: message (help: …)``, and how many others there are."""
+    first = error.diagnostics[0] if error.diagnostics else None
+    if first is None:
+        return str(error)
+    where = f"{report.display_path(first.span.file)}:{first.span.line}:{first.span.column}: " if first.span else ""
+    tail = f" (and {error.others} more)" if error.others else ""
+    hint = f" (help: {first.help})" if first.help else ""
+    return f"{where}{first.code}: {first.message}{hint}{tail}"
+
+
+# -- shared helpers -------------------------------------------------------------------
+
+
+_MAX_SOURCE_BYTES = 10 * 1024 * 1024  # a file larger than this was refused; its lines are not shown
+
+
+@lru_cache(maxsize=64)
+def _file_lines(file: str) -> tuple[str, ...]:
+    try:
+        with open(file, "rb") as handle:
+            raw = handle.read(_MAX_SOURCE_BYTES + 1)
+    except OSError:
+        return ()
+    if len(raw) > _MAX_SOURCE_BYTES:
+        return ()
+    return tuple(raw.decode("utf-8-sig", errors="replace").splitlines())
+
+
+def source_line(file: str, line: int) -> str:
+    lines = _file_lines(file)
+    return lines[line - 1] if 1 <= line <= len(lines) else ""
+
+
+def resolve_bundle(reference: str | None) -> tuple[Path, str | None]:
+    """A bundle directory and an optional version from ``PATH[@VERSION]`` or a bundle name.
+
+    No reference: ``CHRONOLEX_BUNDLE``, else the only bundle under ``./policies``.
+    """
+    if not reference:
+        reference = os.environ.get("CHRONOLEX_BUNDLE")
+    if not reference:
+        found = chronolex.find_bundles(["policies"]) if Path("policies").is_dir() else ()
+        if len(found) == 1:
+            return found[0], None
+        if not found:
+            fail("no bundle given and none found under ./policies (pass a bundle path or set CHRONOLEX_BUNDLE)")
+        fail("several bundles under ./policies; choose one: " + ", ".join(p.as_posix() for p in found))
+    path_text, _, version = reference.partition("@") if "@" in reference else (reference, "", "")
+    path = Path(path_text)
+    if not (path / "bundle.yaml").is_file() and (Path("policies") / path_text / "bundle.yaml").is_file():
+        path = Path("policies") / path_text
+    if path.is_file() and path.name == "bundle.yaml":
+        path = path.parent
+    if not (path / "bundle.yaml").is_file():
+        fail(f"{path_text}: not a bundle (no bundle.yaml there)")
+    return path, version or None
+
+
+def parse_time(text: str, bundle: chronolex.Bundle, option: str) -> datetime:
+    try:
+        return chronolex.parse_instant(text, bundle.timezone)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")
+
+
+def emit(text: str) -> None:
+    sys.stdout.write(report.printable(text))
+
+
+
+def write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(report.printable(text), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+
+
+def load_reference(reference: str | None) -> tuple[chronolex.Bundle, str | None]:
+    path, version = resolve_bundle(reference)
+    return chronolex.load_bundle(path), version
+
+
+# -- options the commands that read events share ----------------------------------------
+
+bundle_option = click.option("--bundle", "bundle_ref", help="Bundle path or name (default: CHRONOLEX_BUNDLE, "
+                             "else the only bundle under ./policies).")
+events_option = click.option("--events", "event_files", multiple=True, type=click.Path(dir_okay=False),
+                             help="Events as JSON Lines or CSV (repeatable).")
+db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False),
+                         help="The embedded event store (default: CHRONOLEX_DB).")
+format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                             show_default=True)
+
+
+def load(bundle_ref: str | None) -> chronolex.Bundle:
+    path, version = resolve_bundle(bundle_ref)
+    if version:
+        fail("--bundle takes a bundle, not BUNDLE@VERSION: the version in force is chosen by time")
+    return chronolex.load_bundle(path)
+
+
+def open_events(bundle: chronolex.Bundle, event_files: Sequence[str], db_path: str | None) -> EventSource:
+    """The event source named by --events, --db or CHRONOLEX_DB (exactly one)."""
+    db_path = db_path or (os.environ.get("CHRONOLEX_DB") if not event_files else None)
+    if event_files and db_path:
+        fail("give --events or --db, not both")
+    if event_files:
+        return chronolex.open_source(event_files, bundle.timezone)
+    if db_path:
+        if not Path(db_path).is_file():
+            fail(f"{db_path}: no such event store (create it with 'chronolex ingest')")
+        return chronolex.EventStore(db_path)
+    fail("no events: give --events FILE or --db PATH (or set CHRONOLEX_DB)")

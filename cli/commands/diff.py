@@ -1,0 +1,97 @@
+"""``chronolex diff``: what changed between two policy versions or bundles, what it
+means, and which accounts it touches. Arguments in, engine calls, rendering out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+
+from chronolex.cli._common import EXIT_FINDINGS, EXIT_OK, db_option, emit, events_option, fail, open_events, parse_time, write_atomically
+from chronolex.cli.render.diff import render_markdown, render_text
+from chronolex.diff.policy_diff import SCHEMA_VERSION, PolicyDiff, diff_sides
+from chronolex.diff.operands import diff_pairs
+
+
+@click.command()
+@click.argument("operands", nargs=-1, required=True)
+@click.option("--action", "actions", multiple=True, help="Compare only this action (repeatable; default: all).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="markdown: a pull-request comment (summary table, then details).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when the meaning changed (or could not be decided).")
+@click.option("--no-semantic", is_flag=True, help="Only the text diff; skip the solver.")
+@click.option("--timeout-ms", type=click.IntRange(min=100), default=5000, show_default=True,
+              help="Give up on one solver query after this long (it is then reported as undecided).")
+@click.option("--accounts", is_flag=True, help="Replay every account at --at under OLD and NEW and report flips.")
+@events_option
+@db_option
+@click.option("--at", "at_text", help="The instant of --accounts (ISO 8601; no offset: bundle timezone).")
+@click.option("--list-affected", type=click.Path(dir_okay=False),
+              help="With --accounts: write the ids of the affected accounts to this file, one per line.")
+@click.option("--decision-log", type=click.Path(dir_okay=False),
+              help="Replay recorded decisions (JSON Lines) under NEW and report those that would differ.")
+def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str | None, exit_code: bool,
+         no_semantic: bool, timeout_ms: int, accounts: bool, event_files: Sequence[str], db_path: str | None,
+         at_text: str | None, list_affected: str | None, decision_log: str | None) -> None:
+    """Compare policy versions: the text, the meaning (proved with a solver) and the accounts.
+
+    OPERANDS are BUNDLE@VERSION BUNDLE@VERSION (two versions), BUNDLE BUNDLE (two
+    bundle directories), or REV:BUNDLE[@VERSION] for a bundle at a git revision (read
+    from git, the working tree untouched). One BUNDLE compares its consecutive
+    versions; one BUNDLE@VERSION compares that version with the one before it.
+    Exit 0, or 1 with --exit-code when the meaning changed; 2 for bad input.
+    """
+    if len(operands) > 2:
+        fail("give one or two operands (OLD NEW, or one bundle to compare its consecutive versions)")
+    if (list_affected or at_text) and not accounts:
+        fail("--at and --list-affected go with --accounts")
+    if accounts and not at_text:
+        fail("--accounts needs --at T: the instant at which to replay every account")
+    pairs = diff_pairs(list(operands))
+    for old, new in pairs:
+        unknown = [a for a in actions if a not in old.bundle.actions and a not in new.bundle.actions]
+        if unknown:
+            fail(f"unknown action {unknown[0]!r}; the bundles have: {', '.join(sorted(set(new.bundle.actions)))}")
+    results: list[PolicyDiff] = []
+    affected: set[str] = set()
+    for old, new in pairs:
+        result = diff_sides(old, new, actions=list(actions) or None, semantic=not no_semantic, timeout_ms=timeout_ms)
+        if accounts or decision_log:
+            source = open_events(new.bundle, event_files, db_path)
+            impact = log = None
+            if accounts:
+                from chronolex.diff.impact import impact as replay_impact
+
+                at = parse_time(str(at_text), new.bundle, "--at")
+                impact = replay_impact(old, new, source, at, actions=list(actions) or None)
+                affected.update(impact.affected)
+            if decision_log:
+                from chronolex.diff.decision_log import read_decision_log, replay_log
+
+                records = read_decision_log(Path(decision_log), new.bundle.timezone)
+                log = replay_log(new, source, records)
+            result = PolicyDiff(result.old, result.new, result.structural, result.semantic, impact, log)
+        results.append(result)
+    document = {"diff_format": SCHEMA_VERSION, "diffs": [r.to_json() for r in results]}
+    if fmt == "json":
+        text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    elif fmt == "markdown":
+        text = render_markdown(document)
+    else:
+        text = render_text(document)
+    if list_affected:
+        write_atomically(Path(list_affected), "".join(f"{account}\n" for account in sorted(affected)))
+    if output:
+        write_atomically(Path(output), text)
+    else:
+        emit(text)
+    changed = any(r.meaning_changed for r in results)
+    sys.exit(EXIT_FINDINGS if exit_code and changed else EXIT_OK)
+
+
+

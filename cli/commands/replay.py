@@ -1,0 +1,212 @@
+"""The commands that answer "why was this account blocked, and when can it open?":
+``why``, ``timeline``, ``evaluate`` and ``replay``. Arguments in, engine calls, rendering
+out."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+import chronolex
+from chronolex.cli._common import (
+    BadInput,
+    bundle_option,
+    db_option,
+    emit,
+    events_option,
+    fail,
+    format_option,
+    load,
+    open_events,
+    parse_time,
+)
+from chronolex.cli.render.decision import render_decision, render_timeline
+from chronolex.evaluation.decision import Decision
+from chronolex.evaluation.assess import Evaluator
+from chronolex.events.event import EventSource
+from chronolex.evaluation.decide import decide, decide_with_facts, timeline
+
+
+
+def _actions(bundle: chronolex.Bundle, action: str | None) -> tuple[str, ...]:
+    if action is None:
+        return bundle.actions
+    if action not in bundle.actions:
+        fail(f"unknown action {action!r} (actions: {', '.join(bundle.actions)})")
+    return (action,)
+
+
+@click.command()
+@click.argument("account")
+@click.option("--at", "at_text", required=True, help="The instant (ISO 8601; no offset: bundle timezone).")
+@click.option("--action", help="One action (default: every action of the bundle).")
+@click.option("--as-known-at", "known_text", help="Answer with only what was known at this instant.")
+@events_option
+@db_option
+@bundle_option
+@format_option
+@click.option("--exit-code", is_flag=True, help="Exit 1 when an action is blocked.")
+def why(account: str, at_text: str, action: str | None, known_text: str | None, event_files: Sequence[str],
+        db_path: str | None, bundle_ref: str | None, fmt: str, exit_code: bool) -> None:
+    """Why ACCOUNT is (or is not) blocked at an instant, with evidence, and when it lifts."""
+    bundle = load(bundle_ref)
+    at = parse_time(at_text, bundle, "--at")
+    known_at = parse_time(known_text, bundle, "--as-known-at") if known_text else None
+    source = open_events(bundle, event_files, db_path)
+    history = source.history(account)
+    evaluator = Evaluator(bundle)
+    decisions = []
+    for name in _actions(bundle, action):
+        decisions.append(chronolex.decide_in_hindsight(bundle, history, name, at, known_at, evaluator=evaluator))
+    if fmt == "json":
+        documents = [d.to_json() for d in decisions]
+        emit(json.dumps(documents[0] if action else documents, indent=2, ensure_ascii=False) + "\n")
+    else:
+        if not history.events:
+            click.echo(f"note: no events for account {account!r}", err=True)
+        emit("\n".join(render_decision(d) for d in decisions))
+    if exit_code and any(d.decision == "blocked" for d in decisions):
+        sys.exit(1)
+
+
+@click.command("timeline")
+@click.argument("account")
+@click.option("--from", "from_text", required=True, help="Start of the range (inclusive).")
+@click.option("--to", "to_text", required=True, help="End of the range (exclusive).")
+@click.option("--action", help="One action (default: every action of the bundle).")
+@click.option("--as-known-at", "known_text", help="Replay with only what was known at this instant.")
+@events_option
+@db_option
+@bundle_option
+@format_option
+def timeline_command(account: str, from_text: str, to_text: str, action: str | None, known_text: str | None,
+                     event_files: Sequence[str], db_path: str | None, bundle_ref: str | None, fmt: str) -> None:
+    """The exact intervals in which ACCOUNT's decision and its reasons are constant."""
+    bundle = load(bundle_ref)
+    start, end = parse_time(from_text, bundle, "--from"), parse_time(to_text, bundle, "--to")
+    if end <= start:
+        fail("--to must be after --from")
+    known_at = parse_time(known_text, bundle, "--as-known-at") if known_text else None
+    history = open_events(bundle, event_files, db_path).history(account)
+    evaluator = Evaluator(bundle)
+    results = {name: timeline(bundle, history, name, start, end, known_at, evaluator=evaluator)
+               for name in _actions(bundle, action)}
+    if fmt == "json":
+        emit(json.dumps({
+            "account": account, "from": chronolex.format_instant(start, bundle.timezone),
+            "to": chronolex.format_instant(end, bundle.timezone),
+            "known_at": chronolex.format_instant(known_at, bundle.timezone) if known_at else None,
+            "timelines": {name: [i.to_json(bundle) for i in intervals] for name, intervals in results.items()},
+        }, indent=2, ensure_ascii=False) + "\n")
+    else:
+        emit("\n".join(render_timeline(intervals, bundle, account, name) for name, intervals in results.items()))
+
+
+@click.command()
+@click.option("--facts", "facts_file", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="A JSON or YAML mapping of fact name to value (null: unknown).")
+@click.option("--at", "at_text", required=True, help="The instant.")
+@click.option("--action", required=True, help="The action.")
+@bundle_option
+@format_option
+@click.option("--exit-code", is_flag=True, help="Exit 1 when blocked.")
+def evaluate(facts_file: str, at_text: str, action: str, bundle_ref: str | None, fmt: str, exit_code: bool) -> None:
+    """Evaluate given fact values directly, without events."""
+    bundle = load(bundle_ref)
+    at = parse_time(at_text, bundle, "--at")
+    _actions(bundle, action)
+    facts = chronolex.read_facts(facts_file, bundle, at)
+    decision = decide_with_facts(bundle, facts, action, at)
+    if fmt == "json":
+        emit(json.dumps(decision.to_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        emit(render_decision(decision))
+    if exit_code and decision.decision == "blocked":
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--at", "at_text", required=True, help="The instant.")
+@click.option("--action", help="One action (default: every action of the bundle).")
+@click.option("--as-known-at", "known_text", help="Replay with only what was known at this instant.")
+@events_option
+@db_option
+@bundle_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the decisions (JSON Lines) here.")
+def replay(at_text: str, action: str | None, known_text: str | None, event_files: Sequence[str],
+           db_path: str | None, bundle_ref: str | None, output: str | None) -> None:
+    """Decide for every account at an instant: decisions as JSON Lines, then a summary of
+    accounts blocked per category and per rule."""
+    bundle = load(bundle_ref)
+    at = parse_time(at_text, bundle, "--at")
+    known_at = parse_time(known_text, bundle, "--as-known-at") if known_text else None
+    actions = _actions(bundle, action)
+    source = open_events(bundle, event_files, db_path)
+    accounts = list(source.accounts())
+    evaluator = Evaluator(bundle)
+    per_category: Counter[tuple[str, str]] = Counter()
+    per_rule: Counter[tuple[str, str]] = Counter()
+    outcomes: Counter[tuple[str, str]] = Counter()
+    target = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 - closed below
+    out = target or sys.stdout
+    show_progress = sys.stderr.isatty()
+    try:
+        with click.progressbar(accounts, label="replaying", file=sys.stderr, show_pos=True) if show_progress \
+                else _plain(accounts) as items:
+            for account in items:
+                history = source.history(account)
+                for name in actions:
+                    decision = decide(bundle, history, name, at, known_at, evaluator=evaluator)
+                    out.write(json.dumps(decision.to_json(), ensure_ascii=False, sort_keys=False) + "\n")
+                    outcomes[(name, decision.decision)] += 1
+                    for category in decision.blocked_by:
+                        per_category[(name, category)] += 1
+                    for reason in decision.reasons:
+                        per_rule[(name, reason.rule.id)] += 1
+    except OSError as exc:
+        raise BadInput(f"cannot write the decisions: {exc}") from None
+    finally:
+        if target is not None:
+            target.close()
+    summary = _summary(len(accounts), actions, outcomes, per_category, per_rule)
+    click.echo(summary, err=output is None, nl=False)
+
+
+class _plain:
+    """A stand-in for the progress bar when stderr is not a terminal."""
+
+    def __init__(self, items: list[str]) -> None:
+        self.items = items
+
+    def __enter__(self) -> Iterator[str]:
+        return iter(self.items)
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+def _summary(total: int, actions: Sequence[str], outcomes: Counter[tuple[str, str]],
+             per_category: Counter[tuple[str, str]], per_rule: Counter[tuple[str, str]]) -> str:
+    lines = [f"{total} accounts"]
+    for name in actions:
+        counts = ", ".join(f"{d} {outcomes[(name, d)]}" for d in ("allowed", "blocked", "undetermined", "no_policy")
+                           if outcomes[(name, d)])
+        lines.append(f"{name}: {counts or 'no decisions'}")
+        rows = sorted(((c, n) for (a, c), n in per_category.items() if a == name), key=lambda r: (-r[1], r[0]))
+        for category, count in rows:
+            lines.append(f"  blocked by {category:<14} {count:>8}  {100 * count / max(total, 1):5.1f}%")
+        rules = sorted(((r, n) for (a, r), n in per_rule.items() if a == name), key=lambda r: (-r[1], r[0]))
+        for rule, count in rules:
+            lines.append(f"    {rule:<30} {count:>8}  {100 * count / max(total, 1):5.1f}%")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["evaluate", "replay", "timeline_command", "why"]

@@ -1,0 +1,1 @@
+"""Rendering the engine's results: findings, decisions and timelines, diffs."""

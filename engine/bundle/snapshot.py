@@ -1,0 +1,71 @@
+"""A resolved version as plain data: what ``chronolex show`` prints.
+
+Inherited rules are written out in full, so the snapshot is the complete rule set in
+force, whatever ``extends`` chain produced it. Keys keep the order of the file format;
+instants are written with their offset in the bundle timezone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chronolex.model import Bundle, Interval, Rule, Version
+from chronolex.instants import format_instant
+
+
+def snapshot(bundle: Bundle, version: Version) -> dict[str, Any]:
+    """The complete, resolved rule set of ``version`` as JSON-compatible data."""
+    zone = bundle.timezone
+    out: dict[str, Any] = {
+        "bundle": bundle.name,
+        "version": version.id,
+        "effective_from": format_instant(version.effective_from, zone),
+        "published_at": format_instant(version.published_at, zone),
+    }
+    if version.summary:
+        out["summary"] = version.summary
+    if version.extends:
+        out["resolved_from"] = {"extends": version.extends, "removed": list(version.removed)}
+    out["rules"] = [_rule(rule, bundle) for rule in version.rules]
+    return out
+
+
+def _interval(interval: Interval, keys: tuple[str, str], bundle: Bundle) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if interval.start is not None:
+        out[keys[0]] = format_instant(interval.start, bundle.timezone)
+    if interval.end is not None:
+        out[keys[1]] = format_instant(interval.end, bundle.timezone)
+    return out
+
+
+def _rule(rule: Rule, bundle: Bundle) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": rule.id, "category": rule.category}
+    if rule.title:
+        out["title"] = rule.title
+    out["actions"] = list(rule.actions)
+    if rule.when:
+        out["when"] = rule.when.text
+    if rule.unless:
+        out["unless"] = rule.unless.text
+    if rule.on_unknown != "undetermined":
+        out["on_unknown"] = rule.on_unknown
+    if rule.active:
+        out["active"] = _interval(rule.active, ("from", "until"), bundle)
+    if rule.window:
+        out["window"] = _interval(rule.window, ("start", "end"), bundle)
+    if rule.schedule:
+        out["schedule"] = {
+            "rrule": rule.schedule.rrule,
+            "duration": rule.schedule.duration.text,
+            "start": format_instant(rule.schedule.start, bundle.timezone),
+        }
+    if rule.source:
+        out["source"] = rule.source.as_dict()
+    if rule.message:
+        out["message"] = rule.message
+    if rule.remedy:
+        out["remedy"] = rule.remedy
+    if rule.declared_in:
+        out["declared_in"] = rule.declared_in
+    return out

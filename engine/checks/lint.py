@@ -1,0 +1,126 @@
+"""Findings about time that are legal but probably wrong: the warnings and infos of validate.
+
+- ``never-in-force`` (warning): a version superseded before it starts;
+- ``dead-rule`` (warning): a rule whose ``active`` interval or one-off ``window`` lies
+  wholly outside every span in which a version containing it is in force;
+- ``overlapping-windows`` (warning): two one-off maintenance windows of one version overlap;
+- ``retroactive`` (info): a version published after it took effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+
+from chronolex.errors import Diagnostic, Severity
+from chronolex.model import Bundle, Interval, Rule
+from chronolex.time.versions import VersionSpan, in_force_spans, superseding
+from chronolex.bundle.yaml_source import Document
+
+
+def lint_bundle(bundle: Bundle, documents: Mapping[str, Document]) -> Iterator[Diagnostic]:
+    """Every time-related warning and info for ``bundle`` (``documents`` give positions by file)."""
+    spans = in_force_spans(bundle.versions)
+    in_force = {s.version.id: s for s in spans}
+    zone = bundle.timezone
+
+    def fmt(instant: datetime | None) -> str:
+        return "(open end)" if instant is None else instant.astimezone(zone).isoformat()
+
+    for version in bundle.versions:
+        doc = documents.get(version.file or "")
+        rival = superseding(bundle.versions, version) if version.id not in in_force else None
+        # Never in force: superseded by a version for the same date published no later than
+        # it takes effect. A correction published afterwards leaves it in force until then
+        # (as known at those instants); two versions stamped alike are a version-conflict error.
+        if (
+            rival is not None
+            and rival.published_at <= version.effective_from
+            and rival.published_at != version.published_at
+        ):
+            yield Diagnostic(
+                "never-in-force",
+                Severity.WARNING,
+                f"version {version.id!r} is never in force: version {rival.id!r} takes effect at the same "
+                f"instant and was published before that instant, after {version.id!r}",
+                version.span,
+                "give it its own effective_from, or delete it",
+            )
+        if version.retroactive:
+            late = version.published_at - version.effective_from
+            span = doc.source.span(("published_at",)) if doc else version.span
+            yield Diagnostic(
+                "retroactive",
+                Severity.INFO,
+                f"version {version.id!r} is retroactive: published {fmt(version.published_at)}, "
+                f"{_humanize(late.total_seconds())} after it took effect ({fmt(version.effective_from)})",
+                span,
+                "decisions made before publication differ from a replay with today's knowledge; "
+                "use --as-known-at to see both",
+            )
+    yield from _dead_rules(bundle, spans, fmt)
+    yield from _overlapping_windows(bundle)
+
+
+def _dead_rules(bundle: Bundle, spans: tuple[VersionSpan, ...], fmt: object) -> Iterator[Diagnostic]:
+    holders: dict[tuple[str | None, str], list[VersionSpan]] = {}
+    rules: dict[tuple[str | None, str], Rule] = {}
+    for span in spans:
+        for rule in span.version.rules:
+            key = (rule.declared_in, rule.id)
+            holders.setdefault(key, []).append(span)
+            rules[key] = rule
+    zone = bundle.timezone
+    for key, held in sorted(holders.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
+        rule = rules[key]
+        for label, interval in (("active interval", rule.active), ("window", rule.window)):
+            if interval is None:
+                continue
+            if any(interval.overlaps(Interval(s.start, s.end)) for s in held):
+                continue
+            where = ", ".join(
+                f"{s.version.id} [{s.start.astimezone(zone).isoformat()}, "
+                f"{s.end.astimezone(zone).isoformat() if s.end else '…'})"
+                for s in held
+            )
+            yield Diagnostic(
+                "dead-rule",
+                Severity.WARNING,
+                f"rule {rule.id!r} can never apply: its {label} lies wholly outside the time its version is in force "
+                f"({where})",
+                interval.span or rule.span,
+                "move the interval into the version's span, or move the rule to the version in force then",
+            )
+
+
+def _overlapping_windows(bundle: Bundle) -> Iterator[Diagnostic]:
+    reported: set[tuple[str | None, str, str | None, str]] = set()
+    for version in bundle.versions:
+        windows = sorted(
+            (r for r in version.rules if r.window is not None and r.category == "maintenance"),
+            key=lambda r: (r.window.start.timestamp() if r.window and r.window.start else float("-inf"), r.id),
+        )
+        for i, first in enumerate(windows):
+            for second in windows[i + 1 :]:
+                assert first.window is not None and second.window is not None
+                pair = (first.declared_in, first.id, second.declared_in, second.id)
+                if first.window.overlaps(second.window) and set(first.actions) & set(second.actions) and (
+                    pair not in reported
+                ):
+                    reported.add(pair)
+                    yield Diagnostic(
+                        "overlapping-windows",
+                        Severity.WARNING,
+                        f"maintenance windows {first.id!r} and {second.id!r} overlap in version {version.id!r}",
+                        second.window.span or second.span,
+                        "merge them into one window, or correct the times",
+                        related=tuple(s for s in (first.window.span,) if s is not None),
+                    )
+
+
+def _humanize(seconds: float) -> str:
+    days = seconds / 86400
+    if days >= 1:
+        return f"{days:.0f} days" if days >= 2 else "1 day"
+    hours = seconds / 3600
+    return f"{hours:.0f} hours" if hours >= 1 else f"{seconds / 60:.0f} minutes"

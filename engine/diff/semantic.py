@@ -1,0 +1,1069 @@
+"""The semantic diff: for which fact values and instants OLD and NEW decide differently.
+
+Each side's decision for an action is written as formulas over shared fact variables
+(:mod:`chronolex.lang.smt`), following :func:`chronolex.evaluation.assess.assess_rule` exactly: a rule
+restricts when its time lets it, ``when`` is true and ``unless`` false, or, with facts
+unknown, when it says ``on_unknown: block``; it is undetermined when facts are unknown
+and it says nothing.
+
+Time is cut at every instant where either side can change by time alone (a version
+taking effect, a rule's ``active`` or ``window`` bound, a schedule's start). Between
+two cuts the versions and one-off windows are fixed; recurring schedules become one
+truth value each, tied to the instants where their occurrences realise it. Segments
+that look alike are solved once.
+
+Every difference the solver finds is turned into a witness (fact values and an
+instant) and decided again by the real evaluator before it is reported; one that does
+not hold there is reported as undecided, as is a query the solver gives up on. An empty
+result is therefore a proof: no fact values and no instant make the two sides differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Union
+
+import z3
+
+from chronolex.time.activity import occurrence_at, schedule_boundaries
+from chronolex.errors import ChronolexError
+from chronolex.evaluation.given import given_facts
+from chronolex.evaluation.assess import BLOCKED, NO_POLICY, Assessment, Evaluator
+from chronolex.lang import nodes as n
+from chronolex.lang.render import render
+from chronolex.lang.smt import (
+    FALSE,
+    TRUE,
+    conj,
+    disj,
+    neg,
+    FIRST_DAY,
+    LAST_DAY,
+    Translator,
+    Truth,
+    Unsupported,
+    Value,
+    decimal_term,
+    from_instant_term,
+    instant_term,
+    make_var,
+    sort_of,
+)
+from chronolex.model import Bundle, Rule, Schedule, Version
+from chronolex.diff.sides import Side
+from chronolex.instants import format_instant, parse_instant
+from chronolex.time.versions import in_force_spans
+
+NEWLY_BLOCKED, UNBLOCKED, CATEGORY_CHANGED, DECISION_CHANGED, UNDECIDED = (
+    "newly-blocked", "unblocked", "category-changed", "decision-changed", "undecided",
+)
+KIND_ORDER = (NEWLY_BLOCKED, UNBLOCKED, CATEGORY_CHANGED, DECISION_CHANGED, UNDECIDED)
+
+_FIRST_INSTANT = datetime(1000, 1, 2, tzinfo=timezone.utc)
+_LAST_INSTANT = datetime(9000, 12, 30, tzinfo=timezone.utc)
+#: How far past a segment's start schedules are unrolled to find the states they take.
+_SCHEDULE_HORIZON = timedelta(days=800)
+_MAX_PIECES = 400
+_MAX_ENUMERATED = 6
+_ATTEMPTS = 3
+#: How many preferred values a witness tries per fact before keeping the solver's own.
+_PREFERRED = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """Fact values (None: unknown) and an instant at which the two sides differ."""
+
+    at: datetime
+    facts: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one side decided a witness, by the real evaluator."""
+
+    decision: str
+    version: str | None
+    blocked_by: tuple[str, ...] = ()
+    restricting: tuple[str, ...] = ()
+    undetermined: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One kind of difference for one action, the rules behind it, and a witness."""
+
+    action: str
+    kind: str
+    rules: tuple[str, ...] = ()
+    witness: Witness | None = None
+    old: Outcome | None = None
+    new: Outcome | None = None
+    region: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    spans: tuple[tuple[datetime, datetime | None], ...] = ()
+    always: bool = False
+    reason: str | None = None
+    #: The responsible rule recurs on a schedule: the difference holds while it runs.
+    scheduled: bool = False
+
+    @property
+    def sort_key(self) -> tuple[object, ...]:
+        # an open end (None) sorts after every instant; None and datetime do not compare
+        first = tuple((start, end is None, end or start) for start, end in self.spans[:1])
+        return (KIND_ORDER.index(self.kind), self.rules, first, self.reason or "")
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDiff:
+    action: str
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def status(self) -> str:
+        if any(f.kind != UNDECIDED for f in self.findings):
+            return "changed"
+        return "undecided" if self.findings else "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticDiff:
+    actions: tuple[ActionDiff, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return any(a.status == "changed" for a in self.actions)
+
+    @property
+    def undecided(self) -> bool:
+        return any(f.kind == UNDECIDED for a in self.actions for f in a.findings)
+
+
+# -- shared variables ----------------------------------------------------------------------
+
+
+class Variables:
+    """The solver variables both sides share: facts, opaque atoms, schedules and ``now``."""
+
+    def __init__(self) -> None:
+        self.now = z3.Int("now")
+        self.facts: dict[tuple[str, str], Value] = {}
+        self.owners: dict[tuple[str, str], str] = {}  # variable → the fact name a witness gives
+        self.atoms: dict[str, Truth] = {}
+        self.atom_texts: dict[str, str] = {}
+        self.schedules: dict[tuple[object, ...], Any] = {}
+        self.domain: list[Any] = [self.now >= instant_term(_FIRST_INSTANT), self.now < instant_term(_LAST_INSTANT)]
+
+    def fact(self, key: tuple[str, str], name: str, sort: str, always_known: bool, minimum: int | None,
+             values: tuple[str, ...]) -> Value:
+        if key not in self.facts:
+            index = len(self.facts)
+            term = make_var(f"{name}#{index}", sort)
+            known = TRUE if always_known else z3.Bool(f"{name}#{index}.known")
+            if sort == "day":
+                self.domain += [term >= FIRST_DAY, term <= LAST_DAY]
+            if sort == "instant":
+                self.domain += [term >= instant_term(_FIRST_INSTANT), term < instant_term(_LAST_INSTANT)]
+            if minimum is not None:
+                self.domain.append(term >= minimum)
+            if values:
+                self.domain.append(disj(*[term == z3.StringVal(v) for v in values]))
+            self.facts[key] = Value(term, known, sort)
+            self.owners[key] = name
+        return self.facts[key]
+
+    def atom(self, key: str, text: str) -> Truth:
+        if key not in self.atoms:
+            index = len(self.atoms)
+            true, false = z3.Bool(f"atom#{index}.true"), z3.Bool(f"atom#{index}.false")
+            self.domain.append(neg(conj(true, false)))
+            self.atoms[key] = Truth(true, false)
+            self.atom_texts[key] = text
+        return self.atoms[key]
+
+    def schedule(self, key: tuple[object, ...]) -> Any:
+        if key not in self.schedules:
+            self.schedules[key] = z3.Bool(f"schedule#{len(self.schedules)}")
+        return self.schedules[key]
+
+
+def _fact_key(bundle: Bundle, name: str) -> str:
+    """What a fact means on one side, as far as a shared variable goes: its type, and for
+    an ``expr`` fact its expression."""
+    fact = bundle.facts[name]
+    definition = render(fact.expr.ast) if fact.expr is not None else ""
+    return f"{fact.type}|{definition}"
+
+
+class SideFormulas:
+    """One side's facts and rules as formulas, built on the shared variables."""
+
+    def __init__(self, side: Side, variables: Variables) -> None:
+        self.side = side
+        self.bundle = side.bundle
+        self.variables = variables
+        self.translator = Translator(self._resolve, self._opaque, variables.now, side.bundle.timezone)
+        self._values: dict[str, Value] = {}
+        self._rules: dict[Rule, tuple[Any, Any]] = {}
+        self._meanings: dict[tuple[object, ...], tuple[Any, Any]] = {}
+        self._resolving: set[str] = set()
+        self._deps: dict[str, frozenset[tuple[str, str]]] = {}
+        #: The fact variables each rule's formulas read (facts behind inlined expr facts included).
+        self.reads: dict[Rule, frozenset[tuple[str, str]]] = {}
+
+    def _resolve(self, name: str) -> Value:
+        if name in self._values:
+            return self._values[name]
+        fact = self.bundle.facts.get(name)
+        if fact is None:
+            raise Unsupported(f"unknown fact {name}")
+        sort = sort_of(fact.type)
+        value: Value | None = None
+        if fact.expr is not None and name not in self._resolving:
+            self._resolving.add(name)
+            try:
+                value = self.translator.value(fact.expr.ast)
+                if value.sort != sort and {value.sort, sort} != {"int", "real"}:
+                    value = None
+                else:
+                    self._deps[name] = self.deps(n.names(fact.expr.ast))
+            except Unsupported:
+                value = None
+            finally:
+                self._resolving.discard(name)
+        if value is None:
+            if sort == "unsupported":
+                raise Unsupported(f"fact {name} of type {fact.type}")
+            derive = fact.derive
+            always = derive is not None and derive.always_known
+            minimum = 0 if derive is not None and derive.aggregation in ("count", "days_since") else None
+            key = (name, _fact_key(self.bundle, name))
+            value = self.variables.fact(key, name, sort, always, minimum,
+                                        fact.type.values if fact.type.name == "enum" else ())
+            self._deps[name] = frozenset({key})
+        self._values[name] = value
+        return value
+
+    def deps(self, names: Iterable[str]) -> frozenset[tuple[str, str]]:
+        """The fact variables behind ``names`` (each already resolved)."""
+        found: set[tuple[str, str]] = set()
+        for name in names:
+            found |= self._deps.get(name, frozenset())
+        return frozenset(found)
+
+    def _opaque(self, node: n.Expr) -> Truth:
+        text = render(node)
+        definitions = ",".join(f"{name}={_fact_key(self.bundle, name)}" for name in sorted(n.names(node))
+                               if name in self.bundle.facts)
+        return self.variables.atom(f"{text}|{definitions}", text)
+
+    def rule(self, rule: Rule) -> tuple[Any, Any]:
+        """(restricts, undetermined) of ``rule``, its time aside."""
+        cached = self._rules.get(rule)
+        if cached is not None:
+            return cached
+        meaning = (rule.when.ast if rule.when else None, rule.unless.ast if rule.unless else None, rule.on_unknown)
+        same = self._meanings.get(meaning)
+        if same is not None:  # the same conditions in another version: the same terms
+            self._rules[rule] = same
+            self.reads[rule] = self.deps(
+                name for c in (rule.when, rule.unless) if c is not None for name in n.names(c.ast))
+            return same
+        true, false = TRUE, FALSE
+        when = self.translator.truth(rule.when.ast) if rule.when is not None else Truth(true, false)
+        unless = self.translator.truth(rule.unless.ast) if rule.unless is not None else Truth(false, true)
+        settled = conj(when.true, unless.false)
+        pending = conj(neg(when.false), neg(unless.true), neg(settled))
+        restricts = disj(settled, pending) if rule.on_unknown == "block" else settled
+        undetermined = pending if rule.on_unknown == "undetermined" else false
+        result = (z3.simplify(restricts), z3.simplify(undetermined))
+        self._rules[rule] = result
+        self._meanings[meaning] = result
+        self.reads[rule] = self.deps(
+            name for c in (rule.when, rule.unless) if c is not None for name in n.names(c.ast))
+        return result
+
+
+def _schedule_key(schedule: Schedule, bundle: Bundle) -> tuple[object, ...]:
+    return (schedule.rrule, schedule.duration.text, schedule.start, str(bundle.timezone))
+
+
+# -- time ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Segment:
+    start: datetime
+    end: datetime | None
+    versions: tuple[Version | None, Version | None]
+    timed: tuple[frozenset[str], frozenset[str]]  # ids of rules whose active/window hold
+
+
+@dataclass
+class _Class:
+    """Segments alike in versions and in which rules time lets act: solved once."""
+
+    segments: list[_Segment] = field(default_factory=list)
+    pieces: list[tuple[datetime, datetime, tuple[tuple[tuple[object, ...], bool], ...]]] = field(default_factory=list)
+
+
+def _versions_of(side: Side) -> tuple[Version, ...]:
+    return (side.version,) if side.version is not None else side.bundle.versions
+
+
+def _cuts(sides: Sequence[Side]) -> list[datetime]:
+    cuts: set[datetime] = set()
+    for side in sides:
+        if side.version is None:
+            cuts.update(span.start for span in in_force_spans(side.bundle.versions))
+        for version in _versions_of(side):
+            for rule in version.rules:
+                for interval in (rule.active, rule.window):
+                    if interval is not None:
+                        cuts.update(b for b in (interval.start, interval.end) if b is not None)
+                if rule.schedule is not None:
+                    cuts.add(rule.schedule.start)
+    return sorted(c for c in cuts if _FIRST_INSTANT < c < _LAST_INSTANT)
+
+
+def _timed(version: Version | None, at: datetime) -> frozenset[str]:
+    if version is None:
+        return frozenset()
+    return frozenset(
+        r.id for r in version.rules
+        if (r.active is None or r.active.contains(at)) and (r.window is None or r.window.contains(at))
+    )
+
+
+def _segments(old: Side, new: Side) -> list[_Segment]:
+    cuts = _cuts((old, new))
+    if old.version is not None and new.version is not None:
+        # from when both could be in force: before its effective_from a version's schedules
+        # have not started, which would show differences no reader could meet
+        start = max(old.version.effective_from, new.version.effective_from)
+    else:
+        start = cuts[0] - timedelta(days=1) if cuts else _FIRST_INSTANT
+    bounds = [start] + [c for c in cuts if c > start]
+    segments = []
+    for i, begin in enumerate(bounds):
+        end = bounds[i + 1] if i + 1 < len(bounds) else None
+        versions = (old.version_at(begin), new.version_at(begin))
+        segments.append(_Segment(begin, end, versions, (_timed(versions[0], begin), _timed(versions[1], begin))))
+    return segments
+
+
+def _classes(old: Side, new: Side, uses_now: bool) -> list[_Class]:
+    classes: dict[tuple[object, ...], _Class] = {}
+    for segment in _segments(old, new):
+        key = (tuple(v.id if v else None for v in segment.versions), segment.timed)
+        classes.setdefault(key, _Class()).segments.append(segment)
+    for found in classes.values():
+        _add_pieces(found, (old, new), uses_now)
+    return list(classes.values())
+
+
+def _add_pieces(found: _Class, sides: Sequence[Side], uses_now: bool) -> None:
+    """The stretches of each segment over which every schedule's state is fixed."""
+    seen: set[tuple[object, ...]] = set()
+    for segment in found.segments:
+        schedules: dict[tuple[object, ...], tuple[Schedule, Bundle]] = {}
+        for side, version, timed in zip(sides, segment.versions, segment.timed):
+            if version is None:
+                continue
+            for rule in version.rules:
+                if rule.schedule is not None and rule.id in timed:
+                    schedules[_schedule_key(rule.schedule, side.bundle)] = (rule.schedule, side.bundle)
+        stop = min(segment.end or _LAST_INSTANT, segment.start + _SCHEDULE_HORIZON) if schedules else (
+            segment.end or _LAST_INSTANT)
+        points = {segment.start}
+        for schedule, bundle in schedules.values():
+            for count, (instant, _) in enumerate(schedule_boundaries(schedule, segment.start, bundle.timezone)):
+                if instant >= stop or count > _MAX_PIECES:
+                    break
+                points.add(instant)
+        ordered = sorted(points)
+        for i, begin in enumerate(ordered):
+            end = ordered[i + 1] if i + 1 < len(ordered) else (segment.end or _LAST_INSTANT)
+            state = tuple(sorted(
+                (key, occurrence_at(schedule, begin, bundle.timezone) is not None)
+                for key, (schedule, bundle) in schedules.items()
+            ))
+            if not uses_now:
+                if state in seen:
+                    continue
+                seen.add(state)
+            found.pieces.append((begin, end, state))
+            if len(found.pieces) >= _MAX_PIECES:
+                return
+
+
+# -- the diff --------------------------------------------------------------------------------
+
+
+def semantic_diff(old: Side, new: Side, *, actions: Sequence[str] | None = None, timeout_ms: int = 5000) -> SemanticDiff:
+    """Where OLD and NEW decide differently, per action, each difference with a checked witness."""
+    chosen = list(actions) if actions is not None else sorted(set(old.bundle.actions) | set(new.bundle.actions))
+    variables = Variables()
+    sides = _formulas(old, new, variables)
+    classes = _classes(old, new, _uses_now(old, new))
+    checker = _Checker(old, new)
+    constants = compared_constants((old, new))
+    results = []
+    for action in chosen:
+        findings: dict[tuple[object, ...], Finding] = {}
+        for found in classes:
+            for finding in _solve_class(action, found, sides, variables, checker, timeout_ms, constants):
+                _merge(findings, finding)
+        total = sum(len(c.segments) for c in classes)
+        merged = [_finish(f, total) for f in findings.values()]
+        results.append(ActionDiff(action, tuple(sorted(merged, key=lambda f: f.sort_key))))
+    notes = _notes(old, new)
+    return SemanticDiff(tuple(results), notes)
+
+
+def compared_constants(sides: Sequence[Side]) -> dict[str, list[Fraction]]:
+    """The literal values each fact is compared with, in its solver units: where the
+    edges of a region usually lie (see :func:`_edge`)."""
+    found: dict[str, set[Fraction]] = {}
+    for side in sides:
+        zone = side.bundle.timezone
+        for version in _versions_of(side):
+            for rule in version.rules:
+                for condition in (rule.when, rule.unless):
+                    stack = [condition.ast] if condition is not None else []
+                    while stack:
+                        node = stack.pop()
+                        stack.extend(n.children(node))
+                        if isinstance(node, n.Compare):
+                            for name, other in ((node.left, node.right), (node.right, node.left)):
+                                number = _literal_number(other, zone)
+                                if isinstance(name, n.Name) and number is not None:
+                                    found.setdefault(name.name, set()).add(number)
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def _literal_number(node: n.Expr, zone: Any) -> Fraction | None:
+    if isinstance(node, n.Literal) and node.kind in ("int", "decimal"):
+        assert isinstance(node.value, (int, Decimal))
+        return Fraction(node.value)
+    if isinstance(node, n.Call) and node.func in ("date", "datetime") and isinstance(node.args[0], n.Literal):
+        text = str(node.args[0].value)
+        try:
+            if node.func == "date":
+                return Fraction(date.fromisoformat(text).toordinal())
+            return Fraction(instant_term(parse_instant(text, zone)))
+        except ValueError:
+            return None
+    return None
+
+
+def _formulas(old: Side, new: Side, variables: Variables) -> tuple[SideFormulas, SideFormulas]:
+    """Each side's formulas; one translator for both when they share a bundle, so a rule
+    both versions hold is translated once and is the very same term on both sides."""
+    if old.bundle is new.bundle:
+        shared = SideFormulas(old, variables)
+        return shared, shared
+    return SideFormulas(old, variables), SideFormulas(new, variables)
+
+
+def _uses_now(old: Side, new: Side) -> bool:
+    """Whether a condition reads ``now`` itself (the instant then matters inside a stretch)."""
+    return any(
+        condition is not None and condition.uses_now
+        for side in (old, new) for version in _versions_of(side) for rule in version.rules
+        for condition in (rule.when, rule.unless)
+    )
+
+
+def _notes(old: Side, new: Side) -> tuple[str, ...]:
+    """What a reader must know to read the result: redefined derived facts."""
+    notes = []
+    if old.bundle is not new.bundle:
+        for name in sorted(set(old.bundle.facts) & set(new.bundle.facts)):
+            a, b = old.bundle.facts[name], new.bundle.facts[name]
+            if a.derive != b.derive and a.expr is None and b.expr is None:
+                notes.append(
+                    f"fact {name} is derived differently: the semantic diff compares fact values, "
+                    "so which accounts have which value is for the impact replay (--accounts) to tell"
+                )
+    return tuple(notes)
+
+
+def _merge(findings: dict[tuple[object, ...], Finding], finding: Finding) -> None:
+    outcomes = None
+    if finding.old is not None and finding.new is not None and finding.kind in (CATEGORY_CHANGED, DECISION_CHANGED):
+        outcomes = (finding.old.decision, finding.old.blocked_by, finding.new.decision, finding.new.blocked_by)
+    key = (finding.kind, finding.rules, finding.reason, outcomes)
+    current = findings.get(key)
+    if current is None:
+        findings[key] = finding
+    else:
+        findings[key] = _replace_spans(current, current.spans + finding.spans)
+
+
+def _replace_spans(finding: Finding, spans: tuple[tuple[datetime, datetime | None], ...]) -> Finding:
+    return replace(finding, spans=spans)
+
+
+def _finish(finding: Finding, total_segments: int) -> Finding:
+    # findings merged from one class (an undecided newly-blocked and unblocked) repeat its spans
+    spans = set(finding.spans)
+    ordered = sorted(spans, key=lambda s: s[0])
+    merged: list[tuple[datetime, datetime | None]] = []
+    for start, end in ordered:
+        if merged and merged[-1][1] == start:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return replace(finding, spans=tuple(merged), always=len(spans) == total_segments)
+
+
+@dataclass(frozen=True, slots=True)
+class _SideState:
+    """One side's decision for an action in one class, as formulas."""
+
+    blocked: Any
+    undetermined: Any
+    no_policy: bool
+    restricts: Mapping[str, Any]
+    categories: Mapping[str, Any]
+    reads: Mapping[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    scheduled: frozenset[str] = frozenset()
+
+    @property
+    def all_reads(self) -> frozenset[tuple[str, str]]:
+        return frozenset().union(*self.reads.values()) if self.reads else frozenset()
+
+
+def _state(side: SideFormulas, version: Version | None, timed: frozenset[str], action: str) -> _SideState:
+    if version is None:
+        return _SideState(FALSE, FALSE, True, {}, {})
+    restricts: dict[str, Any] = {}
+    reads: dict[str, frozenset[tuple[str, str]]] = {}
+    undetermined: list[Any] = []
+    categories: dict[str, list[Any]] = {}
+    for rule in version.rules:
+        if action not in rule.actions or rule.id not in timed:
+            continue
+        fires, pending = side.rule(rule)
+        if rule.schedule is not None:
+            running = side.variables.schedule(_schedule_key(rule.schedule, side.bundle))
+            fires, pending = conj(running, fires), conj(running, pending)
+        restricts[rule.id] = fires
+        reads[rule.id] = side.reads[rule]
+        undetermined.append(pending)
+        categories.setdefault(rule.category, []).append(fires)
+    blocked = disj(*restricts.values()) if restricts else FALSE
+    maybe = disj(*undetermined) if undetermined else FALSE
+    scheduled = frozenset(r.id for r in version.rules if r.schedule is not None and r.id in restricts)
+    return _SideState(blocked, conj(neg(blocked), maybe), False, restricts,
+                      {c: disj(*fs) for c, fs in categories.items()}, reads, scheduled)
+
+
+def _solve_class(action: str, found: _Class, sides: tuple[SideFormulas, SideFormulas], variables: Variables,
+                 checker: _Checker, timeout_ms: int, constants: Mapping[str, Sequence[Fraction]]) -> list[Finding]:
+    first = found.segments[0]
+    old = _state(sides[0], first.versions[0], first.timed[0], action)
+    new = _state(sides[1], first.versions[1], first.timed[1], action)
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(*variables.domain)
+    solver.add(_piece_constraint(found, variables))
+    spans = tuple((s.start, s.end) for s in found.segments)
+    relevant = old.all_reads | new.all_reads
+    search = _Search(action, solver, variables, checker, spans, relevant, [(p[0], p[1]) for p in found.pieces],
+                     constants)
+    findings: list[Finding] = []
+    pairs = ((NEWLY_BLOCKED, new, old, 1), (UNBLOCKED, old, new, 0))
+    for kind, gaining, losing, side_index in pairs:
+        if not search.possible(conj(gaining.blocked, neg(losing.blocked))):
+            continue
+        same_on_other_side = {other.get_id() for other in losing.restricts.values()}  # terms are hash-consed
+        for rule_id, fires in sorted(gaining.restricts.items()):
+            if fires.get_id() in same_on_other_side:
+                continue  # the same formula restricts on the other side: it cannot flip alone
+            goal = conj(fires, neg(losing.blocked))
+            focus = (gaining.reads[rule_id], losing.all_reads)
+            found_here = search.find(kind, goal, (rule_id,), side_index, focus)
+            findings.extend(replace(f, scheduled=rule_id in gaining.scheduled) for f in found_here)
+    names = sorted(set(old.categories) | set(new.categories))
+    old_primary = _primary(old, sides[0].bundle, names)
+    new_primary = _primary(new, sides[1].bundle, names)
+    findings.extend(search.enumerate(CATEGORY_CHANGED, conj(old.blocked, new.blocked, old_primary != new_primary),
+                                     [old_primary, new_primary]))
+    old_state, new_state = _decision_term(old), _decision_term(new)
+    findings.extend(search.enumerate(
+        DECISION_CHANGED, conj(neg(old.blocked), neg(new.blocked), old_state != new_state),
+        [old_state, new_state],
+    ))
+    return findings
+
+
+def _primary(state: _SideState, bundle: Bundle, names: list[str]) -> Any:
+    """The first category the decision names (the one of highest precedence that blocks),
+    as its position in ``names``; -1 when nothing blocks."""
+    def rank(category: str) -> tuple[int, str]:
+        found = bundle.categories.get(category)
+        return (found.precedence if found else 1_000_000, category)
+
+    term: Any = z3.IntVal(-1)
+    for category in sorted(state.categories, key=rank, reverse=True):
+        term = z3.If(state.categories[category], z3.IntVal(names.index(category)), term)
+    return term
+
+
+def _decision_term(state: _SideState) -> Any:
+    if state.no_policy:
+        return z3.IntVal(3)
+    return z3.If(state.undetermined, z3.IntVal(2), z3.IntVal(1))
+
+
+def _piece_constraint(found: _Class, variables: Variables) -> Any:
+    options = []
+    for begin, end, state in found.pieces:
+        parts = [variables.now >= instant_term(begin), variables.now < instant_term(end)]
+        for key, running in state:
+            var = variables.schedule(key)
+            parts.append(var if running else neg(var))
+        options.append(conj(*parts))
+    return disj(*options) if options else FALSE
+
+
+class _Checker:
+    """Decides a witness with the real evaluator, on both sides."""
+
+    def __init__(self, old: Side, new: Side) -> None:
+        self.sides = (old, new)
+        self.evaluators = (Evaluator(old.bundle), Evaluator(new.bundle))
+
+    def recategorised(self, at: datetime, old: Outcome, new: Outcome) -> set[str]:
+        """The rules restricting on both sides whose category differs between them."""
+        versions = [side.version_at(at) for side in self.sides]
+        found = set()
+        for rule_id in set(old.restricting) & set(new.restricting):
+            rules = [v.rule(rule_id) if v is not None else None for v in versions]
+            if rules[0] is not None and rules[1] is not None and rules[0].category != rules[1].category:
+                found.add(rule_id)
+        return found
+
+    def outcome(self, index: int, action: str, witness: Witness) -> Outcome:
+        side, evaluator = self.sides[index], self.evaluators[index]
+        version = side.version_at(witness.at)
+        if version is None:
+            return Outcome(NO_POLICY, None)
+        raw = {k: v for k, v in witness.facts.items() if k in side.bundle.facts}
+        try:
+            facts = given_facts(side.bundle, raw, witness.at)
+        except ChronolexError as exc:
+            return Outcome(f"invalid witness: {exc.diagnostics[0].message}", version.id)
+        assessment: Assessment = evaluator.assess(version, facts, action, witness.at)
+        return Outcome(
+            assessment.decision, version.id, assessment.blocked_by(side.bundle),
+            tuple(o.rule.id for o in assessment.restricting), tuple(o.rule.id for o in assessment.undetermined),
+        )
+
+
+class _Search:
+    """Queries on one class's solver; every model becomes a witness checked by the evaluator."""
+
+    def __init__(self, action: str, solver: z3.Solver, variables: Variables, checker: _Checker,
+                 spans: tuple[tuple[datetime, datetime | None], ...], relevant: frozenset[tuple[str, str]],
+                 pieces: list[tuple[datetime, datetime]], constants: Mapping[str, Sequence[Fraction]]) -> None:
+        self.action = action
+        self.constants = constants
+        self._preferences: dict[tuple[str, str], list[Any]] = {}
+        self.pieces = pieces
+        self.relevant = relevant
+        self.solver = solver
+        self.variables = variables
+        self.checker = checker
+        self.spans = spans
+
+    def possible(self, goal: Any) -> bool:
+        """False only when the solver proves ``goal`` impossible (unknown counts as possible)."""
+        self.solver.push()
+        self.solver.add(goal)
+        verdict = self.solver.check()
+        self.solver.pop()
+        return bool(verdict != z3.unsat)
+
+    def find(self, kind: str, goal: Any, rules: tuple[str, ...], side_index: int,
+             focus: tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]) -> list[Finding]:
+        """One checked witness for ``goal``, or an undecided finding, or nothing (proved impossible)."""
+        self.solver.push()
+        self.solver.add(goal)
+        try:
+            for _ in range(_ATTEMPTS):
+                verdict = self.solver.check()
+                if verdict == z3.unsat:
+                    return []
+                if verdict != z3.sat:
+                    return [self._undecided(rules, f"the solver gave up ({self.solver.reason_unknown()})")]
+                model = self._canonical_model()
+                checked = self._checked(model, kind, rules, side_index)
+                if checked is not None:
+                    witness, old, new = checked
+                    own, others = focus
+                    region = _region(self.solver, self.variables, sorted(own), witness, 4, self.constants)
+                    context = _region(self.solver, self.variables, sorted(others - own), witness, 3, self.constants)
+                    return [Finding(self.action, kind, rules, witness, old, new, region, context, self.spans)]
+                self.solver.add(self._not_this(model))
+            return [self._undecided(rules, "the solver's witness does not hold in the evaluator; "
+                                           + self._opaque_hint())]
+        finally:
+            self.solver.pop()
+
+    def enumerate(self, kind: str, goal: Any, distinct: list[Any]) -> list[Finding]:
+        """Witnesses for ``goal`` differing in the values of ``distinct`` (a few at most)."""
+        found: list[Finding] = []
+        self.solver.push()
+        self.solver.add(goal)
+        try:
+            for _ in range(_MAX_ENUMERATED):
+                verdict = self.solver.check()
+                if verdict == z3.unsat:
+                    break
+                if verdict != z3.sat:
+                    found.append(self._undecided((), f"the solver gave up ({self.solver.reason_unknown()})"))
+                    break
+                model = self._canonical_model()
+                checked = self._checked(model, kind, (), 0)
+                if checked is not None:
+                    witness, old, new = checked
+                    rules = tuple(sorted(set(old.restricting) ^ set(new.restricting))) or tuple(
+                        sorted(set(old.undetermined) ^ set(new.undetermined)))
+                    if kind == CATEGORY_CHANGED:  # and a rule that blocks on both sides, in another category
+                        rules = tuple(sorted(set(old.restricting) ^ set(new.restricting)
+                                             | self.checker.recategorised(witness.at, old, new)))
+                    found.append(Finding(self.action, kind, rules, witness, old, new, spans=self.spans))
+                    values = [model.evaluate(term, model_completion=True) for term in distinct]
+                    self.solver.add(disj(*[t != v for t, v in zip(distinct, values)]) if distinct else FALSE)
+                else:
+                    self.solver.add(self._not_this(model))
+                    if not found:
+                        found.append(self._undecided((), "the solver's witness does not hold in the evaluator; "
+                                                     + self._opaque_hint()))
+                        break
+        finally:
+            self.solver.pop()
+        return found
+
+    def _canonical_model(self) -> z3.ModelRef:
+        """A model with every fact fixed, one at a time in name order, to the first value
+        of a fixed preference list that still satisfies the query: the witness then
+        depends on the question, not on the solver's internal state (same input, same
+        bytes)."""
+        self.solver.push()
+        try:
+            for begin, _ in self.pieces:
+                if self._try(self.variables.now == instant_term(begin)):
+                    break
+            for key in sorted(self.relevant):
+                value = self.variables.facts[key]
+                if not z3.is_true(value.known) and not self._try(value.known):
+                    self._try(neg(value.known))
+                    continue
+                for candidate in self._preferred(key[0], value):
+                    if self._try(value.term == candidate):
+                        break
+            verdict = self.solver.check()
+            assert verdict == z3.sat
+            return self.solver.model()
+        finally:
+            self.solver.pop()
+
+    def _try(self, constraint: Any) -> bool:
+        self.solver.push()
+        self.solver.add(constraint)
+        if self.solver.check() == z3.sat:
+            self.solver.pop()
+            self.solver.add(constraint)
+            return True
+        self.solver.pop()
+        return False
+
+    def _preferred(self, name: str, value: Value) -> list[Any]:
+        key = (name, value.sort)
+        if key not in self._preferences:
+            self._preferences[key] = self._preference_list(name, value)
+        return self._preferences[key]
+
+    def _preference_list(self, name: str, value: Value) -> list[Any]:
+        if value.sort == "bool":
+            return [FALSE, TRUE]
+        if value.sort == "string":
+            fact_values: list[str] = []
+            for side in self.checker.sides:
+                fact = side.bundle.facts.get(name)
+                if fact is not None and fact.type.name == "enum":
+                    fact_values = list(fact.type.values)
+            return [z3.StringVal(v) for v in fact_values or [""]]
+        if value.sort in ("int", "real"):
+            points = sorted({c + d for c in self.constants.get(name, ()) for d in (-1, 0, 1)} | {Fraction(0)},
+                            key=lambda p: (abs(p), p))[:_PREFERRED]
+            if value.sort == "int":
+                return [z3.IntVal(int(p)) for p in points if p.denominator == 1]
+            return [decimal_term(Decimal(p.numerator) / Decimal(p.denominator)) for p in points]
+        return []
+
+    def _checked(self, model: z3.ModelRef, kind: str, rules: tuple[str, ...],
+                 side_index: int) -> tuple[Witness, Outcome, Outcome] | None:
+        """The model as a witness the evaluator confirms, or None. The instant is moved to
+        the start of its stretch when the difference holds there too (a reader expects
+        "from 01:00", not "at 04:59:59.999999")."""
+        witness = self._witness(model)
+        candidates = [start for start, end in self.pieces if start <= witness.at < end][:1] + [witness.at]
+        for at in candidates:
+            trial = Witness(at, witness.facts)
+            old, new = (self.checker.outcome(i, self.action, trial) for i in (0, 1))
+            if _holds(kind, old, new, rules, side_index):
+                return trial, old, new
+        return None
+
+    def _undecided(self, rules: tuple[str, ...], reason: str) -> Finding:
+        return Finding(self.action, UNDECIDED, rules, spans=self.spans, reason=reason)
+
+    def _opaque_hint(self) -> str:
+        texts = sorted(set(self.variables.atom_texts.values()))
+        if texts:
+            return "conditions the solver cannot model exactly: " + "; ".join(texts[:5])
+        return "check this change by hand"
+
+    def _witness(self, model: z3.ModelRef) -> Witness:
+        at = from_instant_term(model.evaluate(self.variables.now, model_completion=True).as_long())
+        facts: dict[str, object] = {}
+        for key, value in sorted(self.variables.facts.items(), key=lambda kv: kv[0]):
+            if key not in self.relevant:
+                continue  # a fact no rule of this action reads: the evaluator derives its default
+            name = self.variables.owners[key]
+            known = model.evaluate(value.known, model_completion=True)
+            if z3.is_false(known):
+                facts[name] = None
+                continue
+            facts[name] = _python_value(model.evaluate(value.term, model_completion=True), value.sort)
+        return Witness(at, facts)
+
+    def _not_this(self, model: z3.ModelRef) -> Any:
+        parts = [self.variables.now != model.evaluate(self.variables.now, model_completion=True)]
+        for value in self.variables.facts.values():
+            parts.append(value.term != model.evaluate(value.term, model_completion=True))
+            parts.append(value.known != model.evaluate(value.known, model_completion=True))
+        return disj(*parts)
+
+
+def _holds(kind: str, old: Outcome, new: Outcome, rules: tuple[str, ...], side_index: int) -> bool:
+    """Whether the evaluator's outcomes show the difference the solver claimed."""
+    if kind == NEWLY_BLOCKED:
+        return new.decision == BLOCKED and old.decision != BLOCKED and all(r in new.restricting for r in rules)
+    if kind == UNBLOCKED:
+        return old.decision == BLOCKED and new.decision != BLOCKED and all(r in old.restricting for r in rules)
+    if kind == CATEGORY_CHANGED:
+        return old.decision == new.decision == BLOCKED and old.blocked_by[:1] != new.blocked_by[:1]
+    if kind == DECISION_CHANGED:
+        return BLOCKED not in (old.decision, new.decision) and old.decision != new.decision
+    return False
+
+
+def _python_value(term: Any, sort: str) -> object:
+    if sort == "bool":
+        return z3.is_true(term)
+    if sort == "string":
+        return str(term.as_string())
+    if sort == "int":
+        return int(term.as_long())
+    if sort == "day":
+        return date.fromordinal(int(term.as_long()))
+    if sort == "instant":
+        return from_instant_term(int(term.as_long()))
+    if sort == "real":
+        fraction = Fraction(int(term.numerator_as_long()), int(term.denominator_as_long()))
+        return Decimal(fraction.numerator) / Decimal(fraction.denominator)
+    raise Unsupported(sort)
+
+
+# -- readable regions --------------------------------------------------------------------------
+
+
+def _region(solver: z3.Solver, variables: Variables, keys: Sequence[tuple[str, str]], witness: Witness,
+            limit: int, constants: Mapping[str, Sequence[Fraction]]) -> tuple[str, ...]:
+    """The region of fact values where the difference holds, one fact at a time: each of
+    ``keys`` whose possible values there are narrower than its type allows."""
+    parts: list[str] = []
+    for key in keys:
+        if len(parts) >= limit:
+            break
+        value, name = variables.facts[key], variables.owners[key]
+        text = _project(solver, name, value, witness, constants)
+        if text:
+            parts.append(text)
+    return tuple(parts)
+
+
+def _project(solver: z3.Solver, name: str, value: Value, witness: Witness,
+             constants: Mapping[str, Sequence[Fraction]]) -> str | None:
+    def can(extra: Any) -> bool:
+        solver.push()
+        solver.add(extra)
+        verdict = solver.check()
+        solver.pop()
+        return bool(verdict == z3.sat)
+
+    if not can(value.known):
+        return f"{name} unknown"
+    may_be_unknown = not z3.is_true(value.known) and can(neg(value.known))
+    suffix = " (or unknown)" if may_be_unknown else ""
+    if value.sort == "bool":
+        can_true, can_false = can(conj(value.known, value.term)), can(conj(value.known, neg(value.term)))
+        if can_true != can_false:
+            return f"{name} is {'true' if can_true else 'false'}{suffix}"
+        return None
+    if value.sort == "string":
+        seen = witness.facts.get(name)
+        if isinstance(seen, str) and not can(conj(value.known, value.term != z3.StringVal(seen))):
+            return f'{name} == "{seen}"{suffix}'
+        return None
+    whole = value.sort != "real"
+    steps = (-1, 0, 1) if whole else (0,)
+    points = sorted({c + d for c in constants.get(name, ()) for d in steps} | {Fraction(0)})
+    low = _edge(can, value, points, lower=True)
+    high = _edge(can, value, points, lower=False)
+    if low == "unclear" or high == "unclear" or (low is None and high is None):
+        return None
+    return f"{name} in {_interval(low, high, value.sort)}{suffix}"
+
+
+_FAR = 10**15
+
+
+Edge = Union[Fraction, tuple[str, Fraction], str, None]
+
+
+def _edge(can: Any, value: Value, points: list[Fraction], *, lower: bool) -> Edge:
+    """The least (``lower``) or greatest value the fact takes in the region: found by
+    bisection over the constants it is compared with (±1 for whole numbers), each step
+    one incremental check. None when unbounded; ``("open", q)`` for a decimal that
+    approaches the next constant q without reaching it (``x < 10000``); "unclear" when the
+    edge is not at such a constant."""
+    term, known = value.term, value.known
+    edge_of_domain = _domain_edge(value.sort, lower)
+    if edge_of_domain is None:
+        if can(conj(known, term < -_FAR if lower else term > _FAR)):
+            return None
+    elif can(conj(known, term == edge_of_domain)):
+        return None  # reaches the edge of its type: no narrower than the type says
+    candidates = points if lower else points[::-1]
+
+    def number(p: Fraction) -> Any:
+        return int(p) if value.sort != "real" else decimal_term(Decimal(p.numerator) / Decimal(p.denominator))
+
+    def reached(p: Fraction) -> bool:
+        return bool(can(conj(known, term <= number(p) if lower else term >= number(p))))
+    lo, hi = 0, len(candidates)
+    while lo < hi:  # first candidate whose half-line meets the region (monotone)
+        mid = (lo + hi) // 2
+        if reached(candidates[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    if lo == len(candidates):
+        return "unclear"
+    found = candidates[lo]
+    if value.sort == "real":
+        beyond = term < number(found) if lower else term > number(found)
+        if can(conj(known, beyond)):  # the edge lies past ``found``, short of the next constant
+            return _approached(can, value, candidates[lo - 1] if lo > 0 else None, found, number)
+        return found
+    beyond = term <= int(found) - 1 if lower else term >= int(found) + 1
+    if can(conj(known, beyond)):
+        return "unclear"
+    return found
+
+
+def _approached(can: Any, value: Value, limit: Fraction | None, found: Fraction, number: Any) -> Edge:
+    """``("open", limit)`` when the decimal fills the gap from ``found`` up to (not
+    including) ``limit``: values just short of it, and halfway, are in the region."""
+    if limit is None:
+        return "unclear"
+    gap = limit - found
+    probes = [found + gap / 2, limit - gap / 1000]
+    if all(can(conj(value.known, value.term == number(p))) for p in probes):
+        return ("open", limit)
+    return "unclear"
+
+
+def _domain_edge(sort: str, lower: bool) -> int | None:
+    if sort == "day":
+        return FIRST_DAY if lower else LAST_DAY
+    if sort == "instant":
+        return instant_term(_FIRST_INSTANT) if lower else instant_term(_LAST_INSTANT) - 1
+    return None
+
+
+def _interval(low: Edge, high: Edge, sort: str) -> str:
+    def show(number: Fraction) -> str:
+        if sort == "day":
+            return date.fromordinal(int(number)).isoformat()
+        if sort == "instant":
+            return format_instant(from_instant_term(int(number)), timezone.utc)
+        if number.denominator == 1:
+            return str(number.numerator)
+        return str(Decimal(number.numerator) / Decimal(number.denominator))
+
+    if isinstance(low, tuple):
+        left = f"({show(low[1])}"
+    else:
+        left = f"[{show(low)}" if isinstance(low, Fraction) else "(-inf"
+    if isinstance(high, tuple):
+        right = f"{show(high[1])})"
+    elif sort == "real":
+        right = f"{show(high)}]" if isinstance(high, Fraction) else "inf)"
+    else:  # whole numbers: the upper bound said half-open, as intervals are everywhere else
+        right = f"{show(high + 1)})" if isinstance(high, Fraction) else "inf)"
+    return f"{left}, {right}"
+
+
+def spans_text(spans: Iterable[tuple[datetime, datetime | None]], zone: Any) -> list[str]:
+    """Spans as ``start – end`` in the bundle timezone (for renderers)."""
+    return [f"{format_instant(s, zone)} – {format_instant(e, zone) if e else 'open end'}" for s, e in spans]
+
+
+def same_meaning(old: Side, new: Side, *, timeout_ms: int = 2000,
+                 shared: tuple[Variables, SideFormulas] | None = None) -> bool | None:
+    """True when no fact values and no instant make OLD and NEW decide differently (the
+    decision, or the category that leads it); False when some do; None when the solver
+    cannot tell. One query per action and stretch of time, no witnesses: cheap enough
+    for ``validate``, which passes ``shared`` formulas when both sides are versions of
+    one bundle, so each rule is translated once."""
+    if shared is not None:
+        variables, formulas = shared
+        sides = (formulas, formulas)
+    else:
+        variables = Variables()
+        sides = _formulas(old, new, variables)
+    verdict: bool | None = True
+    for found in _classes(old, new, _uses_now(old, new)):
+        first = found.segments[0]
+        for action in sorted(set(old.bundle.actions) | set(new.bundle.actions)):
+            a = _state(sides[0], first.versions[0], first.timed[0], action)
+            b = _state(sides[1], first.versions[1], first.timed[1], action)
+            names = sorted(set(a.categories) | set(b.categories))
+            differs = disj(
+                a.blocked != b.blocked,
+                _primary(a, old.bundle, names) != _primary(b, new.bundle, names),
+                _decision_term(a) != _decision_term(b),
+            )
+            solver = z3.Solver()
+            solver.set("timeout", timeout_ms)
+            solver.add(*variables.domain)
+            solver.add(_piece_constraint(found, variables), differs)
+            result = solver.check()
+            if result == z3.sat:
+                return False
+            if result != z3.unsat:
+                verdict = None
+    return verdict

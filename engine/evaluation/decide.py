@@ -1,0 +1,230 @@
+"""``decide`` and ``timeline``: a decision with its explanation, and decisions over a range.
+
+``decide`` evaluates (account, action, T, K), then walks the change points after T with
+the history as it stands (no new events) to find when each restriction lifts and when
+the decision or its reasons next change. ``timeline`` replays the history over a range
+and returns the exact half-open intervals in which the decision and its reasons are
+constant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chronolex.evaluation.changes import Walk
+from chronolex.evaluation.decision import Decision, Evidence, Lift, NextChange, Reason
+from chronolex.evaluation.facts import FactValue, needed_facts
+from chronolex.evaluation.assess import Evaluator, Point, RuleOutcome
+from chronolex.events.event import AccountHistory
+from chronolex.lang import nodes as n
+from chronolex.lang.interpret import deciding_part
+from chronolex.lang.negate import lift_condition
+from chronolex.lang.values import Context
+from chronolex.lang.render import render
+from chronolex.model import Bundle, Rule
+from chronolex.instants import format_instant
+
+
+def _chosen_because(bundle: Bundle, point: Point) -> str:
+    version = point.version
+    if version is None:
+        known = f" published by {format_instant(point.known_at, bundle.timezone)}" if point.known_at else ""
+        return f"no version{known} takes effect at or before this instant"
+    zone = bundle.timezone
+    text = (f"the latest version in force at this instant: effective from "
+            f"{format_instant(version.effective_from, zone)}")
+    if point.known_at is not None:
+        text += f", published {format_instant(version.published_at, zone)} (known by then)"
+    rivals = [v for v in bundle.versions if v.effective_from == version.effective_from and v.id != version.id
+              and (point.known_at is None or v.published_at <= point.known_at)]
+    if rivals:
+        text += f"; it supersedes {', '.join(v.id for v in rivals)}, published earlier for the same date"
+    return text
+
+
+def _deciding(rule: Rule, ctx: Context) -> tuple[n.Expr | None, n.Expr | None]:
+    """The parts of ``when`` and ``unless`` that decided the rule's outcome in ``ctx``
+    (the reference interpreter with a tracer: only explanations pay for it)."""
+    when = deciding_part(rule.when.ast, ctx) if rule.when is not None else None
+    unless = deciding_part(rule.unless.ast, ctx) if rule.unless is not None else None
+    return when, unless
+
+
+def _evidence(bundle: Bundle, parts: tuple[n.Expr | None, n.Expr | None],
+              facts: Mapping[str, FactValue]) -> tuple[Evidence, ...]:
+    """The facts the deciding parts read (with what the expr facts among them read)."""
+    names = needed_facts(bundle, {name for part in parts if part is not None for name in n.names(part)})
+    return tuple(
+        Evidence(name, facts[name].value, facts[name].events, facts[name].total_events)
+        for name in sorted(names)
+        if name in facts
+    )
+
+
+def _lift_when(parts: tuple[n.Expr | None, n.Expr | None]) -> str | None:
+    condition = lift_condition(*parts)
+    return render(condition) if condition is not None else None
+
+
+def decide(
+    bundle: Bundle,
+    history: AccountHistory,
+    action: str,
+    at: datetime,
+    known_at: datetime | None = None,
+    *,
+    evaluator: Evaluator | None = None,
+) -> Decision:
+    """The decision for ``history``'s account and ``action`` at ``at`` as known at ``known_at``.
+
+    >>> decision = decide(bundle, history, "open", at)  # doctest: +SKIP
+    >>> decision.decision, decision.blocked_by  # doctest: +SKIP
+    ('blocked', ('platform',))
+    """
+    evaluator = evaluator or Evaluator(bundle)
+    point = evaluator.point(history, action, at, known_at, cutoff=at)
+    return _explain(evaluator, point, history, history.account)
+
+
+def decide_with_facts(
+    bundle: Bundle, facts: Mapping[str, FactValue], action: str, at: datetime, *, evaluator: Evaluator | None = None
+) -> Decision:
+    """The decision with fact values given directly (no events, so only time-bound changes follow)."""
+    evaluator = evaluator or Evaluator(bundle)
+    empty = AccountHistory("", ())
+    point = evaluator.point(empty, action, at, given=facts)
+    return _explain(evaluator, point, empty, None, given=facts)
+
+
+def _explain(evaluator: Evaluator, point: Point, history: AccountHistory, account: str | None,
+             given: Mapping[str, FactValue] | None = None) -> Decision:
+    bundle = evaluator.bundle
+    assessment = point.assessment
+    walk = Walk(evaluator, history, point.action, point.at, point.known_at, given=given)
+    next_change = _next_change(evaluator, point, walk)
+    pending = frozenset(o.rule.id for o in assessment.restricting)
+    lifts = _lifts(evaluator, point, Walk(evaluator, history, point.action, point.at, point.known_at, focus=pending,
+                                          given=given))
+    reasons = tuple(_as_reason(bundle, o, point, lifts) for o in assessment.restricting)
+    undetermined = tuple(_as_reason(bundle, o, point, {}) for o in assessment.undetermined)
+    notes = tuple(sorted({note for value in point.facts.values() for note in value.notes}))
+    return Decision(
+        bundle=bundle,
+        account=account,
+        action=point.action,
+        at=point.at,
+        known_at=point.known_at,
+        decision=assessment.decision,
+        version=assessment.version,
+        chosen_because=_chosen_because(bundle, point),
+        blocked_by=assessment.blocked_by(bundle),
+        reasons=reasons,
+        undetermined=undetermined,
+        next_change=next_change,
+        notes=notes,
+    )
+
+
+def _as_reason(bundle: Bundle, outcome: RuleOutcome, point: Point, lifts: Mapping[str, Lift]) -> Reason:
+    rule = outcome.rule
+    parts = _deciding(rule, Context(point.fact_values, point.at, bundle.timezone))
+    lift = lifts.get(rule.id)
+    when = _lift_when(parts)
+    if lift is None:
+        lift = Lift(None, when)
+    elif lift.when is None:
+        lift = Lift(lift.at, when, lift.because)
+    sharper = parts[0] is not None and rule.when is not None and parts[0] != rule.when.ast
+    decided_by = render(parts[0]) if sharper and parts[0] is not None else None
+    return Reason(rule, _evidence(bundle, parts, point.facts), lift, outcome.missing, outcome.settled_by,
+                  outcome.error, decided_by)
+
+
+def _next_change(evaluator: Evaluator, first: Point, walk: Walk) -> NextChange:
+    """The first change point at which the decision or its reasons differ, if time alone brings one."""
+    bundle = evaluator.bundle
+    for point, because in walk.points(first):
+        assessment = point.assessment
+        if assessment.signature != first.assessment.signature:
+            return NextChange(point.at, assessment.decision, assessment.blocked_by(bundle), because)
+        rules_now = evaluator.rules_for(point.version, walk.action) if point.version is not None else ()
+        if not walk.time_can_still_matter(point, rules_now):
+            break
+    return NextChange(None)
+
+
+def _lifts(evaluator: Evaluator, first: Point, walk: Walk) -> dict[str, Lift]:
+    """For each restriction at ``first``, the first change point at which it no longer holds."""
+    pending = {o.rule.id: o.rule for o in first.assessment.restricting}
+    lifts: dict[str, Lift] = {}
+    if not pending:
+        return lifts
+    focused = walk.evaluator.point(walk.history, first.action, first.at, first.known_at, cutoff=walk.cutoff,
+                                   given=walk.given, only=walk.focus)
+    for point, because in walk.points(focused):
+        still = {o.rule.id for o in point.assessment.restricting}
+        for rule_id in sorted(pending):
+            if rule_id not in still:
+                lifts[rule_id] = Lift(point.at, None, "; ".join(because))
+                del pending[rule_id]
+        if not pending or not walk.time_can_still_matter(point, pending.values()):
+            break
+    return lifts
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineInterval:
+    """A half-open span ``[start, end)`` in which the decision and its reasons are constant."""
+
+    start: datetime
+    end: datetime
+    point: Point
+    because: tuple[str, ...] = ()
+
+    def to_json(self, bundle: Bundle) -> dict[str, Any]:
+        zone = bundle.timezone
+        assessment = self.point.assessment
+        return {
+            "from": format_instant(self.start, zone),
+            "to": format_instant(self.end, zone),
+            "decision": assessment.decision,
+            "version": assessment.version.id if assessment.version else None,
+            "blocked_by": list(assessment.blocked_by(bundle)),
+            "rules": [o.rule.id for o in assessment.restricting],
+            "undetermined": [o.rule.id for o in assessment.undetermined],
+            "because": list(self.because),
+        }
+
+
+def timeline(
+    bundle: Bundle,
+    history: AccountHistory,
+    action: str,
+    start: datetime,
+    end: datetime,
+    known_at: datetime | None = None,
+    *,
+    evaluator: Evaluator | None = None,
+) -> tuple[TimelineInterval, ...]:
+    """The exact intervals over ``[start, end)``: consecutive, half-open, covering the range.
+
+    Events arrive as they did (a replay), so an event inside the range starts a new
+    interval when it changes the decision or its reasons.
+    """
+    if end <= start:
+        return ()
+    evaluator = evaluator or Evaluator(bundle)
+    first = evaluator.point(history, action, start, known_at)
+    walk = Walk(evaluator, history, action, start, known_at, end=end, replay_events=True)
+    intervals: list[TimelineInterval] = []
+    current, current_start = first, start
+    current_because: tuple[str, ...] = ()
+    for point, because in walk.points(first):
+        if point.assessment.signature != current.assessment.signature:
+            intervals.append(TimelineInterval(current_start, point.at, current, current_because))
+            current, current_start, current_because = point, point.at, because
+    intervals.append(TimelineInterval(current_start, end, current, current_because))
+    return tuple(intervals)
