@@ -16,7 +16,7 @@ from typing import Any, Union
 from zoneinfo import ZoneInfo
 
 import chronolex
-from chronolex.events.event import freeze_fields
+from chronolex.events.encoding import freeze_fields
 
 # -- (a) rules over given facts -----------------------------------------------------------
 

@@ -20,7 +20,7 @@ import chronolex
 from chronolex.cli.render import findings as report
 
 if TYPE_CHECKING:
-    from chronolex.events.event import EventSource
+    from chronolex import EventSource
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

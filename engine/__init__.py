@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chronolex.errors import ChronolexError, Diagnostic, EvaluationError, Severity, Span
-    from chronolex.instants import Duration, format_instant, parse_instant
+    from chronolex.instants import Duration, format_instant, load_zone, parse_instant
     from chronolex.lang import compile_condition, CompiledExpr, ConditionError, Context, interpret, parse, render
     from chronolex.lang.values import UNKNOWN
     from chronolex.model import Bundle, Category, Derivation, Fact, Interval, Rule, Schedule, Source, Version
@@ -30,31 +30,31 @@ if TYPE_CHECKING:
     from chronolex.bundle.load import load_bundle
     from chronolex.bundle.snapshot import snapshot
     from chronolex.checks.stages import BundleReport, check_bundle
-    from chronolex.checks.validate import find_bundles, validate, ValidationResult
+    from chronolex.checks.validate import enclosing_bundle, find_bundles, validate, ValidationResult
     from chronolex.events.event import AccountHistory, Event, EventSource, MemorySource
-    from chronolex.events.files import open_source, read_events
+    from chronolex.events.files import open_source, read_event_files, read_events
     from chronolex.events.store import EventStore
     from chronolex.evaluation.facts import derive_facts, FactValue
     from chronolex.evaluation.given import given_facts, read_facts
     from chronolex.evaluation.assess import Evaluator
-    from chronolex.evaluation.decision import Decision, Evidence, Lift, NextChange, Reason
+    from chronolex.evaluation.decision import Decision, Evidence, json_value, Lift, NextChange, Reason
     from chronolex.evaluation.decide import decide, decide_with_facts, timeline, TimelineInterval
     from chronolex.evaluation.hindsight import decide_in_hindsight, knowledge_notes
     from chronolex.diff.sides import Side
     from chronolex.diff.operands import diff_pairs, load_side
     from chronolex.diff.structural import Change, structural_diff, StructuralDiff
     from chronolex.diff.semantic import same_meaning, semantic_diff, SemanticDiff, Witness
-    from chronolex.diff.policy_diff import diff_sides, PolicyDiff
+    from chronolex.diff.policy_diff import diff_document, diff_sides, PolicyDiff
     from chronolex.diff.impact import Impact, impact
     from chronolex.diff.decision_log import LoggedDecision, LogReplay, read_decision_log, replay_log
-    from chronolex.testing import Case, Coverage, load_cases, policy_test_files, PolicyRun, run_cases
+    from chronolex.testing import branch_status, Case, CaseResult, Coverage, load_cases, policy_test_files, PolicyRun, run_cases
 
 __version__ = "0.1.0"
 
 #: Where each public name lives, by pipeline stage (``docs/architecture.md``).
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["ChronolexError", "Diagnostic", "EvaluationError", "Severity", "Span"], "chronolex.errors"),
-    **dict.fromkeys(["Duration", "format_instant", "parse_instant"], "chronolex.instants"),
+    **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant"], "chronolex.instants"),
     **dict.fromkeys(["compile_condition", "CompiledExpr", "ConditionError", "Context", "interpret", "parse", "render"], "chronolex.lang"),
     **dict.fromkeys(["UNKNOWN"], "chronolex.lang.values"),
     **dict.fromkeys(["Bundle", "Category", "Derivation", "Fact", "Interval", "Rule", "Schedule", "Source", "Version"], "chronolex.model"),
@@ -64,31 +64,33 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["load_bundle"], "chronolex.bundle.load"),
     **dict.fromkeys(["snapshot"], "chronolex.bundle.snapshot"),
     **dict.fromkeys(["BundleReport", "check_bundle"], "chronolex.checks.stages"),
-    **dict.fromkeys(["find_bundles", "validate", "ValidationResult"], "chronolex.checks.validate"),
+    **dict.fromkeys(["enclosing_bundle", "find_bundles", "validate", "ValidationResult"], "chronolex.checks.validate"),
     **dict.fromkeys(["AccountHistory", "Event", "EventSource", "MemorySource"], "chronolex.events.event"),
-    **dict.fromkeys(["open_source", "read_events"], "chronolex.events.files"),
+    **dict.fromkeys(["open_source", "read_event_files", "read_events"], "chronolex.events.files"),
     **dict.fromkeys(["EventStore"], "chronolex.events.store"),
     **dict.fromkeys(["derive_facts", "FactValue"], "chronolex.evaluation.facts"),
     **dict.fromkeys(["given_facts", "read_facts"], "chronolex.evaluation.given"),
     **dict.fromkeys(["Evaluator"], "chronolex.evaluation.assess"),
-    **dict.fromkeys(["Decision", "Evidence", "Lift", "NextChange", "Reason"], "chronolex.evaluation.decision"),
+    **dict.fromkeys(["Decision", "Evidence", "json_value", "Lift", "NextChange", "Reason"], "chronolex.evaluation.decision"),
     **dict.fromkeys(["decide", "decide_with_facts", "timeline", "TimelineInterval"], "chronolex.evaluation.decide"),
     **dict.fromkeys(["decide_in_hindsight", "knowledge_notes"], "chronolex.evaluation.hindsight"),
     **dict.fromkeys(["Side"], "chronolex.diff.sides"),
     **dict.fromkeys(["diff_pairs", "load_side"], "chronolex.diff.operands"),
     **dict.fromkeys(["Change", "structural_diff", "StructuralDiff"], "chronolex.diff.structural"),
     **dict.fromkeys(["same_meaning", "semantic_diff", "SemanticDiff", "Witness"], "chronolex.diff.semantic"),
-    **dict.fromkeys(["diff_sides", "PolicyDiff"], "chronolex.diff.policy_diff"),
+    **dict.fromkeys(["diff_document", "diff_sides", "PolicyDiff"], "chronolex.diff.policy_diff"),
     **dict.fromkeys(["Impact", "impact"], "chronolex.diff.impact"),
     **dict.fromkeys(["LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
-    **dict.fromkeys(["Case", "Coverage", "load_cases", "policy_test_files", "PolicyRun", "run_cases"], "chronolex.testing"),
+    **dict.fromkeys(["branch_status", "Case", "CaseResult", "Coverage", "load_cases", "policy_test_files", "PolicyRun", "run_cases"], "chronolex.testing"),
 }
 
 __all__ = [
     "AccountHistory",
+    "branch_status",
     "Bundle",
     "BundleReport",
     "Case",
+    "CaseResult",
     "Category",
     "Change",
     "check_bundle",
@@ -105,10 +107,12 @@ __all__ = [
     "Derivation",
     "derive_facts",
     "Diagnostic",
+    "diff_document",
     "diff_pairs",
     "diff_sides",
     "DiskTree",
     "Duration",
+    "enclosing_bundle",
     "EvaluationError",
     "Evaluator",
     "Event",
@@ -127,12 +131,14 @@ __all__ = [
     "in_force_spans",
     "interpret",
     "Interval",
+    "json_value",
     "knowledge_notes",
     "Lift",
     "Limits",
     "load_bundle",
     "load_cases",
     "load_side",
+    "load_zone",
     "LoggedDecision",
     "LogReplay",
     "MemorySource",
@@ -144,6 +150,7 @@ __all__ = [
     "PolicyDiff",
     "PolicyRun",
     "read_decision_log",
+    "read_event_files",
     "read_events",
     "read_facts",
     "Reason",

@@ -25,7 +25,8 @@ from chronolex.time.activity import active_by_time
 from chronolex.errors import ChronolexError, Diagnostic, Severity, Span, sort_diagnostics
 from chronolex.evaluation.assess import Evaluator, Point, assess_rule
 from chronolex.events.files import read_events
-from chronolex.events.event import RESERVED_KEYS, AccountHistory, Event, freeze_fields
+from chronolex.events.event import RESERVED_KEYS, AccountHistory, Event
+from chronolex.events.encoding import freeze_fields
 from chronolex.evaluation.decide import decide, timeline
 from chronolex.lang import Context
 from chronolex.model import Bundle, Rule
@@ -125,7 +126,7 @@ class Coverage:
         versions = []
         for version in self.bundle.versions:
             rules = [
-                {"rule": rule.id, "branches": sorted(has), "seen": sorted(seen), "status": status(has, seen)}
+                {"rule": rule.id, "branches": sorted(has), "seen": sorted(seen), "status": branch_status(has, seen)}
                 for vid, rule, has, seen in self.rows() if vid == version.id
             ]
             versions.append({"version": version.id, "percent": float(self.ratio(version.id) * 100), "rules": rules})
@@ -136,7 +137,7 @@ def branches(rule: Rule) -> frozenset[str]:
     return frozenset({FIRED, FALSE}) if rule.when is not None or rule.unless is not None else frozenset({FIRED})
 
 
-def status(has: frozenset[str], seen: frozenset[str]) -> str:
+def branch_status(has: frozenset[str], seen: frozenset[str]) -> str:
     """fired / evaluated-and-false / never reached, as a report says it."""
     if seen == has:
         return "covered"

@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 
 import chronolex
 from chronolex import AccountHistory, Bundle, Event, parse_instant
-from chronolex.events.event import freeze_fields
+from chronolex.events.encoding import freeze_fields
 
 __all__ = [
     "ACCOUNT",

@@ -13,8 +13,8 @@ import click
 
 from chronolex.cli._common import EXIT_FINDINGS, EXIT_OK, db_option, emit, events_option, fail, open_events, parse_time, write_atomically
 from chronolex.cli.render.diff import render_markdown, render_text
-from chronolex.diff.policy_diff import SCHEMA_VERSION, PolicyDiff, diff_sides
-from chronolex.diff.operands import diff_pairs
+import chronolex
+from chronolex import PolicyDiff, diff_document, diff_pairs, diff_sides
 
 
 @click.command()
@@ -65,19 +65,15 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
             source = open_events(new.bundle, event_files, db_path)
             impact = log = None
             if accounts:
-                from chronolex.diff.impact import impact as replay_impact
-
                 at = parse_time(str(at_text), new.bundle, "--at")
-                impact = replay_impact(old, new, source, at, actions=list(actions) or None)
+                impact = chronolex.impact(old, new, source, at, actions=list(actions) or None)
                 affected.update(impact.affected)
             if decision_log:
-                from chronolex.diff.decision_log import read_decision_log, replay_log
-
-                records = read_decision_log(Path(decision_log), new.bundle.timezone)
-                log = replay_log(new, source, records)
+                records = chronolex.read_decision_log(Path(decision_log), new.bundle.timezone)
+                log = chronolex.replay_log(new, source, records)
             result = PolicyDiff(result.old, result.new, result.structural, result.semantic, impact, log)
         results.append(result)
-    document = {"diff_format": SCHEMA_VERSION, "diffs": [r.to_json() for r in results]}
+    document = diff_document(results)
     if fmt == "json":
         text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     elif fmt == "markdown":

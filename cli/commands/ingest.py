@@ -18,9 +18,7 @@ import click
 
 import chronolex
 from chronolex.cli._common import BadInput, resolve_bundle
-from chronolex.events.files import read_files
-from chronolex.events.store import EventStore
-from chronolex.instants import load_zone
+from chronolex import EventStore, load_zone, read_event_files
 
 def _bad_input(message: str) -> NoReturn:
     raise BadInput(message)
@@ -62,7 +60,7 @@ def ingest(files: Sequence[str], db: str, zone_name: str | None, bundle: str | N
     Exit 0 on success, 2 for bad usage or a bad record (named by file:line:col).
     """
     zone = _zone(zone_name, bundle)
-    events = read_files(files, zone)
+    events = read_event_files(files, zone)
     with EventStore(db, create=True) as store:
         result = store.ingest(events)
     noun = "event" if result.total == 1 else "events"

@@ -16,8 +16,7 @@ import click
 
 import chronolex
 from chronolex.cli._common import EXIT_FINDINGS, EXIT_OK, write_atomically, emit, fail
-from chronolex.testing import Case, CaseResult, Coverage, PolicyRun, load_cases, policy_test_files, run_cases, status
-from chronolex.checks.validate import enclosing_bundle
+from chronolex import Case, CaseResult, Coverage, PolicyRun, enclosing_bundle, load_cases, policy_test_files, run_cases
 
 
 @click.command("test")
@@ -131,7 +130,7 @@ def _coverage_lines(coverage: Coverage) -> list[str]:
             current = version
             lines.append(f"  version {version}: {_percent(coverage.ratio(version))}")
         mark = "✓" if seen == has else "✗"
-        lines.append(f"    {mark} {rule.id:<28} {status(has, seen)}")
+        lines.append(f"    {mark} {rule.id:<28} {chronolex.branch_status(has, seen)}")
     return lines
 
 

@@ -5,15 +5,12 @@ out."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 import chronolex
 from chronolex.cli._common import (
@@ -29,10 +26,7 @@ from chronolex.cli._common import (
     parse_time,
 )
 from chronolex.cli.render.decision import render_decision, render_timeline
-from chronolex.evaluation.decision import Decision
-from chronolex.evaluation.assess import Evaluator
-from chronolex.events.event import EventSource
-from chronolex.evaluation.decide import decide, decide_with_facts, timeline
+from chronolex import Evaluator, decide, decide_with_facts, timeline
 
 
 

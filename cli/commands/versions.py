@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 import click
 import yaml
 
 import chronolex
-from chronolex.cli import _common
-from chronolex.cli._common import EXIT_FINDINGS, EXIT_OK, emit, fail, load_reference, parse_time, source_line, write_atomically
-from chronolex.cli.render import findings as report
+from chronolex.cli._common import emit, fail, load_reference, parse_time
 
 # -- versions and show ----------------------------------------------------------------
 

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from chronolex import Bundle, format_instant
-from chronolex.evaluation.decision import Decision, Reason, json_value
-from chronolex.evaluation.decide import TimelineInterval
+from chronolex import Decision, Reason, TimelineInterval, json_value
 
 _VERDICT = {"allowed": "Allowed", "blocked": "Blocked", "undetermined": "Undetermined", "no_policy": "No policy"}
 

@@ -14,10 +14,10 @@ from urllib.parse import quote
 from typing import TYPE_CHECKING, Any
 
 from chronolex import __version__
-from chronolex.errors import Diagnostic, Severity
+from chronolex import Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from chronolex.checks.validate import ValidationResult
+    from chronolex import ValidationResult
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 from chronolex.errors import ChronolexError, Diagnostic, Severity, Span, sort_diagnostics
 from chronolex.bundle.files import DiskTree, FileTree
 from chronolex.lang import CompiledExpr, ConditionError, compile_condition
+from chronolex.lang import nodes
 from chronolex.lang import types as t
 from chronolex.model import (
     AGGREGATION_RESULT,
@@ -303,8 +305,6 @@ class _Builder:
 
     def enum_expr(self, manifest: Document, path: JsonPath, expr: CompiledExpr, declared: t.Type) -> None:
         """An expr fact of an enum type must stay inside the enum."""
-        from chronolex.lang import nodes
-
         tree = expr.ast
         if isinstance(tree, nodes.Literal) and tree.kind == "string":
             if tree.value not in declared.values:
@@ -689,6 +689,4 @@ def _find_cycle(start: str, graph: Mapping[str, list[str]]) -> list[str] | None:
 
 
 def _zone_names() -> list[str]:
-    import zoneinfo
-
     return sorted(zoneinfo.available_timezones())

@@ -30,7 +30,8 @@ from chronolex.evaluation.assess import assess_rule
 from chronolex.lang import Context
 from chronolex.lang.smt import disj, neg
 from chronolex.model import Bundle, Rule
-from chronolex.diff.semantic import SideFormulas, Variables, compared_constants, same_meaning
+from chronolex.diff.semantic import compared_constants, same_meaning
+from chronolex.diff.semantic.encode import SideFormulas, Variables
 from chronolex.diff.sides import Side
 
 _TIMEOUT_MS = 1000

@@ -130,3 +130,8 @@ def _outcome_json(outcome: Outcome | None) -> dict[str, Any] | None:
 
 def _instant(value: datetime | None, zone: tzinfo) -> str | None:
     return format_instant(value, zone) if value is not None else None
+
+
+def diff_document(results: Sequence[PolicyDiff]) -> dict[str, Any]:
+    """What ``chronolex diff --format json`` prints: the format version and every diff."""
+    return {"diff_format": SCHEMA_VERSION, "diffs": [result.to_json() for result in results]}

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Protocol
 
 from chronolex.errors import Span
+from chronolex.events.encoding import identity_key
 
 RESERVED_KEYS = ("account", "at", "type", "recorded_at", "id")
 
@@ -106,8 +107,6 @@ def _ordered(events: Iterable[Event]) -> tuple[Event, ...]:
         while end < len(ordered) and ordered[end].sort_key() == ordered[index].sort_key():
             end += 1
         if end - index > 1:
-            from chronolex.events.store import event_key  # the store's notion of "the same event"
-
             ordered[index:end] = sorted(ordered[index:end], key=event_key)
         index = end
     return tuple(ordered)
@@ -144,5 +143,14 @@ class MemorySource:
         return sum(len(h) for h in self._histories.values())
 
 
-def freeze_fields(fields: Mapping[str, object]) -> Mapping[str, object]:
-    return MappingProxyType(dict(sorted(fields.items())))
+def event_key(event: Event) -> str:
+    """The identity of ``event`` (in the store, and among events that tie on time): two records with the same key are one event.
+
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    >>> event_key(Event("a", t, "kyc_verified", t, id="e-1"))
+    'id:e-1'
+    >>> event_key(Event("a", t, "kyc_verified", t))[:7]
+    'sha256:'
+    """
+    return identity_key(event.account, event.at, event.type, event.recorded_at, event.fields, event.id)

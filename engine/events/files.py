@@ -46,7 +46,8 @@ from typing import IO, Any
 from jsonschema.exceptions import ValidationError
 
 from chronolex.errors import TOO_MANY, ChronolexError, Diagnostic, Severity, Span
-from chronolex.events.event import RESERVED_KEYS, Event, MemorySource, freeze_fields
+from chronolex.events.event import RESERVED_KEYS, Event, MemorySource
+from chronolex.events.encoding import freeze_fields
 from chronolex.bundle.schemas import validator
 from chronolex.events.store import event_key
 from chronolex.instants import parse_instant
@@ -58,7 +59,7 @@ __all__ = [
     "open_source",
     "read_csv",
     "read_events",
-    "read_files",
+    "read_event_files",
     "read_jsonl",
 ]
 
@@ -600,10 +601,10 @@ def _reader(path: Path) -> _Reader:
 
 def read_events(path: str | Path, zone: tzinfo) -> list[Event]:
     """The events of one file, its format chosen by suffix (.jsonl/.ndjson/.json: JSON Lines; .csv: CSV)."""
-    return read_files([path], zone)
+    return read_event_files([path], zone)
 
 
-def read_files(paths: Iterable[str | Path], zone: tzinfo) -> list[Event]:
+def read_event_files(paths: Iterable[str | Path], zone: tzinfo) -> list[Event]:
     """The events of every file in order; every bad record of every file is reported in one error.
 
     Raises :class:`ChronolexError` (codes ``io-error``, ``event-format``, ``encoding``,
@@ -632,6 +633,6 @@ def open_source(paths: Iterable[str | Path], zone: tzinfo) -> MemorySource:
     does not depend on the order of the files or of their lines.
     """
     unique: dict[str, Event] = {}
-    for event in read_files(paths, zone):
+    for event in read_event_files(paths, zone):
         unique.setdefault(event_key(event), event)
     return MemorySource(event for _, event in sorted(unique.items(), key=lambda item: item[0]))

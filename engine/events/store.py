@@ -35,29 +35,31 @@ error is turned into a :class:`ChronolexError` with code ``store-error``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
 from urllib.request import pathname2url
 
 from chronolex.errors import ChronolexError
-from chronolex.events.event import AccountHistory, Event, freeze_fields
+from chronolex.events.encoding import (
+    Unstorable,
+    decode_instant,
+    decode_fields,
+    encode_fields,
+    encode_instant,
+)
+from chronolex.events.event import AccountHistory, Event, event_key
 
 __all__ = ["SCHEMA_VERSION", "EventStore", "IngestResult", "decode_fields", "encode_fields", "encode_instant",
            "event_key"]
 
 SCHEMA_VERSION = 1
 _APPLICATION = "chronolex-events"
-_DECIMAL_TAG = "$decimal"
 
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -67,116 +69,11 @@ _SCHEMA = (
 )
 
 
-# -- encoding -------------------------------------------------------------------------------
-
-
-class _Unstorable(ValueError):
-    """An event value the store has no representation for (a caller's bug, not a file's)."""
-
-
-def encode_instant(instant: datetime) -> str:
-    """Fixed-width UTC ISO 8601, so that text order is time order.
-
-    >>> from datetime import timedelta
-    >>> encode_instant(datetime(2026, 3, 8, 9, 0, tzinfo=timezone(timedelta(hours=8))))
-    '2026-03-08T01:00:00.000000+00:00'
-    """
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise _Unstorable(f"instant {instant.isoformat()} has no timezone")
-    return instant.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _decode_instant(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
-
-
-def _tagged(value: object, *, normal: bool = False) -> object:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise _Unstorable(f"{value} is not a finite number")
-        return {_DECIMAL_TAG: _normal_text(value) if normal else str(value)}
-    if value is None or isinstance(value, (str, int, float)):
-        return value
-    raise _Unstorable(f"a field value of type {type(value).__name__} cannot be stored (fields are scalars)")
-
-
-def _normal_text(value: Decimal) -> str:
-    """The shortest exact text of a finite Decimal (trailing zeros dropped), so equal values hash alike."""
-    sign, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
-    numerals = list(digits)
-    while len(numerals) > 1 and numerals[-1] == 0:
-        numerals.pop()
-        exponent += 1
-    if numerals == [0]:
-        sign, exponent = 0, 0
-    return str(Decimal((sign, tuple(numerals), exponent)))
-
-
-def _canonical(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def encode_fields(fields: Mapping[str, object]) -> str:
-    """Canonical JSON of an event's fields, Decimals tagged.
-
-    >>> encode_fields({"b": Decimal("12.50"), "a": 1})
-    '{"a":1,"b":{"$decimal":"12.50"}}'
-    """
-    return _canonical({k: _tagged(v) for k, v in fields.items()})
-
-
-def _untag(value: object) -> object:
-    """A field value as stored: a tagged Decimal restored, anything else as it is."""
-    if isinstance(value, dict):
-        text = value.get(_DECIMAL_TAG)
-        if len(value) == 1 and isinstance(text, str):
-            return Decimal(text)
-        raise ValueError("a field value is an object that is not a tagged decimal")
-    return value
-
-
-def decode_fields(text: str) -> Mapping[str, object]:
-    """The fields :func:`encode_fields` wrote, Decimals restored, as a read-only mapping.
-
-    Only the values are untagged, never the object of the fields itself: an event
-    may have a field called ``$decimal``.
-
-    >>> dict(decode_fields('{"a":1,"b":{"$decimal":"12.50"}}'))
-    {'a': 1, 'b': Decimal('12.50')}
-    >>> dict(decode_fields('{"$decimal":"12"}'))
-    {'$decimal': '12'}
-    """
-    loaded = json.loads(text)
-    if not isinstance(loaded, dict):
-        raise ValueError("fields are not a JSON object")
-    return freeze_fields({key: _untag(value) for key, value in loaded.items()})
-
-
-def event_key(event: Event) -> str:
-    """The identity of ``event`` in the store: two records with the same key are one event.
-
-    >>> from datetime import datetime, timezone
-    >>> t = datetime(2026, 3, 1, tzinfo=timezone.utc)
-    >>> event_key(Event("a", t, "kyc_verified", t, id="e-1"))
-    'id:e-1'
-    >>> event_key(Event("a", t, "kyc_verified", t))[:7]
-    'sha256:'
-    """
-    if event.id is not None:
-        return "id:" + event.id
-    content = [
-        event.account, encode_instant(event.at), event.type, encode_instant(event.recorded_at),
-        {k: _tagged(v, normal=True) for k, v in event.fields.items()},
-    ]
-    return "sha256:" + hashlib.sha256(_canonical(content).encode("utf-8")).hexdigest()
-
-
 def _row(event: Event) -> tuple[str, str, str, str, str, str | None, str]:
     try:
         return (event_key(event), event.account, encode_instant(event.at), encode_instant(event.recorded_at),
                 event.type, event.id, encode_fields(event.fields))
-    except (_Unstorable, ValueError, TypeError, UnicodeError) as exc:
+    except (Unstorable, ValueError, TypeError, UnicodeError) as exc:
         raise ChronolexError.single("store-error", f"cannot store this event: {exc}", event.origin) from None
 
 
@@ -359,7 +256,7 @@ class EventStore:
             ).fetchall()
             try:
                 events = [
-                    Event(account, _decode_instant(at), type_, _decode_instant(recorded), decode_fields(fields), id_)
+                    Event(account, decode_instant(at), type_, decode_instant(recorded), decode_fields(fields), id_)
                     for at, recorded, type_, id_, fields in rows
                 ]
             except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:

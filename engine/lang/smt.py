@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -127,8 +127,6 @@ def instant_term(instant: datetime) -> int:
 
 
 def from_instant_term(micros: int) -> datetime:
-    from datetime import timedelta
-
     return EPOCH + timedelta(microseconds=micros)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chronolex.lang import nodes as n
-from chronolex.lang.values import UNKNOWN, Context, truth
+from chronolex.lang.values import UNKNOWN, truth
 
 
 class TraceOp(enum.StrEnum):

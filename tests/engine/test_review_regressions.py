@@ -10,7 +10,7 @@ import pytest
 import chronolex
 from chronolex import Limits
 from chronolex.lang import types as t
-from tests.engine.test_loader import MINI_BUNDLE, codes, mini, version, write
+from tests.helpers.bundles import MINI_BUNDLE, codes, mini, version, write
 
 
 def findings(root: Path) -> list[chronolex.Diagnostic]:
@@ -102,7 +102,11 @@ def test_enum_expr_facts_stay_inside_their_enum(tmp_path: Path) -> None:
 
 def test_coalesce_of_an_enum_and_a_string_is_a_string() -> None:
     catalog = {"status": t.enum_of(["active", "frozen"]), "occupation": t.STRING}
-    chronolex.compile_condition('coalesce(status, occupation) == "student"', catalog)
+    compiled = chronolex.compile_condition('coalesce(status, occupation) == "student"', catalog)
+    (call,) = [node for node in [compiled.ast.left] if isinstance(node, chronolex.lang.nodes.Call)]
+    assert call.type == t.STRING
+    ctx = chronolex.Context({"status": chronolex.UNKNOWN, "occupation": "student"}, None, None)  # type: ignore[arg-type]
+    assert compiled.evaluate(ctx) is True
 
 
 def test_overlapping_windows_are_reported_once_however_often_inherited(tmp_path: Path) -> None:

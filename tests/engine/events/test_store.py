@@ -25,8 +25,9 @@ from hypothesis import strategies as st
 
 import chronolex.events.store
 from chronolex.errors import ChronolexError
-from chronolex.events.files import open_source, read_events, read_files
-from chronolex.events.event import RESERVED_KEYS, AccountHistory, Event, EventSource, MemorySource, freeze_fields
+from chronolex.events.files import open_source, read_events, read_event_files
+from chronolex.events.event import RESERVED_KEYS, AccountHistory, Event, EventSource, MemorySource
+from chronolex.events.encoding import freeze_fields
 from chronolex.events.store import EventStore, IngestResult, event_key
 from tests.conftest import FIXTURES, HUABEI
 
@@ -68,12 +69,12 @@ def event(account: str = "a", hour: int = 0, type_: str = "x", id_: str | None =
 @pytest.mark.parametrize("paths", [[EXAMPLES], [EVENTS / "mixed.jsonl"], [EVENTS / "typed.csv", EVENTS / "mixed.jsonl"]],
                          ids=["huabei-examples", "mixed", "csv-and-jsonl"])
 def test_store_histories_equal_the_files(db: EventStore, paths: list[Path]) -> None:
-    db.ingest(read_files(paths, SHANGHAI))
+    db.ingest(read_event_files(paths, SHANGHAI))
     from_files = open_source(paths, SHANGHAI)
     assert list(db.accounts()) == list(from_files.accounts())
     assert everything(db) == histories(from_files)
     # these files hold no duplicates and no ties, so plain MemorySource over the records agrees too
-    assert everything(db) == histories(MemorySource(read_files(paths, SHANGHAI)))
+    assert everything(db) == histories(MemorySource(read_event_files(paths, SHANGHAI)))
     assert db.count() == len(from_files)
 
 

@@ -11,32 +11,10 @@ from hypothesis import strategies as st
 import chronolex
 from chronolex.lang import types as t
 from tests.conftest import HUABEI
+from tests.helpers.bundles import MINI_BUNDLE, codes, mini, version
 
 
-def write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
-
-MINI_BUNDLE = """\
-bundle: mini
-timezone: Asia/Shanghai
-actions: [open, borrow]
-facts:
-  score: {type: int, derive: {latest: score_updated.score}}
-  frozen: {type: bool, derive: {exists: frozen}}
-"""
-
-
-def mini(tmp_path: Path, *versions: tuple[str, str], bundle: str = MINI_BUNDLE) -> Path:
-    write(tmp_path / "bundle.yaml", bundle)
-    for name, text in versions:
-        write(tmp_path / "versions" / name, text)
-    return tmp_path
-
-
-def codes(root: Path) -> list[str]:
-    return [d.code for d in chronolex.check_bundle(root).diagnostics]
 
 
 def test_the_shipped_bundle_loads_into_an_immutable_model() -> None:
@@ -76,17 +54,7 @@ def test_spans_point_into_the_version_file() -> None:
     assert rule.id in line
 
 
-VERSION = """\
-version: "{id}"
-effective_from: {eff}
-published_at: {pub}
-{extra}rules:
-{rules}"""
 
-
-def version(id: str, eff: str = "2026-01-01", pub: str = "2025-12-01T00:00:00+08:00", extra: str = "",
-            rules: str = "  - {id: R1, category: platform, actions: [open], when: score < 600}\n") -> str:
-    return VERSION.format(id=id, eff=eff, pub=pub, extra=extra, rules=rules)
 
 
 def test_extends_replaces_in_place_appends_and_removes(tmp_path: Path) -> None:

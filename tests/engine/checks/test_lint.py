@@ -6,7 +6,7 @@ from pathlib import Path
 
 import chronolex
 from chronolex import Severity
-from tests.engine.test_loader import mini, version
+from tests.helpers.bundles import mini, version
 
 
 def findings(root: Path) -> dict[str, chronolex.Diagnostic]:

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 import chronolex
+from tests.conftest import FIXTURES as TEST_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "broken"
+FIXTURES = TEST_FIXTURES / "broken"
 
 E, W, I = "error", "warning", "info"
 

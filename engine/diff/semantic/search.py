@@ -20,386 +20,45 @@ result is therefore a proof: no fact values and no instant make the two sides di
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any
 
 import z3
 
-from chronolex.time.activity import occurrence_at, schedule_boundaries
 from chronolex.errors import ChronolexError
 from chronolex.evaluation.given import given_facts
 from chronolex.evaluation.assess import BLOCKED, NO_POLICY, Assessment, Evaluator
 from chronolex.lang import nodes as n
-from chronolex.lang.render import render
 from chronolex.lang.smt import (
     FALSE,
     TRUE,
     conj,
     disj,
     neg,
-    FIRST_DAY,
-    LAST_DAY,
-    Translator,
-    Truth,
     Unsupported,
     Value,
     decimal_term,
     from_instant_term,
     instant_term,
-    make_var,
-    sort_of,
 )
-from chronolex.model import Bundle, Rule, Schedule, Version
+from chronolex.model import Bundle, Version
 from chronolex.diff.sides import Side
-from chronolex.instants import format_instant, parse_instant
-from chronolex.time.versions import in_force_spans
+from chronolex.instants import parse_instant
+from chronolex.diff.semantic.encode import SideFormulas, Variables, schedule_key
+from chronolex.diff.semantic.regions import readable_region
+from chronolex.diff.semantic.result import ActionDiff, CATEGORY_CHANGED, DECISION_CHANGED, Finding, NEWLY_BLOCKED, Outcome, SemanticDiff, UNBLOCKED, UNDECIDED, Witness
+from chronolex.diff.semantic.segments import Class, time_classes, versions_of
 
-NEWLY_BLOCKED, UNBLOCKED, CATEGORY_CHANGED, DECISION_CHANGED, UNDECIDED = (
-    "newly-blocked", "unblocked", "category-changed", "decision-changed", "undecided",
-)
-KIND_ORDER = (NEWLY_BLOCKED, UNBLOCKED, CATEGORY_CHANGED, DECISION_CHANGED, UNDECIDED)
 
-_FIRST_INSTANT = datetime(1000, 1, 2, tzinfo=timezone.utc)
-_LAST_INSTANT = datetime(9000, 12, 30, tzinfo=timezone.utc)
-#: How far past a segment's start schedules are unrolled to find the states they take.
-_SCHEDULE_HORIZON = timedelta(days=800)
-_MAX_PIECES = 400
 _MAX_ENUMERATED = 6
 _ATTEMPTS = 3
 #: How many preferred values a witness tries per fact before keeping the solver's own.
 _PREFERRED = 8
 
-
-@dataclass(frozen=True, slots=True)
-class Witness:
-    """Fact values (None: unknown) and an instant at which the two sides differ."""
-
-    at: datetime
-    facts: Mapping[str, object]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """How one side decided a witness, by the real evaluator."""
-
-    decision: str
-    version: str | None
-    blocked_by: tuple[str, ...] = ()
-    restricting: tuple[str, ...] = ()
-    undetermined: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One kind of difference for one action, the rules behind it, and a witness."""
-
-    action: str
-    kind: str
-    rules: tuple[str, ...] = ()
-    witness: Witness | None = None
-    old: Outcome | None = None
-    new: Outcome | None = None
-    region: tuple[str, ...] = ()
-    context: tuple[str, ...] = ()
-    spans: tuple[tuple[datetime, datetime | None], ...] = ()
-    always: bool = False
-    reason: str | None = None
-    #: The responsible rule recurs on a schedule: the difference holds while it runs.
-    scheduled: bool = False
-
-    @property
-    def sort_key(self) -> tuple[object, ...]:
-        # an open end (None) sorts after every instant; None and datetime do not compare
-        first = tuple((start, end is None, end or start) for start, end in self.spans[:1])
-        return (KIND_ORDER.index(self.kind), self.rules, first, self.reason or "")
-
-
-@dataclass(frozen=True, slots=True)
-class ActionDiff:
-    action: str
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def status(self) -> str:
-        if any(f.kind != UNDECIDED for f in self.findings):
-            return "changed"
-        return "undecided" if self.findings else "unchanged"
-
-
-@dataclass(frozen=True, slots=True)
-class SemanticDiff:
-    actions: tuple[ActionDiff, ...]
-    notes: tuple[str, ...] = ()
-
-    @property
-    def changed(self) -> bool:
-        return any(a.status == "changed" for a in self.actions)
-
-    @property
-    def undecided(self) -> bool:
-        return any(f.kind == UNDECIDED for a in self.actions for f in a.findings)
-
-
-# -- shared variables ----------------------------------------------------------------------
-
-
-class Variables:
-    """The solver variables both sides share: facts, opaque atoms, schedules and ``now``."""
-
-    def __init__(self) -> None:
-        self.now = z3.Int("now")
-        self.facts: dict[tuple[str, str], Value] = {}
-        self.owners: dict[tuple[str, str], str] = {}  # variable → the fact name a witness gives
-        self.atoms: dict[str, Truth] = {}
-        self.atom_texts: dict[str, str] = {}
-        self.schedules: dict[tuple[object, ...], Any] = {}
-        self.domain: list[Any] = [self.now >= instant_term(_FIRST_INSTANT), self.now < instant_term(_LAST_INSTANT)]
-
-    def fact(self, key: tuple[str, str], name: str, sort: str, always_known: bool, minimum: int | None,
-             values: tuple[str, ...]) -> Value:
-        if key not in self.facts:
-            index = len(self.facts)
-            term = make_var(f"{name}#{index}", sort)
-            known = TRUE if always_known else z3.Bool(f"{name}#{index}.known")
-            if sort == "day":
-                self.domain += [term >= FIRST_DAY, term <= LAST_DAY]
-            if sort == "instant":
-                self.domain += [term >= instant_term(_FIRST_INSTANT), term < instant_term(_LAST_INSTANT)]
-            if minimum is not None:
-                self.domain.append(term >= minimum)
-            if values:
-                self.domain.append(disj(*[term == z3.StringVal(v) for v in values]))
-            self.facts[key] = Value(term, known, sort)
-            self.owners[key] = name
-        return self.facts[key]
-
-    def atom(self, key: str, text: str) -> Truth:
-        if key not in self.atoms:
-            index = len(self.atoms)
-            true, false = z3.Bool(f"atom#{index}.true"), z3.Bool(f"atom#{index}.false")
-            self.domain.append(neg(conj(true, false)))
-            self.atoms[key] = Truth(true, false)
-            self.atom_texts[key] = text
-        return self.atoms[key]
-
-    def schedule(self, key: tuple[object, ...]) -> Any:
-        if key not in self.schedules:
-            self.schedules[key] = z3.Bool(f"schedule#{len(self.schedules)}")
-        return self.schedules[key]
-
-
-def _fact_key(bundle: Bundle, name: str) -> str:
-    """What a fact means on one side, as far as a shared variable goes: its type, and for
-    an ``expr`` fact its expression."""
-    fact = bundle.facts[name]
-    definition = render(fact.expr.ast) if fact.expr is not None else ""
-    return f"{fact.type}|{definition}"
-
-
-class SideFormulas:
-    """One side's facts and rules as formulas, built on the shared variables."""
-
-    def __init__(self, side: Side, variables: Variables) -> None:
-        self.side = side
-        self.bundle = side.bundle
-        self.variables = variables
-        self.translator = Translator(self._resolve, self._opaque, variables.now, side.bundle.timezone)
-        self._values: dict[str, Value] = {}
-        self._rules: dict[Rule, tuple[Any, Any]] = {}
-        self._meanings: dict[tuple[object, ...], tuple[Any, Any]] = {}
-        self._resolving: set[str] = set()
-        self._deps: dict[str, frozenset[tuple[str, str]]] = {}
-        #: The fact variables each rule's formulas read (facts behind inlined expr facts included).
-        self.reads: dict[Rule, frozenset[tuple[str, str]]] = {}
-
-    def _resolve(self, name: str) -> Value:
-        if name in self._values:
-            return self._values[name]
-        fact = self.bundle.facts.get(name)
-        if fact is None:
-            raise Unsupported(f"unknown fact {name}")
-        sort = sort_of(fact.type)
-        value: Value | None = None
-        if fact.expr is not None and name not in self._resolving:
-            self._resolving.add(name)
-            try:
-                value = self.translator.value(fact.expr.ast)
-                if value.sort != sort and {value.sort, sort} != {"int", "real"}:
-                    value = None
-                else:
-                    self._deps[name] = self.deps(n.names(fact.expr.ast))
-            except Unsupported:
-                value = None
-            finally:
-                self._resolving.discard(name)
-        if value is None:
-            if sort == "unsupported":
-                raise Unsupported(f"fact {name} of type {fact.type}")
-            derive = fact.derive
-            always = derive is not None and derive.always_known
-            minimum = 0 if derive is not None and derive.aggregation in ("count", "days_since") else None
-            key = (name, _fact_key(self.bundle, name))
-            value = self.variables.fact(key, name, sort, always, minimum,
-                                        fact.type.values if fact.type.name == "enum" else ())
-            self._deps[name] = frozenset({key})
-        self._values[name] = value
-        return value
-
-    def deps(self, names: Iterable[str]) -> frozenset[tuple[str, str]]:
-        """The fact variables behind ``names`` (each already resolved)."""
-        found: set[tuple[str, str]] = set()
-        for name in names:
-            found |= self._deps.get(name, frozenset())
-        return frozenset(found)
-
-    def _opaque(self, node: n.Expr) -> Truth:
-        text = render(node)
-        definitions = ",".join(f"{name}={_fact_key(self.bundle, name)}" for name in sorted(n.names(node))
-                               if name in self.bundle.facts)
-        return self.variables.atom(f"{text}|{definitions}", text)
-
-    def rule(self, rule: Rule) -> tuple[Any, Any]:
-        """(restricts, undetermined) of ``rule``, its time aside."""
-        cached = self._rules.get(rule)
-        if cached is not None:
-            return cached
-        meaning = (rule.when.ast if rule.when else None, rule.unless.ast if rule.unless else None, rule.on_unknown)
-        same = self._meanings.get(meaning)
-        if same is not None:  # the same conditions in another version: the same terms
-            self._rules[rule] = same
-            self.reads[rule] = self.deps(
-                name for c in (rule.when, rule.unless) if c is not None for name in n.names(c.ast))
-            return same
-        true, false = TRUE, FALSE
-        when = self.translator.truth(rule.when.ast) if rule.when is not None else Truth(true, false)
-        unless = self.translator.truth(rule.unless.ast) if rule.unless is not None else Truth(false, true)
-        settled = conj(when.true, unless.false)
-        pending = conj(neg(when.false), neg(unless.true), neg(settled))
-        restricts = disj(settled, pending) if rule.on_unknown == "block" else settled
-        undetermined = pending if rule.on_unknown == "undetermined" else false
-        result = (z3.simplify(restricts), z3.simplify(undetermined))
-        self._rules[rule] = result
-        self._meanings[meaning] = result
-        self.reads[rule] = self.deps(
-            name for c in (rule.when, rule.unless) if c is not None for name in n.names(c.ast))
-        return result
-
-
-def _schedule_key(schedule: Schedule, bundle: Bundle) -> tuple[object, ...]:
-    return (schedule.rrule, schedule.duration.text, schedule.start, str(bundle.timezone))
-
-
-# -- time ------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Segment:
-    start: datetime
-    end: datetime | None
-    versions: tuple[Version | None, Version | None]
-    timed: tuple[frozenset[str], frozenset[str]]  # ids of rules whose active/window hold
-
-
-@dataclass
-class _Class:
-    """Segments alike in versions and in which rules time lets act: solved once."""
-
-    segments: list[_Segment] = field(default_factory=list)
-    pieces: list[tuple[datetime, datetime, tuple[tuple[tuple[object, ...], bool], ...]]] = field(default_factory=list)
-
-
-def _versions_of(side: Side) -> tuple[Version, ...]:
-    return (side.version,) if side.version is not None else side.bundle.versions
-
-
-def _cuts(sides: Sequence[Side]) -> list[datetime]:
-    cuts: set[datetime] = set()
-    for side in sides:
-        if side.version is None:
-            cuts.update(span.start for span in in_force_spans(side.bundle.versions))
-        for version in _versions_of(side):
-            for rule in version.rules:
-                for interval in (rule.active, rule.window):
-                    if interval is not None:
-                        cuts.update(b for b in (interval.start, interval.end) if b is not None)
-                if rule.schedule is not None:
-                    cuts.add(rule.schedule.start)
-    return sorted(c for c in cuts if _FIRST_INSTANT < c < _LAST_INSTANT)
-
-
-def _timed(version: Version | None, at: datetime) -> frozenset[str]:
-    if version is None:
-        return frozenset()
-    return frozenset(
-        r.id for r in version.rules
-        if (r.active is None or r.active.contains(at)) and (r.window is None or r.window.contains(at))
-    )
-
-
-def _segments(old: Side, new: Side) -> list[_Segment]:
-    cuts = _cuts((old, new))
-    if old.version is not None and new.version is not None:
-        # from when both could be in force: before its effective_from a version's schedules
-        # have not started, which would show differences no reader could meet
-        start = max(old.version.effective_from, new.version.effective_from)
-    else:
-        start = cuts[0] - timedelta(days=1) if cuts else _FIRST_INSTANT
-    bounds = [start] + [c for c in cuts if c > start]
-    segments = []
-    for i, begin in enumerate(bounds):
-        end = bounds[i + 1] if i + 1 < len(bounds) else None
-        versions = (old.version_at(begin), new.version_at(begin))
-        segments.append(_Segment(begin, end, versions, (_timed(versions[0], begin), _timed(versions[1], begin))))
-    return segments
-
-
-def _classes(old: Side, new: Side, uses_now: bool) -> list[_Class]:
-    classes: dict[tuple[object, ...], _Class] = {}
-    for segment in _segments(old, new):
-        key = (tuple(v.id if v else None for v in segment.versions), segment.timed)
-        classes.setdefault(key, _Class()).segments.append(segment)
-    for found in classes.values():
-        _add_pieces(found, (old, new), uses_now)
-    return list(classes.values())
-
-
-def _add_pieces(found: _Class, sides: Sequence[Side], uses_now: bool) -> None:
-    """The stretches of each segment over which every schedule's state is fixed."""
-    seen: set[tuple[object, ...]] = set()
-    for segment in found.segments:
-        schedules: dict[tuple[object, ...], tuple[Schedule, Bundle]] = {}
-        for side, version, timed in zip(sides, segment.versions, segment.timed):
-            if version is None:
-                continue
-            for rule in version.rules:
-                if rule.schedule is not None and rule.id in timed:
-                    schedules[_schedule_key(rule.schedule, side.bundle)] = (rule.schedule, side.bundle)
-        stop = min(segment.end or _LAST_INSTANT, segment.start + _SCHEDULE_HORIZON) if schedules else (
-            segment.end or _LAST_INSTANT)
-        points = {segment.start}
-        for schedule, bundle in schedules.values():
-            for count, (instant, _) in enumerate(schedule_boundaries(schedule, segment.start, bundle.timezone)):
-                if instant >= stop or count > _MAX_PIECES:
-                    break
-                points.add(instant)
-        ordered = sorted(points)
-        for i, begin in enumerate(ordered):
-            end = ordered[i + 1] if i + 1 < len(ordered) else (segment.end or _LAST_INSTANT)
-            state = tuple(sorted(
-                (key, occurrence_at(schedule, begin, bundle.timezone) is not None)
-                for key, (schedule, bundle) in schedules.items()
-            ))
-            if not uses_now:
-                if state in seen:
-                    continue
-                seen.add(state)
-            found.pieces.append((begin, end, state))
-            if len(found.pieces) >= _MAX_PIECES:
-                return
 
 
 # -- the diff --------------------------------------------------------------------------------
@@ -410,7 +69,7 @@ def semantic_diff(old: Side, new: Side, *, actions: Sequence[str] | None = None,
     chosen = list(actions) if actions is not None else sorted(set(old.bundle.actions) | set(new.bundle.actions))
     variables = Variables()
     sides = _formulas(old, new, variables)
-    classes = _classes(old, new, _uses_now(old, new))
+    classes = time_classes(old, new, _uses_now(old, new))
     checker = _Checker(old, new)
     constants = compared_constants((old, new))
     results = []
@@ -432,7 +91,7 @@ def compared_constants(sides: Sequence[Side]) -> dict[str, list[Fraction]]:
     found: dict[str, set[Fraction]] = {}
     for side in sides:
         zone = side.bundle.timezone
-        for version in _versions_of(side):
+        for version in versions_of(side):
             for rule in version.rules:
                 for condition in (rule.when, rule.unless):
                     stack = [condition.ast] if condition is not None else []
@@ -475,7 +134,7 @@ def _uses_now(old: Side, new: Side) -> bool:
     """Whether a condition reads ``now`` itself (the instant then matters inside a stretch)."""
     return any(
         condition is not None and condition.uses_now
-        for side in (old, new) for version in _versions_of(side) for rule in version.rules
+        for side in (old, new) for version in versions_of(side) for rule in version.rules
         for condition in (rule.when, rule.unless)
     )
 
@@ -552,7 +211,7 @@ def _state(side: SideFormulas, version: Version | None, timed: frozenset[str], a
             continue
         fires, pending = side.rule(rule)
         if rule.schedule is not None:
-            running = side.variables.schedule(_schedule_key(rule.schedule, side.bundle))
+            running = side.variables.schedule(schedule_key(rule.schedule, side.bundle))
             fires, pending = conj(running, fires), conj(running, pending)
         restricts[rule.id] = fires
         reads[rule.id] = side.reads[rule]
@@ -565,7 +224,7 @@ def _state(side: SideFormulas, version: Version | None, timed: frozenset[str], a
                       {c: disj(*fs) for c, fs in categories.items()}, reads, scheduled)
 
 
-def _solve_class(action: str, found: _Class, sides: tuple[SideFormulas, SideFormulas], variables: Variables,
+def _solve_class(action: str, found: Class, sides: tuple[SideFormulas, SideFormulas], variables: Variables,
                  checker: _Checker, timeout_ms: int, constants: Mapping[str, Sequence[Fraction]]) -> list[Finding]:
     first = found.segments[0]
     old = _state(sides[0], first.versions[0], first.timed[0], action)
@@ -623,7 +282,7 @@ def _decision_term(state: _SideState) -> Any:
     return z3.If(state.undetermined, z3.IntVal(2), z3.IntVal(1))
 
 
-def _piece_constraint(found: _Class, variables: Variables) -> Any:
+def _piece_constraint(found: Class, variables: Variables) -> Any:
     options = []
     for begin, end, state in found.pieces:
         parts = [variables.now >= instant_term(begin), variables.now < instant_term(end)]
@@ -709,8 +368,9 @@ class _Search:
                 if checked is not None:
                     witness, old, new = checked
                     own, others = focus
-                    region = _region(self.solver, self.variables, sorted(own), witness, 4, self.constants)
-                    context = _region(self.solver, self.variables, sorted(others - own), witness, 3, self.constants)
+                    region = readable_region(self.solver, self.variables, sorted(own), witness, 4, self.constants)
+                    context = readable_region(self.solver, self.variables, sorted(others - own), witness, 3,
+                                              self.constants)
                     return [Finding(self.action, kind, rules, witness, old, new, region, context, self.spans)]
                 self.solver.add(self._not_this(model))
             return [self._undecided(rules, "the solver's witness does not hold in the evaluator; "
@@ -886,152 +546,6 @@ def _python_value(term: Any, sort: str) -> object:
     raise Unsupported(sort)
 
 
-# -- readable regions --------------------------------------------------------------------------
-
-
-def _region(solver: z3.Solver, variables: Variables, keys: Sequence[tuple[str, str]], witness: Witness,
-            limit: int, constants: Mapping[str, Sequence[Fraction]]) -> tuple[str, ...]:
-    """The region of fact values where the difference holds, one fact at a time: each of
-    ``keys`` whose possible values there are narrower than its type allows."""
-    parts: list[str] = []
-    for key in keys:
-        if len(parts) >= limit:
-            break
-        value, name = variables.facts[key], variables.owners[key]
-        text = _project(solver, name, value, witness, constants)
-        if text:
-            parts.append(text)
-    return tuple(parts)
-
-
-def _project(solver: z3.Solver, name: str, value: Value, witness: Witness,
-             constants: Mapping[str, Sequence[Fraction]]) -> str | None:
-    def can(extra: Any) -> bool:
-        solver.push()
-        solver.add(extra)
-        verdict = solver.check()
-        solver.pop()
-        return bool(verdict == z3.sat)
-
-    if not can(value.known):
-        return f"{name} unknown"
-    may_be_unknown = not z3.is_true(value.known) and can(neg(value.known))
-    suffix = " (or unknown)" if may_be_unknown else ""
-    if value.sort == "bool":
-        can_true, can_false = can(conj(value.known, value.term)), can(conj(value.known, neg(value.term)))
-        if can_true != can_false:
-            return f"{name} is {'true' if can_true else 'false'}{suffix}"
-        return None
-    if value.sort == "string":
-        seen = witness.facts.get(name)
-        if isinstance(seen, str) and not can(conj(value.known, value.term != z3.StringVal(seen))):
-            return f'{name} == "{seen}"{suffix}'
-        return None
-    whole = value.sort != "real"
-    steps = (-1, 0, 1) if whole else (0,)
-    points = sorted({c + d for c in constants.get(name, ()) for d in steps} | {Fraction(0)})
-    low = _edge(can, value, points, lower=True)
-    high = _edge(can, value, points, lower=False)
-    if low == "unclear" or high == "unclear" or (low is None and high is None):
-        return None
-    return f"{name} in {_interval(low, high, value.sort)}{suffix}"
-
-
-_FAR = 10**15
-
-
-Edge = Union[Fraction, tuple[str, Fraction], str, None]
-
-
-def _edge(can: Any, value: Value, points: list[Fraction], *, lower: bool) -> Edge:
-    """The least (``lower``) or greatest value the fact takes in the region: found by
-    bisection over the constants it is compared with (±1 for whole numbers), each step
-    one incremental check. None when unbounded; ``("open", q)`` for a decimal that
-    approaches the next constant q without reaching it (``x < 10000``); "unclear" when the
-    edge is not at such a constant."""
-    term, known = value.term, value.known
-    edge_of_domain = _domain_edge(value.sort, lower)
-    if edge_of_domain is None:
-        if can(conj(known, term < -_FAR if lower else term > _FAR)):
-            return None
-    elif can(conj(known, term == edge_of_domain)):
-        return None  # reaches the edge of its type: no narrower than the type says
-    candidates = points if lower else points[::-1]
-
-    def number(p: Fraction) -> Any:
-        return int(p) if value.sort != "real" else decimal_term(Decimal(p.numerator) / Decimal(p.denominator))
-
-    def reached(p: Fraction) -> bool:
-        return bool(can(conj(known, term <= number(p) if lower else term >= number(p))))
-    lo, hi = 0, len(candidates)
-    while lo < hi:  # first candidate whose half-line meets the region (monotone)
-        mid = (lo + hi) // 2
-        if reached(candidates[mid]):
-            hi = mid
-        else:
-            lo = mid + 1
-    if lo == len(candidates):
-        return "unclear"
-    found = candidates[lo]
-    if value.sort == "real":
-        beyond = term < number(found) if lower else term > number(found)
-        if can(conj(known, beyond)):  # the edge lies past ``found``, short of the next constant
-            return _approached(can, value, candidates[lo - 1] if lo > 0 else None, found, number)
-        return found
-    beyond = term <= int(found) - 1 if lower else term >= int(found) + 1
-    if can(conj(known, beyond)):
-        return "unclear"
-    return found
-
-
-def _approached(can: Any, value: Value, limit: Fraction | None, found: Fraction, number: Any) -> Edge:
-    """``("open", limit)`` when the decimal fills the gap from ``found`` up to (not
-    including) ``limit``: values just short of it, and halfway, are in the region."""
-    if limit is None:
-        return "unclear"
-    gap = limit - found
-    probes = [found + gap / 2, limit - gap / 1000]
-    if all(can(conj(value.known, value.term == number(p))) for p in probes):
-        return ("open", limit)
-    return "unclear"
-
-
-def _domain_edge(sort: str, lower: bool) -> int | None:
-    if sort == "day":
-        return FIRST_DAY if lower else LAST_DAY
-    if sort == "instant":
-        return instant_term(_FIRST_INSTANT) if lower else instant_term(_LAST_INSTANT) - 1
-    return None
-
-
-def _interval(low: Edge, high: Edge, sort: str) -> str:
-    def show(number: Fraction) -> str:
-        if sort == "day":
-            return date.fromordinal(int(number)).isoformat()
-        if sort == "instant":
-            return format_instant(from_instant_term(int(number)), timezone.utc)
-        if number.denominator == 1:
-            return str(number.numerator)
-        return str(Decimal(number.numerator) / Decimal(number.denominator))
-
-    if isinstance(low, tuple):
-        left = f"({show(low[1])}"
-    else:
-        left = f"[{show(low)}" if isinstance(low, Fraction) else "(-inf"
-    if isinstance(high, tuple):
-        right = f"{show(high[1])})"
-    elif sort == "real":
-        right = f"{show(high)}]" if isinstance(high, Fraction) else "inf)"
-    else:  # whole numbers: the upper bound said half-open, as intervals are everywhere else
-        right = f"{show(high + 1)})" if isinstance(high, Fraction) else "inf)"
-    return f"{left}, {right}"
-
-
-def spans_text(spans: Iterable[tuple[datetime, datetime | None]], zone: Any) -> list[str]:
-    """Spans as ``start – end`` in the bundle timezone (for renderers)."""
-    return [f"{format_instant(s, zone)} – {format_instant(e, zone) if e else 'open end'}" for s, e in spans]
-
-
 def same_meaning(old: Side, new: Side, *, timeout_ms: int = 2000,
                  shared: tuple[Variables, SideFormulas] | None = None) -> bool | None:
     """True when no fact values and no instant make OLD and NEW decide differently (the
@@ -1046,7 +560,7 @@ def same_meaning(old: Side, new: Side, *, timeout_ms: int = 2000,
         variables = Variables()
         sides = _formulas(old, new, variables)
     verdict: bool | None = True
-    for found in _classes(old, new, _uses_now(old, new)):
+    for found in time_classes(old, new, _uses_now(old, new)):
         first = found.segments[0]
         for action in sorted(set(old.bundle.actions) | set(new.bundle.actions)):
             a = _state(sides[0], first.versions[0], first.timed[0], action)

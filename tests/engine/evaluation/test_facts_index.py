@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chronolex.evaluation.facts import _derive_indexed, _derive_scanned, _visible
-from chronolex.events.event import AccountHistory, Event, freeze_fields
+from chronolex.events.event import AccountHistory, Event
+from chronolex.events.encoding import freeze_fields
 from chronolex.lang import types as t
 from chronolex.model import Derivation, Fact
 from chronolex.instants import Duration

@@ -13,7 +13,7 @@ import chronolex
 from chronolex.diff.operands import diff_pairs, load_side
 from chronolex.diff.sides import Side
 from tests.conftest import HUABEI
-from tests.engine.test_filetree import commit_all, git, huabei_repo, repo_state
+from tests.helpers.git import commit_all, git, huabei_repo, repo_state
 
 SHIPPED_IDS = [v.id for v in chronolex.load_bundle(HUABEI).versions]
 BUNDLE = "policies/huabei"

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chronolex.errors import ChronolexError, Diagnostic
-from chronolex.events.files import MAX_REPORTED, open_source, read_csv, read_events, read_files, read_jsonl
+from chronolex.events.files import MAX_REPORTED, open_source, read_csv, read_events, read_event_files, read_jsonl
 from chronolex.events.event import Event
 from tests.conftest import FIXTURES
 
@@ -36,7 +36,7 @@ def write(path: Path, text: str | bytes) -> Path:
 
 def problems(paths: list[Path] | Path, zone: ZoneInfo = SHANGHAI) -> tuple[Diagnostic, ...]:
     with pytest.raises(ChronolexError) as caught:
-        read_files(paths if isinstance(paths, list) else [paths], zone)
+        read_event_files(paths if isinstance(paths, list) else [paths], zone)
     return caught.value.diagnostics
 
 
@@ -320,7 +320,7 @@ def test_unreadable_files_are_reported_with_the_problems_of_the_others(tmp_path:
 
 
 def test_read_files_keeps_file_order_and_every_record() -> None:
-    events = read_files([EVENTS / "typed.csv", EVENTS / "mixed.jsonl"], SHANGHAI)
+    events = read_event_files([EVENTS / "typed.csv", EVENTS / "mixed.jsonl"], SHANGHAI)
     assert [e.origin.file.rsplit("/", 1)[-1] for e in events if e.origin] == ["typed.csv"] * 4 + ["mixed.jsonl"] * 8
 
 
