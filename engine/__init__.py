@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from chronolex.events.store import EventStore
     from chronolex.evaluation.facts import derive_facts, FactValue
     from chronolex.evaluation.given import given_facts, read_facts
-    from chronolex.evaluation.assess import Evaluator
+    from chronolex.evaluation.assess import Evaluator, RuleState, Verdict
     from chronolex.evaluation.decision import Decision, Evidence, json_value, Lift, NextChange, Reason
     from chronolex.evaluation.decide import decide, decide_with_facts, timeline, TimelineInterval
     from chronolex.evaluation.hindsight import decide_in_hindsight, knowledge_notes
@@ -70,7 +70,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["EventStore"], "chronolex.events.store"),
     **dict.fromkeys(["derive_facts", "FactValue"], "chronolex.evaluation.facts"),
     **dict.fromkeys(["given_facts", "read_facts"], "chronolex.evaluation.given"),
-    **dict.fromkeys(["Evaluator"], "chronolex.evaluation.assess"),
+    **dict.fromkeys(["Evaluator", "RuleState", "Verdict"], "chronolex.evaluation.assess"),
     **dict.fromkeys(["Decision", "Evidence", "json_value", "Lift", "NextChange", "Reason"], "chronolex.evaluation.decision"),
     **dict.fromkeys(["decide", "decide_with_facts", "timeline", "TimelineInterval"], "chronolex.evaluation.decide"),
     **dict.fromkeys(["decide_in_hindsight", "knowledge_notes"], "chronolex.evaluation.hindsight"),
@@ -157,6 +157,7 @@ __all__ = [
     "render",
     "replay_log",
     "Rule",
+    "RuleState",
     "run_cases",
     "same_meaning",
     "Schedule",
@@ -176,6 +177,7 @@ __all__ = [
     "UNKNOWN",
     "validate",
     "ValidationResult",
+    "Verdict",
     "Version",
     "version_table",
     "VersionSpan",

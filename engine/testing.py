@@ -23,7 +23,7 @@ from typing import Any
 
 from chronolex.time.activity import active_by_time
 from chronolex.errors import ChronolexError, Diagnostic, Severity, Span, sort_diagnostics
-from chronolex.evaluation.assess import Evaluator, Point, assess_rule
+from chronolex.evaluation.assess import Evaluator, Point, RuleState, assess_rule
 from chronolex.events.files import read_events
 from chronolex.events.event import RESERVED_KEYS, AccountHistory, Event
 from chronolex.events.encoding import freeze_fields
@@ -354,7 +354,7 @@ def _cover(coverage: Coverage, evaluator: Evaluator, point: Point, action: str) 
         outcome = assess_rule(bundle, rule, ctx, point.facts)
         if outcome is None:
             coverage.record(version.id, rule.id, FALSE)
-        elif outcome.state == "restricts" and outcome.settled_by is None:
+        elif outcome.state is RuleState.RESTRICTS and outcome.settled_by is None:
             coverage.record(version.id, rule.id, FIRED)
 
 

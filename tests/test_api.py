@@ -87,3 +87,9 @@ def test_schemas_come_from_package_data_even_when_a_schemas_folder_sits_beside(t
     code = ("import sys; sys.path.insert(0, '.'); import chronolex; "
             f"print(chronolex.check_bundle({str(ROOT / 'policies' / 'huabei')!r}).ok)")
     assert run_python(code, cwd=tmp_path) == "True"
+
+
+def test_docs_api_names_every_public_name() -> None:
+    page = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    missing = [name for name in chronolex.__all__ if name != "__version__" and f"`{name}`" not in page]
+    assert not missing, missing

@@ -42,6 +42,6 @@ def test_the_wheel_installs_chronolex_only_with_schemas_type_marker_and_licence(
 def test_the_sdist_carries_the_test_suite_and_what_it_reads(dist: Path) -> None:
     [sdist] = list(dist.glob("chronolex-*.tar.gz"))
     names = {name.split("/", 1)[1] for name in tarfile.open(sdist).getnames() if "/" in name}
-    for needed in ("tests/conftest.py", "tests/engine/test_knowledge_cut.py", "policies/huabei/bundle.yaml",
+    for needed in ("tests/conftest.py", "tests/engine/evaluation/test_knowledge_cut.py", "policies/huabei/bundle.yaml",
                    "docs/replay.md", "Makefile", "LICENSE", "README.md", "CHANGELOG.md", "schemas/event.schema.json"):
         assert needed in names, needed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from decimal import Decimal
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -46,18 +47,22 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema(name))
 
 
-def _json_type(value: object) -> str:
+#: What a value is called: in YAML's words (a bundle) or JSON's (an event record).
+YAML_WORDS = {"list": "list", "mapping": "mapping"}
+JSON_WORDS = {"list": "array", "mapping": "object"}
+
+
+def value_kind(value: object, words: dict[str, str] = YAML_WORDS) -> str:
+    """The kind of a parsed value, for a message ("expected a string, found number")."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):
         return "number"
     if isinstance(value, str):
         return "string"
-    if isinstance(value, list):
-        return "list"
-    return "mapping"
+    return words["list"] if isinstance(value, list) else words["mapping"]
 
 
 def _specific(error: ValidationError) -> ValidationError:
@@ -156,7 +161,7 @@ def _diagnostic(document: Document, error: ValidationError) -> Diagnostic:
             expected = error.validator_value
             expected_text = " or ".join(expected) if isinstance(expected, list) else str(expected)
             found = "nothing (an empty value)" if error.instance is None else (
-                f"{_json_type(error.instance)} {json.dumps(error.instance)}")
+                f"{value_kind(error.instance)} {json.dumps(error.instance)}")
             message = f"expected {expected_text}, found {found}"
         elif error.validator == "enum" and isinstance(error.validator_value, list):
             message = f"{json.dumps(error.instance)} is not one of " + ", ".join(

@@ -26,7 +26,7 @@ import z3
 from chronolex.evaluation.facts import FactValue
 from chronolex.evaluation.given import given_facts
 from chronolex.errors import ChronolexError, Diagnostic, EvaluationError, Severity
-from chronolex.evaluation.assess import assess_rule
+from chronolex.evaluation.assess import RuleState, assess_rule
 from chronolex.lang import Context
 from chronolex.lang.smt import disj, neg
 from chronolex.model import Bundle, Rule
@@ -187,7 +187,7 @@ class _Samples:
             for i, (ctx, facts) in enumerate(self.contexts):
                 outcome = assess_rule(self.bundle, rule, ctx, facts)
                 if outcome is not None and outcome.error is None:
-                    if outcome.state == "restricts":
+                    if outcome.state is RuleState.RESTRICTS:
                         fires |= 1 << i
                     else:
                         pending |= 1 << i

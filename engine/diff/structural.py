@@ -347,13 +347,7 @@ def _fact_redefinitions(old: Fact, new: Fact, old_zone: ZoneInfo, new_zone: Zone
                 else f"is no longer derived from events (it was {_how(old)})")
         yield change("derive", _derive_json(old.derive, old_zone), _derive_json(new.derive, new_zone), text)
     if _ast(old.expr) != _ast(new.expr):
-        if old.expr is None:
-            text = f"is now computed as {_quote(_text(new.expr))}"
-        elif new.expr is None:
-            text = f"is no longer computed by an expression (it was {_quote(old.expr.text)})"
-        else:
-            text = f"is now computed as {_quote(_text(new.expr))} instead of {_quote(old.expr.text)}"
-        yield change("expr", _text(old.expr), _text(new.expr), text)
+        yield change("expr", _text(old.expr), _text(new.expr), _condition_phrase("expr", old.expr, new.expr))
     for field in ("title", "description"):
         before, after = getattr(old, field), getattr(new, field)
         if before != after:
@@ -379,13 +373,7 @@ def _derivation_changes(
             text = f"now uses the whole history (it looked back {_duration_or_all(old.window)})"
         yield change("window", old.window.text if old.window else None, new.window.text if new.window else None, text)
     if _ast(old.where) != _ast(new.where):
-        if old.where is None:
-            text = f"now counts only events where {_quote(_text(new.where))}"
-        elif new.where is None:
-            text = f"now counts every event (it counted only those where {_quote(old.where.text)})"
-        else:
-            text = f"now counts events where {_quote(_text(new.where))} instead of {_quote(old.where.text)}"
-        yield change("where", _text(old.where), _text(new.where), text)
+        yield change("where", _text(old.where), _text(new.where), _condition_phrase("where", old.where, new.where))
     if (old.has_default, old.default) != (new.has_default, new.default):
         if not new.has_default:
             text = f"no longer has a default (was {old.default})"
@@ -588,20 +576,43 @@ def _field_changes(old_rule: Rule, new_rule: Rule, old: _Scope, new: _Scope, ver
 _Sentence = Callable[[Rule, Rule, _Scope, _Scope], str]
 
 
+#: How a change of a rule's ``when`` or ``unless`` reads: (now, none before, gone, instead).
+_CONDITION_WORDS = {
+    "when": ("now applies only when {new} (it had no condition)",
+             "no longer has a condition (it applied when {old})",
+             "now applies when {new} instead of {old}"),
+    "unless": ("now exempts accounts where {new} (it had no exemption)",
+               "no longer exempts any account (it exempted those where {old})",
+               "now exempts accounts where {new} instead of {old}"),
+    "expr": ("is now computed as {new}",
+             "is no longer computed by an expression (it was {old})",
+             "is now computed as {new} instead of {old}"),
+    "where": ("now counts only events where {new}",
+              "now counts every event (it counted only those where {old})",
+              "now counts events where {new} instead of {old}"),
+}
+
+
+def _condition_phrase(which: str, old: CompiledExpr | None, new: CompiledExpr | None) -> str:
+    """How a changed condition (``when``, ``unless``, an ``expr``, a ``where``) reads."""
+    added, removed, changed = _CONDITION_WORDS[which]
+    if old is None:
+        return added.format(new=_quote(_text(new)))
+    if new is None:
+        return removed.format(old=_quote(old.text))
+    return changed.format(new=_quote(new.text), old=_quote(old.text))
+
+
+def _condition_sentence(which: str, rule_id: str, old: CompiledExpr | None, new: CompiledExpr | None) -> str:
+    return f"Rule {rule_id} {_condition_phrase(which, old, new)}."
+
+
 def _when_sentence(old: Rule, new: Rule, _o: _Scope, _n: _Scope) -> str:
-    if old.when is None:
-        return f"Rule {new.id} now applies only when {_quote(_text(new.when))} (it had no condition)."
-    if new.when is None:
-        return f"Rule {new.id} no longer has a condition (it applied when {_quote(old.when.text)})."
-    return f"Rule {new.id} now applies when {_quote(new.when.text)} instead of {_quote(old.when.text)}."
+    return _condition_sentence("when", new.id, old.when, new.when)
 
 
 def _unless_sentence(old: Rule, new: Rule, _o: _Scope, _n: _Scope) -> str:
-    if old.unless is None:
-        return f"Rule {new.id} now exempts accounts where {_quote(_text(new.unless))} (it had no exemption)."
-    if new.unless is None:
-        return f"Rule {new.id} no longer exempts any account (it exempted those where {_quote(old.unless.text)})."
-    return f"Rule {new.id} now exempts accounts where {_quote(new.unless.text)} instead of {_quote(old.unless.text)}."
+    return _condition_sentence("unless", new.id, old.unless, new.unless)
 
 
 def _actions_sentence(old: Rule, new: Rule, _o: _Scope, _n: _Scope) -> str:
@@ -634,22 +645,30 @@ def _free_text(field: str) -> _Sentence:
     return sentence
 
 
+#: How a change of a rule's ``active`` or ``window`` interval reads: (noun, added, removed).
+_INTERVAL_WORDS = {
+    "active": ("restriction", "is now active only {new} (it was always active)",
+               "is now always active (it was active only {old})"),
+    "window": ("window", "now applies only in the window {new} (it had no window)",
+               "no longer has a window (it applied {old})"),
+}
+
+
+def _interval_sentence(which: str, rule_id: str, old: Interval | None, new: Interval | None, zone: ZoneInfo) -> str:
+    noun, added, removed = _INTERVAL_WORDS[which]
+    if old is not None and new is not None:
+        return f"Rule {rule_id}: the {interval_change_words(old, new, zone, noun)}."
+    if new is not None:
+        return f"Rule {rule_id} " + added.format(new=interval_words(new, zone)) + "."
+    return f"Rule {rule_id} " + removed.format(old=_interval_or_none(old, zone)) + "."
+
+
 def _active_sentence(old: Rule, new: Rule, _o: _Scope, scope: _Scope) -> str:
-    zone = scope.zone
-    if old.active is not None and new.active is not None:
-        return f"Rule {new.id}: the {interval_change_words(old.active, new.active, zone, 'restriction')}."
-    if new.active is not None:
-        return f"Rule {new.id} is now active only {interval_words(new.active, zone)} (it was always active)."
-    return f"Rule {new.id} is now always active (it was active only {_interval_or_none(old.active, zone)})."
+    return _interval_sentence("active", new.id, old.active, new.active, scope.zone)
 
 
 def _window_sentence(old: Rule, new: Rule, _o: _Scope, scope: _Scope) -> str:
-    zone = scope.zone
-    if old.window is not None and new.window is not None:
-        return f"Rule {new.id}: the {interval_change_words(old.window, new.window, zone, 'window')}."
-    if new.window is not None:
-        return f"Rule {new.id} now applies only in the window {interval_words(new.window, zone)} (it had no window)."
-    return f"Rule {new.id} no longer has a window (it applied {_interval_or_none(old.window, zone)})."
+    return _interval_sentence("window", new.id, old.window, new.window, scope.zone)
 
 
 def _interval_or_none(interval: Interval | None, zone: ZoneInfo) -> str:

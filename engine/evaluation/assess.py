@@ -10,8 +10,10 @@ undetermined rules, which are still listed.
 
 from __future__ import annotations
 
+import enum
+
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
@@ -24,7 +26,26 @@ from chronolex.lang.compile import Closure
 from chronolex.model import Bundle, Rule, Version
 from chronolex.time.versions import select_version
 
-ALLOWED, BLOCKED, UNDETERMINED, NO_POLICY = "allowed", "blocked", "undetermined", "no_policy"
+
+
+class Verdict(enum.StrEnum):
+    """A decision's outcome: ``allowed``, ``blocked``, ``undetermined`` (nothing blocks for
+    certain, but a rule lacks a fact) or ``no_policy`` (no version in force)."""
+
+    ALLOWED = "allowed"
+    BLOCKED = "blocked"
+    UNDETERMINED = "undetermined"
+    NO_POLICY = "no_policy"
+
+
+ALLOWED, BLOCKED, UNDETERMINED, NO_POLICY = Verdict
+
+
+class RuleState(enum.StrEnum):
+    """How one rule stands: it ``restricts``, or it is ``undetermined`` for want of a fact."""
+
+    RESTRICTS = "restricts"
+    UNDETERMINED = "undetermined"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +53,7 @@ class RuleOutcome:
     """A rule that restricts (``state == "restricts"``) or may restrict (``"undetermined"``)."""
 
     rule: Rule
-    state: str
+    state: RuleState
     missing: tuple[str, ...] = ()
     settled_by: str | None = None
     error: str | None = None
@@ -115,17 +136,17 @@ def assess_rule(bundle: Bundle, rule: Rule, ctx: Context, facts: Mapping[str, Fa
             return None
     except RUN_TIME_FAULTS as exc:
         message = str(exc) if isinstance(exc, EvaluationError) else f"{type(exc).__name__}: {exc}"
-        return RuleOutcome(rule, "undetermined", _missing(bundle, rule, facts), error=message)
+        return RuleOutcome(rule, RuleState.UNDETERMINED, _missing(bundle, rule, facts), error=message)
     if when is True and unless is False:
-        return RuleOutcome(rule, "restricts")
+        return RuleOutcome(rule, RuleState.RESTRICTS)
     if when is not UNKNOWN and unless is not UNKNOWN:  # a condition that is not true or false
-        return RuleOutcome(rule, "undetermined", _missing(bundle, rule, facts),
+        return RuleOutcome(rule, RuleState.UNDETERMINED, _missing(bundle, rule, facts),
                            error=f"a condition gave {when!r} / {unless!r}, not true or false")
     if rule.on_unknown == "block":
-        return RuleOutcome(rule, "restricts", _missing(bundle, rule, facts), settled_by="on_unknown: block")
+        return RuleOutcome(rule, RuleState.RESTRICTS, _missing(bundle, rule, facts), settled_by="on_unknown: block")
     if rule.on_unknown == "allow":
         return None
-    return RuleOutcome(rule, "undetermined", _missing(bundle, rule, facts))
+    return RuleOutcome(rule, RuleState.UNDETERMINED, _missing(bundle, rule, facts))
 
 
 def _run(condition: CompiledExpr, ctx: Context) -> object:
@@ -153,16 +174,22 @@ class Point:
         return {k: v.value for k, v in self.facts.items()}
 
 
-@dataclass
 class Evaluator:
-    """Evaluates one bundle; caches which rules and facts each (version, action) needs."""
+    """Evaluates one bundle; caches which rules and facts each (version, action) needs.
 
-    bundle: Bundle
-    _rules: dict[tuple[str, str, frozenset[str] | None], tuple[Rule, ...]] = field(default_factory=dict)
-    _facts: dict[tuple[str, str, frozenset[str] | None], frozenset[str]] = field(default_factory=dict)
-    _closures: dict[tuple[str, str, frozenset[str] | None], tuple[_Compiled, ...]] = field(default_factory=dict)
-    _scopes: dict[tuple[tuple[str, ...], str, frozenset[str] | None], tuple[tuple[Rule, ...], frozenset[str]]] = \
-        field(default_factory=dict)
+    A plain class: its caches are not part of what it is (a dataclass would compare and
+    print them)."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+        self._rules: dict[tuple[str, str, frozenset[str] | None], tuple[Rule, ...]] = {}
+        self._facts: dict[tuple[str, str, frozenset[str] | None], frozenset[str]] = {}
+        self._closures: dict[tuple[str, str, frozenset[str] | None], tuple[_Compiled, ...]] = {}
+        self._scopes: dict[tuple[tuple[str, ...], str, frozenset[str] | None],
+                           tuple[tuple[Rule, ...], frozenset[str]]] = {}
+
+    def __repr__(self) -> str:
+        return f"Evaluator({self.bundle.name!r})"
 
     def rules_for(self, version: Version, action: str, only: frozenset[str] | None = None) -> tuple[Rule, ...]:
         """The rules of ``version`` that restrict ``action`` (only those in ``only``, if given),
@@ -227,7 +254,7 @@ class Evaluator:
                 pass
             outcome = assess_rule(self.bundle, rule, ctx, facts)  # unknowns and faults, with Kleene logic
             if outcome is not None:
-                (restricting if outcome.state == "restricts" else undetermined).append(outcome)
+                (restricting if outcome.state is RuleState.RESTRICTS else undetermined).append(outcome)
         return Assessment(version, tuple(restricting), tuple(undetermined))
 
     def _compiled(self, version: Version, action: str, only: frozenset[str] | None) -> tuple[_Compiled, ...]:
@@ -240,7 +267,7 @@ class Evaluator:
                  (rule.when.unguarded or rule.when.evaluate) if rule.when is not None else None,
                  (rule.unless.unguarded or rule.unless.evaluate) if rule.unless is not None else None,
                  rule.active is not None or rule.window is not None or rule.schedule is not None,
-                 RuleOutcome(rule, "restricts"))
+                 RuleOutcome(rule, RuleState.RESTRICTS))
                 for rule in self.rules_for(version, action, only)
             )
             self._closures[key] = found

@@ -23,7 +23,7 @@ from chronolex.events.event import AccountHistory, Event
 from chronolex.lang import UNKNOWN, Context
 from chronolex.lang.types import Type
 from chronolex.model import Bundle, Derivation, Fact
-from chronolex.instants import Duration, parse_date, parse_instant
+from chronolex.instants import Duration, format_instant, parse_date, parse_instant
 
 #: At most this many events are kept as evidence of one value (the most recent ones).
 MAX_EVIDENCE = 50
@@ -267,9 +267,9 @@ def _series(history: AccountHistory, derivation: Derivation, fact: Fact, zone: t
     return found
 
 
-def _note(fact: Fact, event: Event, reason: str) -> str:
+def _note(fact: Fact, event: Event, reason: str, zone: tzinfo) -> str:
     field_name = fact.derive.field if fact.derive else ""
-    return f"{fact.name}: ignored {event.type} at {event.at.isoformat()}: field {field_name} {reason}"
+    return f"{fact.name}: ignored {event.type} at {format_instant(event.at, zone)}: field {field_name} {reason}"
 
 
 def derive_one(fact: Fact, history: AccountHistory, at: datetime, known_at: datetime | None,
@@ -320,13 +320,13 @@ def _derive_indexed(fact: Fact, derivation: Derivation, history: AccountHistory,
             if value is _ABSENT:
                 continue
             if isinstance(value, _Bad):
-                notes.append(_note(fact, events[i], value.reason))
+                notes.append(_note(fact, events[i], value.reason, zone))
                 continue
             return FactValue(fact.name, value, (events[i],), 1, tuple(notes))
         return FactValue(fact.name, _default(fact, derivation).value, (), 0, tuple(notes))
     used = series.valid[hi] - series.valid[lo]
     bad = series.bad[bisect.bisect_left(series.bad, lo):bisect.bisect_left(series.bad, hi)]
-    notes = [_note(fact, events[i], str(getattr(values[i], "reason", ""))) for i in bad]
+    notes = [_note(fact, events[i], str(getattr(values[i], "reason", "")), zone) for i in bad]
     if not used:
         return FactValue(fact.name, _default(fact, derivation).value, (), 0, tuple(notes))
     if aggregation == "sum":
@@ -372,7 +372,7 @@ def _derive_scanned(fact: Fact, derivation: Derivation, events: Sequence[Event],
         try:
             values.append((coerce(raw, fact.type, zone), event))
         except ValueError as exc:
-            notes.append(_note(fact, event, str(exc)))
+            notes.append(_note(fact, event, str(exc), zone))
             continue
         if aggregation in ("latest", "first"):
             break

@@ -45,6 +45,7 @@ from typing import IO, Any
 
 from jsonschema.exceptions import ValidationError
 
+from chronolex.bundle.schemas import JSON_WORDS, value_kind
 from chronolex.errors import TOO_MANY, ChronolexError, Diagnostic, Severity, Span
 from chronolex.events.event import RESERVED_KEYS, Event, MemorySource
 from chronolex.events.encoding import freeze_fields
@@ -271,8 +272,14 @@ def read_jsonl(path: str | Path, zone: tzinfo) -> list[Event]:
     >>> event.at.isoformat(), dict(event.fields)
     ('2026-02-28T16:00:00+00:00', {'fee': Decimal('1.50')})
     """
+    return _read_all(_jsonl_events, path, zone)
+
+
+def _read_all(records: Callable[[Path, tzinfo, _Problems], Iterator[Event]], path: str | Path,
+              zone: tzinfo) -> list[Event]:
+    """Every event ``records`` reads from ``path``; one error for all bad records."""
     problems = _Problems()
-    events = list(_jsonl_events(Path(path), zone, problems))
+    events = list(records(Path(path), zone, problems))
     problems.raise_if_any()
     return events
 
@@ -349,10 +356,7 @@ def read_csv(path: str | Path, zone: tzinfo) -> list[Event]:
     >>> dict(event.fields)
     {'score': 701}
     """
-    problems = _Problems()
-    events = list(_csv_events(Path(path), zone, problems))
-    problems.raise_if_any()
-    return events
+    return _read_all(_csv_events, path, zone)
 
 
 def _csv_events(path: Path, zone: tzinfo, problems: _Problems) -> Iterator[Event]:
@@ -474,7 +478,7 @@ def _event(
 ) -> Event | None:
     """The event a parsed record describes, or None after reporting why it is not one."""
     if not isinstance(record, dict):
-        problems.add("event-schema", f"expected an object (one event a line), found {_json_type(record)}",
+        problems.add("event-schema", f"expected an object (one event a line), found {value_kind(record, JSON_WORDS)}",
                      Span(file, line, 1), _ARRAY_HINT if isinstance(record, list) else None)
         return None
     found = False
@@ -538,7 +542,7 @@ def _describe(error: ValidationError) -> tuple[str, str, str | None]:
             expected_text = "a string, number, boolean or null (fields are scalars)"
         else:
             expected_text = " or ".join(expected) if isinstance(expected, list) else f"a {expected}"
-        return "event-schema", f"field '{name}': expected {expected_text}, found {_json_type(value)}", key
+        return "event-schema", f"field '{name}': expected {expected_text}, found {value_kind(value, JSON_WORDS)}", key
     if error.validator == "minLength":
         return "event-schema", f"field '{name}' must not be empty", key
     if error.validator == "pattern" and key == "type":
@@ -553,20 +557,6 @@ def _describe(error: ValidationError) -> tuple[str, str, str | None]:
 def _clip(text: str, limit: int = 60) -> str:
     """``text`` cut to ``limit`` characters, so that one bad value cannot make a message megabytes long."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float, Decimal)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _has_lone_surrogate(record: Mapping[str, object]) -> bool:

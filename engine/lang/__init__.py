@@ -14,7 +14,7 @@ from chronolex.errors import EvaluationError
 from chronolex.lang import nodes
 from chronolex.lang.check import check
 from chronolex.lang.compile import Closure, compile_expr
-from chronolex.lang.interpret import interpret
+from chronolex.lang.interpret import deciding_part, interpret
 from chronolex.lang.parse import ConditionError, Problem, parse
 from chronolex.lang.render import render
 from chronolex.lang.types import BOOL, Type
@@ -32,6 +32,7 @@ __all__ = [
     "check",
     "compile_condition",
     "compile_expr",
+    "deciding_part",
     "interpret",
     "nodes",
     "parse",

@@ -119,7 +119,11 @@ def _min_max_impl(pick: Callable[..., object]) -> Impl:
         for a in args:
             if isinstance(a, bool) or not isinstance(a, (int, Decimal)):
                 raise EvaluationError(f"expected a number, got {a!r}")
-        return pick(args)
+        chosen = pick(args)
+        # typed decimal when any argument is: the value is one too (max(3, 1.5) is 3, a decimal)
+        if isinstance(chosen, int) and any(isinstance(a, Decimal) for a in args):
+            return Decimal(chosen)
+        return chosen
 
     return impl
 

@@ -57,7 +57,7 @@ def test_solver_findings_come_only_when_asked_for(tmp_path: Path) -> None:
     assert with_solver.ok and with_solver.bundle is not None  # a warning keeps the bundle
 
 
-def test_lint_runs_before_the_solver_and_both_report(tmp_path: Path) -> None:
+def test_lint_and_solver_findings_are_reported_together(tmp_path: Path) -> None:
     root = mini(tmp_path, ("v1.yaml", version("v1", eff="2026-01-01", pub="2026-02-01T00:00:00+08:00", rules=DEAD)))
     assert findings(check_bundle(root)) == [("retroactive", Severity.INFO)]
     assert sorted(findings(check_bundle(root, solver=True))) == sorted(

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 import chronolex
+import chronolex.events.encoding
 from chronolex import AccountHistory, decide, decide_with_facts, given_facts, open_source, timeline
 from chronolex.bundle.schemas import validator
 from tests.conftest import HUABEI
@@ -609,7 +610,7 @@ def test_evidence_lists_the_most_recent_events_and_counts_them_all(huabei: chron
 
 def test_event_ids_and_ignored_fields_show_in_the_document(huabei: chronolex.Bundle) -> None:
     score = chronolex.Event("acct-x", local("2026-01-05T06:00", SH), "credit_score_updated", local("2026-01-05T06:00", SH),
-                         chronolex.events.event.freeze_fields({"score": 580}), id="evt-0001")
+                         chronolex.events.encoding.freeze_fields({"score": 580}), id="evt-0001")
     bad = ev("credit_score_updated", "2026-02-05T06:00", SH, score="high")
     doc = why(huabei, history(score, bad), "open", "2026-03-02T10:00")
     assert evidence(doc, "PLAT-SCORE-FLOOR")["credit_score"]["from_events"] == [

@@ -80,7 +80,7 @@ def test_equal_subtrees_at_two_places_are_two_nodes() -> None:
     interpret(condition, ctx(p=False), tracer)
     first, second = condition.operands
     assert first == second and first is not second
-    assert [e.node for e in tracer.events][:2] == [first, second]
+    assert tracer.events[0].node is first and tracer.events[1].node is second
     assert tracer.evaluated(first) and tracer.evaluated(second)
 
 

@@ -104,8 +104,11 @@ def test_part_names_and_values_are_case_insensitive() -> None:
 
 def test_the_shipped_weekly_window_expands_to_sunday_two_oclock_local_from_its_start() -> None:
     bundle = chronolex.load_bundle(HUABEI)
-    schedule = bundle.version("2026.03").rule("MW-WEEKLY").schedule
-    assert schedule is not None
+    version_ = bundle.version("2026.03")
+    assert version_ is not None
+    rule = version_.rule("MW-WEEKLY")
+    assert rule is not None and rule.schedule is not None
+    schedule = rule.schedule
     walls = list(islice(parse_rrule(schedule.rrule, schedule.start, bundle.timezone), 3))
     assert walls == [datetime(2026, 3, 1, 2), datetime(2026, 3, 8, 2), datetime(2026, 3, 15, 2)]
     assert all(w.tzinfo is None for w in walls)  # naive local wall times, not instants
@@ -242,9 +245,10 @@ def test_decide_blocks_from_the_gap_occurrence_read_with_the_pre_gap_offset(
     assert before.next_change.because == ("a scheduled window of MW starts",)
     inside = chronolex.decide(bundle, history(), "open", start)
     assert inside.decision == "blocked" and [r.rule.id for r in inside.reasons] == ["MW"]
-    assert inside.reasons[0].lifts is not None
+    lift = inside.reasons[0].lifts
+    assert lift is not None and lift.at is not None
     # the duration is elapsed time: one hour after the resolved start
-    assert (inside.reasons[0].lifts.at - start).total_seconds() == 3600
+    assert (lift.at - start).total_seconds() == 3600
 
 
 @pytest.mark.xfail(strict=True, reason="engine bug: a schedule start written in a DST gap (02:30) is converted to "
