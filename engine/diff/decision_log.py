@@ -39,7 +39,7 @@ from chronolex.evaluation.assess import (
     RuleOutcome,
 )
 from chronolex.events.event import AccountHistory, EventSource
-from chronolex.diff.impact import SideJudge, same_meaning
+from chronolex.diff.impact import SideJudge, rules_alike
 from chronolex.model import Version
 from chronolex.diff.sides import Side
 from chronolex.instants import format_instant, parse_instant
@@ -409,7 +409,7 @@ def _origin(rule_id: str, recorded: Version, version: Version, side: str) -> str
         return f": {rule_id} is new in {version.id} (not in {recorded.id})"
     if now is None and side == "old":
         return f": {rule_id} is not in {version.id}"
-    if was is not None and now is not None and not same_meaning(was, now):
+    if was is not None and now is not None and not rules_alike(was, now):
         return f": {rule_id} changed from {recorded.id} to {version.id}"
     return ""
 

@@ -54,7 +54,7 @@ __all__ = [
     "impact",
     "impact_actions",
     "judges",
-    "same_meaning",
+    "rules_alike",
 ]
 
 NEWLY_BLOCKED, UNBLOCKED, CATEGORY_CHANGED, OTHER = "newly-blocked", "unblocked", "category-changed", "other"
@@ -82,7 +82,7 @@ def classify_flip(old: Assessment, new: Assessment, old_bundle: Bundle, new_bund
     return OTHER if old.decision != new.decision else None
 
 
-def same_meaning(first: Rule, second: Rule) -> bool:
+def rules_alike(first: Rule, second: Rule) -> bool:
     """Whether two rules restrict alike: the fields that decide, not titles, texts or spans.
 
     Conditions are compared by their typed AST, so a condition reformatted is the same."""

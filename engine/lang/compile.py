@@ -15,7 +15,7 @@ from datetime import tzinfo
 from chronolex.errors import EvaluationError
 from chronolex.lang import nodes as n
 from chronolex.lang.functions import FUNCTIONS
-from chronolex.lang.values import UNKNOWN, Context, arithmetic, compare, kleene_not, negate, truth
+from chronolex.lang.values import UNKNOWN, Context, arithmetic, compare, kleene_not, minus, truth
 
 Closure = Callable[[Context], object]
 
@@ -46,7 +46,7 @@ def compile_expr(node: n.Expr) -> Closure:
 
                 return evaluate_not
             return lambda ctx: kleene_not(operand(ctx))
-        return lambda ctx: negate(operand(ctx))
+        return lambda ctx: minus(operand(ctx))
     if isinstance(node, n.Binary):
         return _binary(node.op, compile_expr(node.left), compile_expr(node.right))
     if isinstance(node, n.Compare):

@@ -19,7 +19,7 @@ from chronolex.errors import EvaluationError
 from chronolex.lang import nodes as n
 from chronolex.lang.functions import FUNCTIONS
 from chronolex.lang.trace import RecordingTracer, TraceEvent, TraceOp, Tracer, filter_deciding
-from chronolex.lang.values import UNKNOWN, Context, arithmetic, compare, kleene_not, negate, truth
+from chronolex.lang.values import UNKNOWN, Context, arithmetic, compare, kleene_not, minus, truth
 
 #: What a condition may raise at run time besides EvaluationError (all are reported as faults).
 _FAULTS = (EvaluationError, ArithmeticError, ValueError, TypeError, OverflowError)
@@ -57,7 +57,7 @@ def _value(node: n.Expr, ctx: Context, tracer: Tracer | None) -> object:
         return tuple(interpret(i, ctx, tracer) for i in node.items)
     if isinstance(node, n.Unary):
         value = interpret(node.operand, ctx, tracer)
-        return kleene_not(value) if node.op == "not" else negate(value)
+        return kleene_not(value) if node.op == "not" else minus(value)
     if isinstance(node, n.Binary):
         return arithmetic(node.op, interpret(node.left, ctx, tracer), interpret(node.right, ctx, tracer), ctx.zone)
     if isinstance(node, n.Compare):

@@ -163,7 +163,7 @@ def arithmetic(op: str, a: object, b: object, zone: tzinfo) -> object:
     raise EvaluationError(f"unknown operator {op!r}")
 
 
-def negate(value: object) -> object:
+def minus(value: object) -> object:
     if value is UNKNOWN:
         return UNKNOWN
     return -_number(value)

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 import chronolex
 from chronolex import UNKNOWN, Context, Duration, EvaluationError, compile_condition, interpret
 from chronolex.lang import types as t
-from chronolex.lang.values import arithmetic, compare, elapsed_days, kleene_not, negate, truth
+from chronolex.lang.values import arithmetic, compare, elapsed_days, kleene_not, minus, truth
 from tests.strategies import KLEENE_AND_OR
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -197,13 +197,13 @@ def test_a_bool_is_not_a_number() -> None:
     with pytest.raises(EvaluationError, match="expected a number, got True"):
         arithmetic("+", True, 1, SH)
     with pytest.raises(EvaluationError):
-        negate(False)
+        minus(False)
 
 
 def test_unary_minus() -> None:
-    assert negate(Decimal("1.50")) == Decimal("-1.50")
-    assert negate(3) == -3
-    assert negate(UNKNOWN) is UNKNOWN
+    assert minus(Decimal("1.50")) == Decimal("-1.50")
+    assert minus(3) == -3
+    assert minus(UNKNOWN) is UNKNOWN
 
 
 def test_dates_and_instants_shift_by_durations_in_calendar_time() -> None:
