@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
@@ -119,6 +120,39 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         fail(f"cannot write {path}: {exc.strerror or exc}")
+
+
+def writes_to_stdout(output: str | None) -> bool:
+    """No ``--output``, or ``-``: the usual way to say standard output."""
+    return output is None or output == "-"
+
+
+@contextmanager
+def output_stream(output: str | None) -> Iterator[TextIO]:
+    """Standard output (no ``--output``, or ``-``), or a file written under a temporary
+    name in the same folder and renamed when the block ends without error: a reader never
+    sees half a file, and a failed run leaves no file behind. A path that cannot be
+    written is bad input (exit 2), never a traceback."""
+    if writes_to_stdout(output):
+        yield sys.stdout
+        return
+    assert output is not None
+    path = Path(output)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        handle = temporary.open("w", encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    try:
+        with handle:
+            yield handle
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def load_reference(reference: str | None) -> tuple[chronolex.Bundle, str | None]:

@@ -14,7 +14,6 @@ import click
 
 import chronolex
 from chronolex.cli._common import (
-    BadInput,
     bundle_option,
     db_option,
     emit,
@@ -23,7 +22,9 @@ from chronolex.cli._common import (
     format_option,
     load,
     open_events,
+    output_stream,
     parse_time,
+    writes_to_stdout,
 )
 from chronolex.cli.render.decision import render_decision, render_timeline
 from chronolex import Evaluator, decide, decide_with_facts, timeline
@@ -134,7 +135,8 @@ def evaluate(facts_file: str, at_text: str, action: str, bundle_ref: str | None,
 @events_option
 @db_option
 @bundle_option
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the decisions (JSON Lines) here.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the decisions (JSON Lines) here; - means standard output.")
 def replay(at_text: str, action: str | None, known_text: str | None, event_files: Sequence[str],
            db_path: str | None, bundle_ref: str | None, output: str | None) -> None:
     """Decide for every account at an instant: decisions as JSON Lines, then a summary of
@@ -149,10 +151,8 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
     per_category: Counter[tuple[str, str]] = Counter()
     per_rule: Counter[tuple[str, str]] = Counter()
     outcomes: Counter[tuple[str, str]] = Counter()
-    target = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115 - closed below
-    out = target or sys.stdout
     show_progress = sys.stderr.isatty()
-    try:
+    with output_stream(output) as out:
         with click.progressbar(accounts, label="replaying", file=sys.stderr, show_pos=True) if show_progress \
                 else _plain(accounts) as items:
             for account in items:
@@ -165,13 +165,8 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
                         per_category[(name, category)] += 1
                     for reason in decision.reasons:
                         per_rule[(name, reason.rule.id)] += 1
-    except OSError as exc:
-        raise BadInput(f"cannot write the decisions: {exc}") from None
-    finally:
-        if target is not None:
-            target.close()
     summary = _summary(len(accounts), actions, outcomes, per_category, per_rule)
-    click.echo(summary, err=output is None, nl=False)
+    click.echo(summary, err=writes_to_stdout(output), nl=False)
 
 
 class _plain:

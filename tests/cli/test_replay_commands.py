@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from chronolex.cli.app import cli
 from chronolex.bundle.schemas import validator
@@ -174,3 +174,37 @@ def test_replay_to_stdout_keeps_the_summary_on_stderr() -> None:
     assert code == 0
     assert len(out.splitlines()) == 10 and all(line.startswith("{") for line in out.splitlines())
     assert err.startswith("10 accounts")
+
+
+# -- replay --output: standard output, whole files, clear errors ----------------------------
+
+
+def _replay(*extra: str) -> Result:
+    return CliRunner().invoke(cli, ["replay", "--at", "2026-04-15T08:00", "--bundle", str(HUABEI), "--events",
+                                    str(HUABEI / "examples" / "events.jsonl"), *extra])
+
+
+def test_replay_output_dash_writes_the_decisions_to_standard_output(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = _replay("--output", "-")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 30 and all(json.loads(line)["action"] for line in lines)
+    assert not (tmp_path / "-").exists()
+
+
+def test_replay_output_to_a_missing_folder_is_bad_input_without_a_traceback(tmp_path: Path) -> None:
+    result = _replay("--output", str(tmp_path / "missing" / "decisions.jsonl"))
+    assert result.exit_code == 2
+    assert "cannot write" in result.output and "No such file or directory" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "missing").exists()
+
+
+def test_replay_output_appears_whole_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "decisions.jsonl"
+    result = _replay("--output", str(target))
+    assert result.exit_code == 0, result.output
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 30
+    assert [p.name for p in tmp_path.iterdir()] == ["decisions.jsonl"]
