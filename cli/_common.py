@@ -113,13 +113,9 @@ def emit(text: str) -> None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_text(report.printable(text), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        fail(f"cannot write {path}: {exc.strerror or exc}")
+    """``text`` written whole to ``path`` (see :func:`output_stream`)."""
+    with output_stream(str(path)) as out:
+        out.write(report.printable(text))
 
 
 def writes_to_stdout(output: str | None) -> bool:
