@@ -132,11 +132,23 @@ def assess_rule(bundle: Bundle, rule: Rule, ctx: Context, facts: Mapping[str, Fa
         if when is False:
             return None
         unless = _run(rule.unless, ctx) if rule.unless is not None else False
-        if unless is True:
-            return None
     except RUN_TIME_FAULTS as exc:
-        message = str(exc) if isinstance(exc, EvaluationError) else f"{type(exc).__name__}: {exc}"
-        return RuleOutcome(rule, RuleState.UNDETERMINED, _missing(bundle, rule, facts), error=message)
+        return _fault(bundle, rule, exc, facts)
+    return _settle(bundle, rule, when, unless, facts)
+
+
+def _fault(bundle: Bundle, rule: Rule, exc: Exception, facts: Mapping[str, FactValue]) -> RuleOutcome:
+    """A condition that failed at run time: the rule is undetermined, with the fault."""
+    message = str(exc) if isinstance(exc, EvaluationError) else f"{type(exc).__name__}: {exc}"
+    return RuleOutcome(rule, RuleState.UNDETERMINED, _missing(bundle, rule, facts), error=message)
+
+
+def _settle(bundle: Bundle, rule: Rule, when: object, unless: object,
+            facts: Mapping[str, FactValue]) -> RuleOutcome | None:
+    """The outcome from the values of ``when`` (not false) and ``unless``, under Kleene
+    logic and the rule's ``on_unknown``."""
+    if unless is True:
+        return None
     if when is True and unless is False:
         return RuleOutcome(rule, RuleState.RESTRICTS)
     if when is not UNKNOWN and unless is not UNKNOWN:  # a condition that is not true or false
@@ -240,19 +252,18 @@ class Evaluator:
         for rule, when, unless, timed, restricts in self._compiled(version, action, only):
             if timed and not active_by_time(rule, at, zone):
                 continue
-            try:  # the common cases inline: when false, an exemption that holds, a plain block
+            try:  # assess_rule, unrolled: closures unwrapped once, the plain block shared
                 held = when(ctx) if when is not None else True
                 if held is False:
                     continue
                 exempt = unless(ctx) if unless is not None else False
-                if exempt is True:
-                    continue
+            except RUN_TIME_FAULTS as exc:
+                outcome: RuleOutcome | None = _fault(self.bundle, rule, exc, facts)
+            else:
                 if held is True and exempt is False:
                     restricting.append(restricts)
                     continue
-            except RUN_TIME_FAULTS:
-                pass
-            outcome = assess_rule(self.bundle, rule, ctx, facts)  # unknowns and faults, with Kleene logic
+                outcome = _settle(self.bundle, rule, held, exempt, facts)
             if outcome is not None:
                 (restricting if outcome.state is RuleState.RESTRICTS else undetermined).append(outcome)
         return Assessment(version, tuple(restricting), tuple(undetermined))
