@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
@@ -50,6 +50,23 @@ def error_line(error: chronolex.ChronolexError) -> str:
     tail = f" (and {error.others} more)" if error.others else ""
     hint = f" (help: {first.help})" if first.help else ""
     return f"{where}{first.code}: {first.message}{hint}{tail}"
+
+
+#: After the first problem of an error, at most this many more are listed, one a line.
+_MORE_LISTED = 20
+
+
+def error_text(error: chronolex.ChronolexError) -> str:
+    """:func:`error_line`, then each further problem on its own indented line (a bounded
+    number, then how many were left out): a file with many bad records is fixed in one
+    pass, not one run per record."""
+    lines = [error_line(error)]
+    rest = [d for d in error.diagnostics[1:] if d.severity is chronolex.Severity.ERROR]
+    for diagnostic in rest[:_MORE_LISTED]:
+        lines.append("  " + error_line(chronolex.ChronolexError([diagnostic])))
+    if len(rest) > _MORE_LISTED:
+        lines.append(f"  … {len(rest) - _MORE_LISTED} more not listed here")
+    return "\n".join(lines)
 
 
 # -- shared helpers -------------------------------------------------------------------
@@ -160,8 +177,22 @@ def load_reference(reference: str | None) -> tuple[chronolex.Bundle, str | None]
 
 bundle_option = click.option("--bundle", "bundle_ref", help="Bundle path or name (default: CHRONOLEX_BUNDLE, "
                              "else the only bundle under ./policies).")
-events_option = click.option("--events", "event_files", multiple=True, type=click.Path(dir_okay=False),
-                             help="Events as JSON Lines or CSV (repeatable).")
+_SKIP_BAD_EVENTS = "chronolex.skip_bad_events"
+
+
+def _remember_skip(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta[_SKIP_BAD_EVENTS] = value
+
+
+def events_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--events`` and ``--skip-bad-events``; the flag reaches :func:`open_events` through
+    the click context, so each command reads events the same way."""
+    command = click.option(
+        "--skip-bad-events", is_flag=True, expose_value=False, callback=_remember_skip,
+        help="Leave out event records that do not fit (and say how many) instead of stopping.",
+    )(command)
+    return click.option("--events", "event_files", multiple=True, type=click.Path(dir_okay=False),
+                        help="Events as JSON Lines or CSV (repeatable).")(command)
 db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False),
                          help="The embedded event store (default: CHRONOLEX_DB).")
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -175,15 +206,45 @@ def load(bundle_ref: str | None) -> chronolex.Bundle:
     return chronolex.load_bundle(path)
 
 
+#: At most this many problems of skipped records are printed (the count covers all).
+_SKIPPED_SHOWN = 10
+
+
+def _report_skipped(skipped: chronolex.SkippedRecords | None) -> None:
+    """Say loudly, on standard error, that records were left out, how many, and why."""
+    if skipped is None:
+        return
+    records = "record" if skipped.count == 1 else "records"
+    click.echo(f"warning: {skipped.count} bad event {records} skipped (--skip-bad-events); "
+               "every answer below leaves them out:", err=True)
+    shown = [d for d in skipped.problems if d.code != "too-many-errors"][:_SKIPPED_SHOWN]
+    for diagnostic in shown:
+        click.echo("  " + error_line(chronolex.ChronolexError([diagnostic])), err=True)
+    if len(skipped.problems) > len(shown):
+        click.echo("  … and more (fix the listed ones and read again to see the rest)", err=True)
+
+
+def skipped_input(source: EventSource) -> dict[str, Any]:
+    """What the decision documents record about the input: the bad records skipped, if any."""
+    skipped = getattr(source, "skipped", None)
+    return {"input": {"skipped": skipped.count}} if skipped is not None else {}
+
+
 def open_events(bundle: chronolex.Bundle, event_files: Sequence[str], db_path: str | None) -> EventSource:
     """The event source named by --events, --db or CHRONOLEX_DB (exactly one)."""
     db_path = db_path or (os.environ.get("CHRONOLEX_DB") if not event_files else None)
     if event_files and db_path:
         fail("give --events or --db, not both")
     if event_files:
-        return chronolex.open_source(event_files, bundle.timezone)
+        source = chronolex.open_source(event_files, bundle.timezone, catalog=bundle.events,
+                                       skip_bad=click.get_current_context().meta.get(_SKIP_BAD_EVENTS, False))
+        _report_skipped(source.skipped)
+        return source
     if db_path:
         if not Path(db_path).is_file():
             fail(f"{db_path}: no such event store (create it with 'chronolex ingest')")
-        return chronolex.EventStore(db_path)
+        store = chronolex.EventStore(db_path)
+        if bundle.events is None:
+            return store
+        return chronolex.CheckedSource(store, bundle.events, bundle.timezone, db_path)
     fail("no events: give --events FILE or --db PATH (or set CHRONOLEX_DB)")

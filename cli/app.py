@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import click
 
 import chronolex
-from chronolex.cli._common import BadInput, error_line
+from chronolex.cli._common import BadInput, error_text
 
 
 class CommandEntry(NamedTuple):
@@ -82,7 +82,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except chronolex.ChronolexError as error:
-            raise BadInput(error_line(error)) from None
+            raise BadInput(error_text(error)) from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from chronolex.instants import Duration, format_instant, load_zone, parse_instant
     from chronolex.lang import compile_condition, CompiledExpr, ConditionError, Context, interpret, parse, render
     from chronolex.lang.values import UNKNOWN
-    from chronolex.model import Bundle, Category, Derivation, Fact, Interval, Rule, Schedule, Source, Version
+    from chronolex.model import Bundle, Category, Derivation, EventType, Fact, Interval, Rule, Schedule, Source, Version
     from chronolex.time.versions import in_force_spans, select_version, superseding, version_table, VersionSpan
     from chronolex.bundle.yaml_source import Limits
     from chronolex.bundle.files import DiskTree, FileTree, GitTree
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from chronolex.bundle.snapshot import snapshot
     from chronolex.checks.stages import BundleReport, check_bundle
     from chronolex.checks.validate import enclosing_bundle, find_bundles, validate, ValidationResult
-    from chronolex.events.event import AccountHistory, Event, EventSource, MemorySource
+    from chronolex.events.event import AccountHistory, Event, EventSource, MemorySource, SkippedRecords
+    from chronolex.events.catalog import CatalogProblem, CheckedSource, catalog_problems
     from chronolex.events.files import open_source, read_event_files, read_events
     from chronolex.events.store import EventStore
     from chronolex.evaluation.facts import derive_facts, FactValue
@@ -57,7 +58,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant"], "chronolex.instants"),
     **dict.fromkeys(["compile_condition", "CompiledExpr", "ConditionError", "Context", "interpret", "parse", "render"], "chronolex.lang"),
     **dict.fromkeys(["UNKNOWN"], "chronolex.lang.values"),
-    **dict.fromkeys(["Bundle", "Category", "Derivation", "Fact", "Interval", "Rule", "Schedule", "Source", "Version"], "chronolex.model"),
+    **dict.fromkeys(["Bundle", "Category", "Derivation", "EventType", "Fact", "Interval", "Rule", "Schedule", "Source", "Version"], "chronolex.model"),
     **dict.fromkeys(["in_force_spans", "select_version", "superseding", "version_table", "VersionSpan"], "chronolex.time.versions"),
     **dict.fromkeys(["Limits"], "chronolex.bundle.yaml_source"),
     **dict.fromkeys(["DiskTree", "FileTree", "GitTree"], "chronolex.bundle.files"),
@@ -65,7 +66,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["snapshot"], "chronolex.bundle.snapshot"),
     **dict.fromkeys(["BundleReport", "check_bundle"], "chronolex.checks.stages"),
     **dict.fromkeys(["enclosing_bundle", "find_bundles", "validate", "ValidationResult"], "chronolex.checks.validate"),
-    **dict.fromkeys(["AccountHistory", "Event", "EventSource", "MemorySource"], "chronolex.events.event"),
+    **dict.fromkeys(["AccountHistory", "Event", "EventSource", "MemorySource", "SkippedRecords"], "chronolex.events.event"),
+    **dict.fromkeys(["CatalogProblem", "CheckedSource", "catalog_problems"], "chronolex.events.catalog"),
     **dict.fromkeys(["open_source", "read_event_files", "read_events"], "chronolex.events.files"),
     **dict.fromkeys(["EventStore"], "chronolex.events.store"),
     **dict.fromkeys(["derive_facts", "FactValue"], "chronolex.evaluation.facts"),
@@ -85,12 +87,16 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "__version__",
     "AccountHistory",
     "branch_status",
     "Bundle",
     "BundleReport",
     "Case",
     "CaseResult",
+    "catalog_problems",
+    "CheckedSource",
+    "CatalogProblem",
     "Category",
     "Change",
     "check_bundle",
@@ -118,6 +124,7 @@ __all__ = [
     "Event",
     "EventSource",
     "EventStore",
+    "EventType",
     "Evidence",
     "Fact",
     "FactValue",
@@ -126,8 +133,8 @@ __all__ = [
     "format_instant",
     "GitTree",
     "given_facts",
-    "Impact",
     "impact",
+    "Impact",
     "in_force_spans",
     "interpret",
     "Interval",
@@ -166,6 +173,7 @@ __all__ = [
     "SemanticDiff",
     "Severity",
     "Side",
+    "SkippedRecords",
     "snapshot",
     "Source",
     "Span",
@@ -182,7 +190,6 @@ __all__ = [
     "version_table",
     "VersionSpan",
     "Witness",
-    "__version__",
 ]
 
 

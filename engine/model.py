@@ -8,6 +8,7 @@ part in equality, so the same rule written in two places is the same rule.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -42,6 +43,23 @@ AGGREGATION_RESULT = {
 }
 
 
+def field_fits(field_type: Type, fact_type: Type) -> bool:
+    """Whether every value of an event field of ``field_type`` is a value of a fact of
+    ``fact_type`` (what ``latest``, ``first``, ``sum``, ``min`` and ``max`` copy across).
+
+    >>> from chronolex.lang.types import INT, DECIMAL, STRING, Type
+    >>> field_fits(INT, DECIMAL), field_fits(DECIMAL, INT), field_fits(Type("enum", ("a",)), STRING)
+    (True, False, True)
+    """
+    if field_type == fact_type:
+        return True
+    if field_type.name == "int" and fact_type.name == "decimal":
+        return True
+    if field_type.name == "enum":
+        return fact_type.name == "string" or (fact_type.name == "enum" and set(field_type.values) <= set(fact_type.values))
+    return False
+
+
 def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
     return MappingProxyType(dict(items or {}))
 
@@ -65,12 +83,30 @@ class Derivation:
     where: CompiledExpr | None = None
     default: object = None
     has_default: bool = False
+    #: The declared fields of ``event_type`` when the bundle has an event catalog: a
+    #: ``where`` then reads each field as a value of its declared type.
+    where_fields: Mapping[str, Type] | None = dataclasses.field(default=None, compare=False)
 
     @property
     def always_known(self) -> bool:
         """Whether the fact has a value even over no event: ``count`` (0), ``exists``
         (false), or a declared default. Every other derived fact may be unknown."""
         return self.aggregation in ("count", "exists") or self.has_default
+
+
+@dataclass(frozen=True, slots=True)
+class EventType:
+    """A declared event type of the bundle's event catalog: the fields its events may carry.
+
+    The catalog is what lets chronolex tell a misspelt event type or field from one that
+    simply did not happen: without it, ``count: login_faild`` counts nothing and a block
+    silently becomes an allow."""
+
+    name: str
+    fields: Mapping[str, Type]
+    title: str | None = None
+    description: str | None = None
+    span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +233,9 @@ class Bundle:
     title: str | None = None
     description: str | None = None
     root: str | None = None
+    #: The event catalog (``events`` in bundle.yaml); None when the bundle declares none,
+    #: and then events are not checked.
+    events: Mapping[str, EventType] | None = None
     span: Span | None = field(default=None, compare=False)
 
     def version(self, version_id: str) -> Version | None:

@@ -24,6 +24,7 @@ from typing import Any
 from chronolex.time.activity import active_by_time
 from chronolex.errors import ChronolexError, Diagnostic, Severity, Span, sort_diagnostics
 from chronolex.evaluation.assess import Evaluator, Point, RuleState, assess_rule
+from chronolex.events.catalog import catalog_problems
 from chronolex.events.files import read_events
 from chronolex.events.event import RESERVED_KEYS, AccountHistory, Event
 from chronolex.events.encoding import freeze_fields
@@ -294,7 +295,7 @@ class _Reader:
                            f"the path is relative to the test file's directory ({self.file.parent})")
                 return []
             try:
-                return read_events(target, self.bundle.timezone)
+                return read_events(target, self.bundle.timezone, catalog=self.bundle.events)
             except ChronolexError as exc:
                 self.problems.extend(exc.diagnostics)
                 return []
@@ -306,6 +307,13 @@ class _Reader:
             if at is None or recorded is None:
                 continue
             fields = {k: Decimal(repr(v)) if isinstance(v, float) else v for k, v in record.items() if k not in RESERVED_KEYS}
+            if self.bundle.events is not None:
+                misfits = list(catalog_problems(str(record["type"]), fields, self.bundle.events, self.bundle.timezone))
+                for misfit in misfits:
+                    key_path = event_path + (misfit.key,) if misfit.key in record else event_path
+                    self.error(misfit.code, misfit.message, key_path, misfit.help)
+                if misfits:
+                    continue
             out.append(Event(str(record.get("account", account)), at, record["type"], recorded, freeze_fields(fields),
                              record.get("id"), self.document.source.span(event_path)))
         return out

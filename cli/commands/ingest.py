@@ -10,7 +10,7 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import tzinfo
 from typing import NoReturn
 
@@ -24,13 +24,14 @@ def _bad_input(message: str) -> NoReturn:
     raise BadInput(message)
 
 
-def _zone(zone_name: str | None, bundle: str | None) -> tzinfo:
-    """The timezone for instants written without an offset: --timezone, else the bundle's."""
+def _zone(zone_name: str | None, bundle: str | None) -> tuple[tzinfo, Mapping[str, chronolex.EventType] | None]:
+    """The timezone for instants written without an offset (--timezone, else the bundle's),
+    and the bundle's event catalog to check the records against (none with --timezone)."""
     if zone_name and bundle:
         _bad_input("give either --timezone or --bundle, not both")
     if zone_name:
         try:
-            return load_zone(zone_name)
+            return load_zone(zone_name), None
         except ValueError as exc:
             _bad_input(f"--timezone: {exc}")
     try:
@@ -40,7 +41,7 @@ def _zone(zone_name: str | None, bundle: str | None) -> tzinfo:
             raise
         _bad_input(f"{exc.format_message()}; or pass --timezone (instants without an offset are read in it)")
     loaded = chronolex.load_bundle(path)
-    return loaded.timezone
+    return loaded.timezone, loaded.events
 
 
 @click.command()
@@ -55,12 +56,13 @@ def ingest(files: Sequence[str], db: str, zone_name: str | None, bundle: str | N
     """Append the events of FILES (JSON Lines or CSV) to the store at --db.
 
     The same event twice (same id, or same content) is stored once, so ingesting a
-    file again adds nothing. All files are checked first; any bad record stops the
+    file again adds nothing. All files are checked first, against the bundle's event
+    catalog when the timezone comes from the bundle; any bad record stops the
     command before the store is touched, and the store takes all events or none.
     Exit 0 on success, 2 for bad usage or a bad record (named by file:line:col).
     """
-    zone = _zone(zone_name, bundle)
-    events = read_event_files(files, zone)
+    zone, catalog = _zone(zone_name, bundle)
+    events = read_event_files(files, zone, catalog=catalog)
     with EventStore(db, create=True) as store:
         result = store.ingest(events)
     noun = "event" if result.total == 1 else "events"

@@ -22,6 +22,7 @@ from chronolex.cli._common import (
     format_option,
     load,
     open_events,
+    skipped_input,
     output_stream,
     parse_time,
     writes_to_stdout,
@@ -62,7 +63,7 @@ def why(account: str, at_text: str, action: str | None, known_text: str | None, 
     for name in _actions(bundle, action):
         decisions.append(chronolex.decide_in_hindsight(bundle, history, name, at, known_at, evaluator=evaluator))
     if fmt == "json":
-        documents = [d.to_json() for d in decisions]
+        documents = [{**d.to_json(), **skipped_input(source)} for d in decisions]
         emit(json.dumps(documents[0] if action else documents, indent=2, ensure_ascii=False) + "\n")
     else:
         if not history.events:
@@ -90,7 +91,8 @@ def timeline_command(account: str, from_text: str, to_text: str, action: str | N
     if end <= start:
         fail("--to must be after --from")
     known_at = parse_time(known_text, bundle, "--as-known-at") if known_text else None
-    history = open_events(bundle, event_files, db_path).history(account)
+    source = open_events(bundle, event_files, db_path)
+    history = source.history(account)
     evaluator = Evaluator(bundle)
     results = {name: timeline(bundle, history, name, start, end, known_at, evaluator=evaluator)
                for name in _actions(bundle, action)}
@@ -100,6 +102,7 @@ def timeline_command(account: str, from_text: str, to_text: str, action: str | N
             "to": chronolex.format_instant(end, bundle.timezone),
             "known_at": chronolex.format_instant(known_at, bundle.timezone) if known_at else None,
             "timelines": {name: [i.to_json(bundle) for i in intervals] for name, intervals in results.items()},
+            **skipped_input(source),
         }, indent=2, ensure_ascii=False) + "\n")
     else:
         emit("\n".join(render_timeline(intervals, bundle, account, name) for name, intervals in results.items()))
@@ -148,6 +151,7 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
     source = open_events(bundle, event_files, db_path)
     accounts = list(source.accounts())
     evaluator = Evaluator(bundle)
+    annotation = skipped_input(source)
     per_category: Counter[tuple[str, str]] = Counter()
     per_rule: Counter[tuple[str, str]] = Counter()
     outcomes: Counter[tuple[str, str]] = Counter()
@@ -159,7 +163,7 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
                 history = source.history(account)
                 for name in actions:
                     decision = decide(bundle, history, name, at, known_at, evaluator=evaluator)
-                    out.write(json.dumps(decision.to_json(), ensure_ascii=False, sort_keys=False) + "\n")
+                    out.write(json.dumps({**decision.to_json(), **annotation}, ensure_ascii=False) + "\n")
                     outcomes[(name, decision.decision)] += 1
                     for category in decision.blocked_by:
                         per_category[(name, category)] += 1

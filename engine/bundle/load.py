@@ -33,12 +33,14 @@ from chronolex.model import (
     Bundle,
     Category,
     Derivation,
+    EventType,
     Fact,
     Interval,
     Rule,
     Schedule,
     Source,
     Version,
+    field_fits,
     frozen_map,
 )
 from chronolex.time.recurrence import first_occurrence, parse_rrule
@@ -134,6 +136,7 @@ class _Builder:
         self.failed_versions: set[str] = set()
         self.catalog_types: Mapping[str, t.Type] = {}
         self.failed_rules: set[tuple[str, str]] = set()
+        self.event_types: dict[str, EventType] | None = None
         self._compiled: dict[tuple[str, str, bool], CompiledExpr] = {}
 
     # -- reporting -----------------------------------------------------------------
@@ -179,6 +182,7 @@ class _Builder:
         *,
         expect: t.Type | None = t.BOOL,
         fields_are_any: bool = False,
+        fields_of: str | None = None,
     ) -> CompiledExpr | None:
         text = document.source
         value = str(_get(document.data, path))
@@ -186,7 +190,8 @@ class _Builder:
         if catalog is self.catalog_types and key in self._compiled:
             return self._compiled[key]
         try:
-            compiled = compile_condition(value, catalog, expect=expect, fields_are_any=fields_are_any)
+            compiled = compile_condition(value, catalog, expect=expect, fields_are_any=fields_are_any,
+                                         fields_of=fields_of)
             if catalog is self.catalog_types:
                 self._compiled[key] = compiled
             return compiled
@@ -244,6 +249,7 @@ class _Builder:
             categories=frozen_map(categories),
             facts=frozen_map(facts),
             versions=versions,
+            events=None if self.event_types is None else frozen_map(self.event_types),
             root=self.tree.label,
             span=manifest.source.span(()),
         )
@@ -272,8 +278,25 @@ class _Builder:
                 str(spec.get("title") or (builtin[1] if builtin else name)),
                 manifest.source.span(("categories", name), key=True),
             )
+        self.event_types = self.event_catalog(manifest)
         facts = self.catalog(manifest, zone)
         return zone, tuple(data["actions"]), categories, facts
+
+    def event_catalog(self, manifest: Document) -> dict[str, EventType] | None:
+        """The declared event types (``events``), or None when the bundle declares none."""
+        specs: dict[str, dict[str, Any]] | None = manifest.data.get("events")
+        if specs is None:
+            return None
+        return {
+            name: EventType(
+                name=name,
+                fields=frozen_map({f: _fact_type(spec) for f, spec in (decl.get("fields") or {}).items()}),
+                title=decl.get("title"),
+                description=decl.get("description"),
+                span=manifest.source.span(("events", name), key=True),
+            )
+            for name, decl in specs.items()
+        }
 
     def catalog(self, manifest: Document, zone: ZoneInfo) -> dict[str, Fact]:
         self.zone = zone
@@ -333,6 +356,8 @@ class _Builder:
         if aggregation in ("min", "max") and not (declared.is_numeric or declared.is_temporal):
             self.error("type-mismatch", f"'{aggregation}' needs a number, date or datetime fact, not {declared}",
                        where_span)
+        field_types = self.event_fields(manifest, (*path, aggregation), event_type, field_name, declared,
+                                        aggregation)
         window = None
         if "window" in spec:
             try:
@@ -341,7 +366,10 @@ class _Builder:
                 self.error("invalid-duration", str(exc), manifest.source.span((*path, "window")))
         where = None
         if "where" in spec:
-            where = self.condition(manifest, (*path, "where"), {}, fields_are_any=True)
+            if self.event_types is None:
+                where = self.condition(manifest, (*path, "where"), {}, fields_are_any=True)
+            elif field_types is not None:
+                where = self.condition(manifest, (*path, "where"), field_types, fields_of=event_type)
         default: object = None
         if "default" in spec:
             default = self.default_value(manifest, (*path, "default"), spec["default"], declared)
@@ -353,7 +381,40 @@ class _Builder:
             where=where,
             default=default,
             has_default="default" in spec,
+            where_fields=field_types if where is not None else None,
         )
+
+    def event_fields(
+        self, manifest: Document, path: JsonPath, event_type: str, field_name: str, declared: t.Type,
+        aggregation: str,
+    ) -> Mapping[str, t.Type] | None:
+        """Check a derivation against the event catalog; the fields of its event type, or None
+        when the type is not declared (or there is no catalog: nothing to check against)."""
+        if self.event_types is None:
+            return None
+        span = manifest.source.span(path)
+        event = self.event_types.get(event_type)
+        if event is None:
+            close = difflib.get_close_matches(event_type, list(self.event_types), n=1, cutoff=0.6)
+            self.error("unknown-event-type", f"event type '{event_type}' is not declared in the event catalog",
+                       span, f"did you mean `{close[0]}`?" if close
+                       else f"declare it under events: in bundle.yaml")
+            return None
+        if not field_name:
+            return event.fields
+        field_type = event.fields.get(field_name)
+        if field_type is None:
+            close = difflib.get_close_matches(field_name, list(event.fields), n=1, cutoff=0.6)
+            self.error("unknown-event-field", f"event type '{event_type}' has no field '{field_name}'", span,
+                       f"did you mean `{event_type}.{close[0]}`?" if close
+                       else f"declare it under events: {event_type}: fields: in bundle.yaml")
+        elif AGGREGATION_RESULT[aggregation] == "field" and not field_fits(field_type, declared):
+            self.error("type-mismatch",
+                       f"field {event_type}.{field_name} is declared {field_type}, which does not fit "
+                       f"the fact's type {declared}", span,
+                       "declare the fact and the field with the same type (an int field fits a decimal "
+                       "fact, an enum field fits a string fact or a larger enum)")
+        return event.fields
 
     def default_value(self, manifest: Document, path: JsonPath, value: Any, declared: t.Type) -> object:
         span = manifest.source.span(path)

@@ -1,5 +1,7 @@
-"""Findings about time that are legal but probably wrong: the warnings and infos of validate.
+"""Findings that are legal but probably wrong: the warnings and infos of validate.
 
+- ``no-event-catalog`` (warning): bundle.yaml declares no ``events``, so neither the
+  derivations nor the event files can be checked (a misspelt event type counts nothing);
 - ``never-in-force`` (warning): a version superseded before it starts;
 - ``dead-rule`` (warning): a rule whose ``active`` interval or one-off ``window`` lies
   wholly outside every span in which a version containing it is in force;
@@ -58,6 +60,15 @@ def lint_bundle(bundle: Bundle, documents: Mapping[str, Document]) -> Iterator[D
                 "decisions made before publication differ from a replay with today's knowledge; "
                 "use --as-known-at to see both",
             )
+    if bundle.events is None:
+        yield Diagnostic(
+            "no-event-catalog",
+            Severity.WARNING,
+            "bundle.yaml declares no event catalog: a misspelt event type or field in a derivation or in "
+            "an events file is not caught, and counts as an event that did not happen",
+            bundle.span,
+            "declare every event type the facts read under events:, with its fields and their types",
+        )
     yield from _dead_rules(bundle, spans, fmt)
     yield from _overlapping_windows(bundle)
 

@@ -15,15 +15,16 @@ from collections.abc import Iterable, Mapping, Sequence
 import bisect
 from functools import lru_cache
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta, tzinfo
+from decimal import Decimal
 
 from chronolex.errors import EvaluationError
 from chronolex.events.event import AccountHistory, Event
+from chronolex.events.field_values import coerce, typed_fields
 from chronolex.lang import UNKNOWN, Context
 from chronolex.lang.types import Type
 from chronolex.model import Bundle, Derivation, Fact
-from chronolex.instants import Duration, format_instant, parse_date, parse_instant
+from chronolex.instants import Duration, format_instant
 
 #: At most this many events are kept as evidence of one value (the most recent ones).
 MAX_EVIDENCE = 50
@@ -76,50 +77,6 @@ def leaves_window(event_at: datetime, window: Duration, zone: tzinfo) -> datetim
     return high
 
 
-def coerce(value: object, declared: Type, zone: tzinfo) -> object:
-    """An event field value as a value of the fact's type; raises ValueError if it is not one."""
-    name = declared.name
-    if value is None:
-        raise ValueError("null")
-    if name == "bool":
-        if isinstance(value, bool):
-            return value
-    elif name == "int":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, Decimal) and value == value.to_integral_value():
-            return int(value)
-    elif name == "decimal":
-        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-            return Decimal(value)
-        if isinstance(value, float):
-            return Decimal(repr(value))
-        if isinstance(value, str):
-            try:
-                return Decimal(value)
-            except InvalidOperation:
-                pass
-    elif name in ("string", "enum"):
-        if isinstance(value, str) and (name == "string" or value in declared.values):
-            return value
-    elif name == "date":
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value
-        if isinstance(value, str):
-            return parse_date(value)
-    elif name == "datetime":
-        if isinstance(value, datetime):
-            return value
-        if isinstance(value, str):
-            return parse_instant(value, zone)
-    elif name == "duration":
-        if isinstance(value, Duration):
-            return value
-        if isinstance(value, str):
-            return Duration.parse(value)
-    raise ValueError(f"{value!r} is not a {declared}")
-
-
 def _visible(history: AccountHistory, derivation: Derivation, at: datetime, known_at: datetime | None,
              zone: tzinfo, cutoff: datetime | None) -> Sequence[Event]:
     lower = window_start(at, derivation.window, zone)
@@ -132,12 +89,19 @@ def _visible(history: AccountHistory, derivation: Derivation, at: datetime, know
         kept = []
         for event in events:
             try:
-                if where.evaluate(Context(event.fields, at, zone)) is True:
+                if where.evaluate(Context(_where_view(event, derivation, zone), at, zone)) is True:
                     kept.append(event)
             except EvaluationError:
                 continue  # a field of the wrong type: the event does not match
         events = kept
     return events
+
+
+def _where_view(event: Event, derivation: Derivation, zone: tzinfo) -> Mapping[str, object]:
+    """The fields a ``where`` reads: typed by the catalog when the bundle declares one."""
+    if derivation.where_fields is None:
+        return event.fields
+    return typed_fields(event.fields, derivation.where_fields, zone)
 
 
 class _Bad:
@@ -245,7 +209,7 @@ def _view(history: AccountHistory, derivation: Derivation, zone: tzinfo) -> tupl
         kept = []
         for event in events:
             try:
-                if where.evaluate(Context(event.fields, event.at, zone)) is True:
+                if where.evaluate(Context(_where_view(event, derivation, zone), event.at, zone)) is True:
                     kept.append(event)
             except EvaluationError:
                 continue

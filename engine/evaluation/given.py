@@ -14,7 +14,8 @@ from pathlib import Path
 
 from chronolex.bundle.yaml_source import DEFAULT_LIMITS, Limits, read_yaml
 from chronolex.errors import ChronolexError, Span
-from chronolex.evaluation.facts import FactValue, coerce, derive_facts
+from chronolex.evaluation.facts import FactValue, derive_facts
+from chronolex.events.field_values import coerce
 from chronolex.events.event import AccountHistory
 from chronolex.lang import UNKNOWN
 from chronolex.model import Bundle

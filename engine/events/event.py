@@ -18,7 +18,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Protocol
 
-from chronolex.errors import Span
+from chronolex.errors import Diagnostic, Span
 from chronolex.events.encoding import identity_key
 
 RESERVED_KEYS = ("account", "at", "type", "recorded_at", "id")
@@ -124,10 +124,23 @@ class EventSource(Protocol):
         ...
 
 
-class MemorySource:
-    """An event source over events already in memory (files are read into one)."""
+@dataclass(frozen=True, slots=True)
+class SkippedRecords:
+    """Bad event records left out on request (``--skip-bad-events``): how many, and the
+    problems of the first ones (with file and line), for the output to report loudly."""
 
-    def __init__(self, events: Iterable[Event]) -> None:
+    count: int
+    problems: tuple[Diagnostic, ...]
+
+
+class MemorySource:
+    """An event source over events already in memory (files are read into one).
+
+    ``skipped`` counts the bad records left out when reading was asked to skip them
+    (None when none was)."""
+
+    def __init__(self, events: Iterable[Event], skipped: SkippedRecords | None = None) -> None:
+        self.skipped = skipped
         grouped: dict[str, list[Event]] = {}
         for event in events:
             grouped.setdefault(event.account, []).append(event)

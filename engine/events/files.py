@@ -47,7 +47,8 @@ from jsonschema.exceptions import ValidationError
 
 from chronolex.bundle.schemas import JSON_WORDS, value_kind
 from chronolex.errors import TOO_MANY, ChronolexError, Diagnostic, Severity, Span
-from chronolex.events.event import RESERVED_KEYS, Event, MemorySource
+from chronolex.events.catalog import Catalog, catalog_problems
+from chronolex.events.event import RESERVED_KEYS, Event, MemorySource, SkippedRecords
 from chronolex.events.encoding import freeze_fields
 from chronolex.bundle.schemas import validator
 from chronolex.events.store import event_key
@@ -94,8 +95,18 @@ class _Problems:
         self.kept: list[Diagnostic] = []
         self.dropped = 0
         self.first_dropped: Span | None = None
+        #: Whether some problem stops a whole file (it cannot be read, or its CSV header
+        #: cannot): such a file is never skipped, even when bad records may be.
+        self.fatal = False
+        #: The (file, line) of every bad record, each counted once however many problems it has.
+        self.records: set[tuple[str, int]] = set()
 
-    def add(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
+    def add(self, code: str, message: str, span: Span | None, help: str | None = None, *,
+            fatal: bool = False) -> None:
+        if fatal:
+            self.fatal = True
+        elif span is not None:
+            self.records.add((span.file, span.line))
         if len(self.kept) < self.cap:
             self.kept.append(Diagnostic(code, Severity.ERROR, message, span, help))
             return
@@ -108,11 +119,15 @@ class _Problems:
 
     def extend(self, error: ChronolexError) -> None:
         for diagnostic in error.diagnostics:
-            self.add(diagnostic.code, diagnostic.message, diagnostic.span, diagnostic.help)
+            self.add(diagnostic.code, diagnostic.message, diagnostic.span, diagnostic.help, fatal=True)
 
     def raise_if_any(self) -> None:
         if not self.kept:
             return
+        raise ChronolexError(self.listed(), omitted=self.dropped)
+
+    def listed(self) -> list[Diagnostic]:
+        """The problems kept, and one more counting those left out."""
         diagnostics = list(self.kept)
         if self.dropped:
             # Positioned at the first problem left out, so that it sorts after the ones shown;
@@ -127,7 +142,7 @@ class _Problems:
                 f"{self.dropped} more problems not listed (only the first {self.cap} are)",
                 where, "fix these and read the files again to see the rest",
             ))
-        raise ChronolexError(diagnostics, omitted=self.dropped)
+        return diagnostics
 
 
 def _span_order(span: Span) -> tuple[str, int, int]:
@@ -275,16 +290,15 @@ def read_jsonl(path: str | Path, zone: tzinfo) -> list[Event]:
     return _read_all(_jsonl_events, path, zone)
 
 
-def _read_all(records: Callable[[Path, tzinfo, _Problems], Iterator[Event]], path: str | Path,
-              zone: tzinfo) -> list[Event]:
+def _read_all(records: _Reader, path: str | Path, zone: tzinfo) -> list[Event]:
     """Every event ``records`` reads from ``path``; one error for all bad records."""
     problems = _Problems()
-    events = list(records(Path(path), zone, problems))
+    events = list(records(Path(path), zone, None, problems))
     problems.raise_if_any()
     return events
 
 
-def _jsonl_events(path: Path, zone: tzinfo, problems: _Problems) -> Iterator[Event]:
+def _jsonl_events(path: Path, zone: tzinfo, catalog: Catalog | None, problems: _Problems) -> Iterator[Event]:
     file = str(path)
     bad: set[int] = set()
     with _open(path) as handle:
@@ -310,7 +324,7 @@ def _jsonl_events(path: Path, zone: tzinfo, problems: _Problems) -> Iterator[Eve
             except ValueError as exc:
                 problems.add("event-syntax", f"not a readable JSON record: {_first_line(exc)}", Span(file, number, 1))
                 continue
-            event = _event(record, file, number, zone, problems, lambda key: _key_column(text, key))
+            event = _event(record, file, number, zone, catalog, problems, lambda key: _key_column(text, key))
             if event is not None:
                 yield event
 
@@ -359,7 +373,7 @@ def read_csv(path: str | Path, zone: tzinfo) -> list[Event]:
     return _read_all(_csv_events, path, zone)
 
 
-def _csv_events(path: Path, zone: tzinfo, problems: _Problems) -> Iterator[Event]:
+def _csv_events(path: Path, zone: tzinfo, catalog: Catalog | None, problems: _Problems) -> Iterator[Event]:
     file = str(path)
     bad: set[int] = set()
     with _open(path) as handle:
@@ -381,7 +395,8 @@ def _csv_events(path: Path, zone: tzinfo, problems: _Problems) -> Iterator[Event
             except StopIteration:
                 break
             except csv.Error as exc:
-                problems.add("event-syntax", f"bad CSV: {_first_line(exc)}", Span(file, start, 1))
+                problems.add("event-syntax", f"bad CSV: {_first_line(exc)}", Span(file, start, 1),
+                             fatal=header is None)
                 if header is None:  # without its header a file cannot be read
                     return
                 continue
@@ -409,7 +424,7 @@ def _csv_events(path: Path, zone: tzinfo, problems: _Problems) -> Iterator[Event
                 key: (cell if key in RESERVED_KEYS else _cell_value(cell))
                 for key, cell in zip(header, row) if cell != ""
             }
-            event = _event(record, file, start, zone, problems, lambda key: _nth(columns, position.get(key)))
+            event = _event(record, file, start, zone, catalog, problems, lambda key: _nth(columns, position.get(key)))
             if event is not None:
                 yield event
 
@@ -452,10 +467,10 @@ def _check_header(header: list[str], columns: list[int], file: str, line: int, p
     for index, name in enumerate(header):
         span = Span(file, line, _nth(columns, index))
         if not name.strip():
-            problems.add("event-syntax", "a column of the header row has no name", span)
+            problems.add("event-syntax", "a column of the header row has no name", span, fatal=True)
             ok = False
         elif name in seen:
-            problems.add("event-syntax", f"column {name!r} appears twice in the header row", span)
+            problems.add("event-syntax", f"column {name!r} appears twice in the header row", span, fatal=True)
             ok = False
         seen.add(name)
     missing = [name for name in _REQUIRED_COLUMNS if name not in seen]
@@ -464,7 +479,7 @@ def _check_header(header: list[str], columns: list[int], file: str, line: int, p
         problems.add(
             "event-schema", f"the header row has no {names} column{'s' if len(missing) > 1 else ''}",
             Span(file, line, 1),
-            "the first row of an event CSV names the keys; account, at and type are required",
+            "the first row of an event CSV names the keys; account, at and type are required", fatal=True,
         )
         ok = False
     return ok
@@ -474,7 +489,8 @@ def _check_header(header: list[str], columns: list[int], file: str, line: int, p
 
 
 def _event(
-    record: Any, file: str, line: int, zone: tzinfo, problems: _Problems, column_of: Callable[[str], int]
+    record: Any, file: str, line: int, zone: tzinfo, catalog: Catalog | None, problems: _Problems,
+    column_of: Callable[[str], int],
 ) -> Event | None:
     """The event a parsed record describes, or None after reporting why it is not one."""
     if not isinstance(record, dict):
@@ -503,13 +519,20 @@ def _event(
                              Span(file, line, column_of(key)), _INSTANT_HINT)
     if len(instants) != sum(1 for k in _INSTANT_KEYS if k in record):
         return None
+    fields = {k: v for k, v in record.items() if k not in RESERVED_KEYS}
+    if catalog is not None:
+        misfits = list(catalog_problems(record["type"], fields, catalog, zone))
+        for misfit in misfits:
+            problems.add(misfit.code, misfit.message, Span(file, line, column_of(misfit.key)), misfit.help)
+        if misfits:
+            return None
     at = instants["at"]
     return Event(
         account=record["account"],
         at=at,
         type=record["type"],
         recorded_at=instants.get("recorded_at", at),
-        fields=freeze_fields({k: v for k, v in record.items() if k not in RESERVED_KEYS}),
+        fields=freeze_fields(fields),
         id=record.get("id"),
         origin=Span(file, line, 1),
     )
@@ -573,7 +596,7 @@ def _has_lone_surrogate(record: Mapping[str, object]) -> bool:
 # -- files and sources ----------------------------------------------------------------------
 
 
-_Reader = Callable[[Path, tzinfo, "_Problems"], Iterator[Event]]
+_Reader = Callable[[Path, tzinfo, "Catalog | None", "_Problems"], Iterator[Event]]
 
 
 def _reader(path: Path) -> _Reader:
@@ -589,30 +612,40 @@ def _reader(path: Path) -> _Reader:
     )
 
 
-def read_events(path: str | Path, zone: tzinfo) -> list[Event]:
+def read_events(path: str | Path, zone: tzinfo, *, catalog: Catalog | None = None) -> list[Event]:
     """The events of one file, its format chosen by suffix (.jsonl/.ndjson/.json: JSON Lines; .csv: CSV)."""
-    return read_event_files([path], zone)
+    return read_event_files([path], zone, catalog=catalog)
 
 
-def read_event_files(paths: Iterable[str | Path], zone: tzinfo) -> list[Event]:
+def read_event_files(paths: Iterable[str | Path], zone: tzinfo, *, catalog: Catalog | None = None) -> list[Event]:
     """The events of every file in order; every bad record of every file is reported in one error.
 
+    With ``catalog`` (the bundle's event catalog), a record whose type or fields the catalog
+    does not declare, or whose field value is not of its declared type, is a bad record too.
+
     Raises :class:`ChronolexError` (codes ``io-error``, ``event-format``, ``encoding``,
-    ``event-syntax``, ``event-schema``, ``invalid-date``, ``too-many-errors``).
+    ``event-syntax``, ``event-schema``, ``invalid-date``, ``unknown-event-type``,
+    ``unknown-event-field``, ``bad-field-value``, ``too-many-errors``).
     """
+    events, problems = _read(paths, zone, catalog)
+    problems.raise_if_any()
+    return events
+
+
+def _read(paths: Iterable[str | Path], zone: tzinfo, catalog: Catalog | None) -> tuple[list[Event], _Problems]:
     problems = _Problems()
     events: list[Event] = []
     for raw in paths:
         path = Path(raw)
         try:
-            events.extend(_reader(path)(path, zone, problems))
+            events.extend(_reader(path)(path, zone, catalog, problems))
         except ChronolexError as error:  # a file that cannot be read at all: go on with the others
             problems.extend(error)
-    problems.raise_if_any()
-    return events
+    return events, problems
 
 
-def open_source(paths: Iterable[str | Path], zone: tzinfo) -> MemorySource:
+def open_source(paths: Iterable[str | Path], zone: tzinfo, *, catalog: Catalog | None = None,
+                skip_bad: bool = False) -> MemorySource:
     """An event source over the files ``paths``, one or many accounts per file.
 
     The same event twice (the same ``id``, or without ids the same content), in one
@@ -621,8 +654,16 @@ def open_source(paths: Iterable[str | Path], zone: tzinfo) -> MemorySource:
     histories. Events that tie on time, type and id are in the order of their
     store keys, as the store gives them, and not in file order: the answer then
     does not depend on the order of the files or of their lines.
+
+    A bad record is an error (:func:`read_event_files`) unless ``skip_bad``: then it is
+    left out and counted in the source's ``skipped`` (with the first problems found), for
+    the caller to report loudly. A file that cannot be read at all is an error either way.
     """
+    events, problems = _read(paths, zone, catalog)
+    if not skip_bad or problems.fatal:
+        problems.raise_if_any()
+    skipped = SkippedRecords(len(problems.records), tuple(problems.listed())) if problems else None
     unique: dict[str, Event] = {}
-    for event in read_event_files(paths, zone):
+    for event in events:
         unique.setdefault(event_key(event), event)
-    return MemorySource(event for _, event in sorted(unique.items(), key=lambda item: item[0]))
+    return MemorySource((event for _, event in sorted(unique.items(), key=lambda item: item[0])), skipped=skipped)

@@ -88,6 +88,7 @@ def compile_condition(
     *,
     expect: Type | None = BOOL,
     fields_are_any: bool = False,
+    fields_of: str | None = None,
 ) -> CompiledExpr:
     """Run every pass on ``text``; raise :class:`ConditionError` listing all problems.
 
@@ -97,7 +98,7 @@ def compile_condition(
     True
     """
     tree = parse(text)
-    typed, problems = check(tree, catalog, expect=expect, fields_are_any=fields_are_any)
+    typed, problems = check(tree, catalog, expect=expect, fields_are_any=fields_are_any, fields_of=fields_of)
     if problems:
         raise ConditionError(text, list(problems))
     raw = compile_expr(typed)

@@ -18,9 +18,10 @@ from chronolex.lang.parse import Problem
 
 
 class _Checker:
-    def __init__(self, catalog: Mapping[str, t.Type], fields_are_any: bool) -> None:
+    def __init__(self, catalog: Mapping[str, t.Type], fields_are_any: bool, fields_of: str | None) -> None:
         self.catalog = catalog
         self.fields_are_any = fields_are_any
+        self.fields_of = fields_of
         self.problems: list[Problem] = []
 
     def report(self, node: n.Expr, code: str, message: str, help: str | None = None) -> None:
@@ -54,6 +55,15 @@ class _Checker:
         if self.fields_are_any:
             return replace(node, type=t.ANY)
         close = difflib.get_close_matches(node.name, list(self.catalog), n=1, cutoff=0.7)
+        if self.fields_of is not None:
+            self.report(
+                node,
+                "unknown-event-field",
+                f"event type '{self.fields_of}' has no field '{node.name}'",
+                f"did you mean `{close[0]}`?" if close
+                else f"declare it under events: {self.fields_of}: fields: in bundle.yaml",
+            )
+            return replace(node, type=t.ERROR)
         self.report(
             node,
             "unknown-fact",
@@ -191,14 +201,18 @@ def check(
     *,
     expect: t.Type | None = t.BOOL,
     fields_are_any: bool = False,
+    fields_of: str | None = None,
 ) -> tuple[n.Expr, tuple[Problem, ...]]:
     """Type ``node`` against ``catalog``; return the typed tree and every problem found.
 
     ``expect`` is the type the whole expression must have (``bool`` for a condition,
     the declared type for an ``expr`` fact, None for no constraint). With
-    ``fields_are_any`` (``where`` conditions) unknown names are event fields of any type.
+    ``fields_are_any`` (``where`` conditions of a bundle without an event catalog) unknown
+    names are event fields of any type. With ``fields_of`` (the event type a ``where``
+    reads), ``catalog`` holds that type's declared fields, and an unknown name is an
+    undeclared field of it.
     """
-    checker = _Checker(catalog, fields_are_any)
+    checker = _Checker(catalog, fields_are_any, fields_of)
     typed = checker.visit(node)
     assert typed.type is not None
     if expect is not None and not typed.type.is_open and not t.assignable(typed.type, expect):

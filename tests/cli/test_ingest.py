@@ -43,12 +43,14 @@ def ingest(*args: str, env: dict[str, str] | None = None) -> Result:
 
 
 def assert_bad_input(result: Result) -> str:
-    """Exit 2, one line on stderr, nothing on stdout, no traceback; the line is returned."""
+    """Exit 2, one error line on stderr (further problems on indented lines after it),
+    nothing on stdout, no traceback; the error line is returned."""
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)
     assert result.stdout == ""
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("chronolex: error: "), result.stderr
+    assert lines[0].startswith("chronolex: error: "), result.stderr
+    assert all(line.startswith("  ") for line in lines[1:]), result.stderr
     assert "Traceback" not in result.stderr
     return lines[0].removeprefix("chronolex: error: ")
 
@@ -147,20 +149,29 @@ def test_a_bad_record_does_not_create_a_missing_store(tmp_path: Path) -> None:
     assert not db.exists()
 
 
-def test_several_bad_records_name_the_first_and_count_the_others(tmp_path: Path) -> None:
+def test_several_bad_records_are_all_listed_first_one_first(tmp_path: Path) -> None:
     db = tmp_path / "events.db"
-    line = assert_bad_input(ingest(str(EVENTS / "bad.jsonl"), str(EVENTS / "bad.csv"), "--db", str(db)))
+    result = ingest(str(EVENTS / "bad.jsonl"), str(EVENTS / "bad.csv"), "--db", str(db))
+    line = assert_bad_input(result)
     first = display_path(str(EVENTS / "bad.csv"))       # tests/fixtures/events/bad.csv from the work tree
     assert line.startswith(f"{first}:3:8: invalid-date: ")   # sorted by file, then line
-    assert line.endswith(" (and 13 more)")                  # 9 in bad.jsonl and 5 in bad.csv, one shown
+    # 10 in bad.jsonl (one an event type the bundle does not declare) and 5 in bad.csv
+    assert line.endswith(" (and 14 more)")
+    rest = result.stderr.splitlines()[1:]
+    assert len(rest) == 14
+    assert any(":12:43: unknown-event-type: event type 'x' is not declared" in r for r in rest)
     assert not db.exists()
 
 
 def test_many_bad_records_are_counted_past_the_cap(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.jsonl", '{"account": "a", "at": "2026-03-01"}\n' * (MAX_REPORTED + 100))
-    line = assert_bad_input(ingest(bad, "--db", str(tmp_path / "events.db")))
+    result = ingest(bad, "--db", str(tmp_path / "events.db"))
+    line = assert_bad_input(result)
     assert line.startswith(f"{Path(bad).as_posix()}:1:1: event-schema: missing required field 'type'")
     assert line.endswith(f" (and {MAX_REPORTED + 99} more)")
+    rest = result.stderr.splitlines()[1:]
+    assert rest[-1] == f"  … {MAX_REPORTED - 20} more not listed here"   # 20 listed after the first
+    assert len(rest) == 21
 
 
 def test_invalid_utf8_names_its_line(tmp_path: Path) -> None:

@@ -183,7 +183,9 @@ def finding_heads(outcome: CliOutcome) -> list[str]:
 
 
 def error_line(outcome: CliOutcome) -> str:
-    """The one line a command that fails on bad input prints on stderr (exit code 2)."""
+    """The error line a command that fails on bad input prints on stderr (exit code 2); the
+    further problems of the same input, if any, follow it on indented lines."""
     lines = outcome.stderr.strip().splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {outcome.stderr!r}"
+    assert lines and all(line.startswith("  ") for line in lines[1:]), \
+        f"expected one error line (and indented further problems) on stderr, got {outcome.stderr!r}"
     return lines[0]

@@ -229,8 +229,14 @@ def test_hostile_but_valid_values_give_a_decision(tmp_path: Path) -> None:
     assert facts["borrowed_30d"].value == Decimal("1.7e308") * 2
     assert facts["credit_score"].value == int("9" * 300)
     assert decision.decision == "blocked"
-    outcome = run_chronolex("why", "acct-1", "--at", "2026-03-10", "--action", "open", "--events", str(path),
-                        "--bundle", str(HUABEI), "--format", "json")
+    why = ("why", "acct-1", "--at", "2026-03-10", "--action", "open", "--events", str(path),
+           "--bundle", str(HUABEI), "--format", "json")
+    # The command line reads with the bundle's event catalog: the status outside its enum is bad input.
+    refused = run_chronolex(*why)
+    assert_no_traceback(refused)
+    assert refused.exit_code == 2 and ":5:" in refused.stderr and "bad-field-value" in refused.stderr
+    path.write_text("".join(path.read_text(encoding="utf-8").splitlines(keepends=True)[:4]), encoding="utf-8")
+    outcome = run_chronolex(*why)
     assert_no_traceback(outcome)
     assert outcome.exit_code == 0
     assert json.loads(outcome.stdout)["decision"] == decision.decision

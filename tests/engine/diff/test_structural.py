@@ -484,6 +484,7 @@ def test_facts_added_removed_and_redefined(loaded: tuple[Path, Any]) -> None:
          "derive: {count: loan_disbursed, window: P30D, where: \"amount >= 2000\"}")
     edit(root / "bundle.yaml", "  account_tier:\n",
          "  device_count:\n    type: int\n    derive: {count: device_added}\n  account_tier:\n")
+    edit(root / "bundle.yaml", "  tier_changed:\n", "  device_added: {}\n  tier_changed:\n")
     new = load()
     changes = {(c.kind, c.subject, c.field): c for c in bundle_diff(SHIPPED, new).changes}
     assert set(changes) == {
