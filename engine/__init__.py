@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chronolex.errors import ChronolexError, Diagnostic, EvaluationError, Severity, Span
-    from chronolex.instants import Duration, format_instant, load_zone, parse_instant
+    from chronolex.instants import Duration, format_instant, load_zone, parse_instant, wall_time_note
     from chronolex.lang import compile_condition, CompiledExpr, ConditionError, Context, interpret, parse, render
     from chronolex.lang.values import UNKNOWN
     from chronolex.model import Bundle, Category, Derivation, Fact, Interval, Rule, Schedule, Source, Version
@@ -54,7 +54,8 @@ __version__ = "0.1.0"
 #: Where each public name lives, by pipeline stage (``docs/architecture.md``).
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["ChronolexError", "Diagnostic", "EvaluationError", "Severity", "Span"], "chronolex.errors"),
-    **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant"], "chronolex.instants"),
+    **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant", "wall_time_note"],
+                   "chronolex.instants"),
     **dict.fromkeys(["compile_condition", "CompiledExpr", "ConditionError", "Context", "interpret", "parse", "render"], "chronolex.lang"),
     **dict.fromkeys(["UNKNOWN"], "chronolex.lang.values"),
     **dict.fromkeys(["Bundle", "Category", "Derivation", "Fact", "Interval", "Rule", "Schedule", "Source", "Version"], "chronolex.model"),
@@ -183,6 +184,7 @@ __all__ = [
     "VersionSpan",
     "Witness",
     "__version__",
+    "wall_time_note",
 ]
 
 

@@ -59,13 +59,14 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
             fail(f"unknown action {unknown[0]!r}; the bundles have: {', '.join(sorted(set(new.bundle.actions)))}")
     results: list[PolicyDiff] = []
     affected: set[str] = set()
+    notes: list[str] = []  # a time option moved out of a DST gap, or read in a fold
     for old, new in pairs:
         result = diff_sides(old, new, actions=list(actions) or None, semantic=not no_semantic, timeout_ms=timeout_ms)
         if accounts or decision_log:
             source = open_events(new.bundle, event_files, db_path)
             impact = log = None
             if accounts:
-                at = parse_time(str(at_text), new.bundle, "--at")
+                at = parse_time(str(at_text), new.bundle, "--at", notes)
                 impact = chronolex.impact(old, new, source, at, actions=list(actions) or None)
                 affected.update(impact.affected)
             if decision_log:
@@ -73,6 +74,8 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
                 log = chronolex.replay_log(new, source, records)
             result = PolicyDiff(result.old, result.new, result.structural, result.semantic, impact, log)
         results.append(result)
+    for note in dict.fromkeys(notes):
+        click.echo(f"note: {note}", err=True)
     document = diff_document(results)
     if fmt == "json":
         text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
