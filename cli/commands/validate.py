@@ -20,7 +20,8 @@ from chronolex.cli.render import findings as report
 @click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text", show_default=True,
               help="text: gcc style; json; sarif: SARIF 2.1.0; github: workflow commands.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings as well as errors.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the report to this file; - means standard output.")
 def validate(paths: Sequence[str], fmt: str, strict: bool, output: str | None) -> None:
     """Check policy bundles: YAML, schema, conditions, versions and time.
 
