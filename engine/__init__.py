@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     from chronolex.diff.policy_diff import diff_document, diff_sides, PolicyDiff
     from chronolex.diff.impact import Impact, impact
     from chronolex.diff.decision_log import LoggedDecision, LogReplay, read_decision_log, replay_log
-    from chronolex.testing import branch_status, Case, CaseResult, Coverage, load_cases, policy_test_files, PolicyRun, run_cases
+    from chronolex.checks.cases import Case, load_cases, policy_test_files
+    from chronolex.testing import branch_status, CaseResult, Coverage, PolicyRun, run_cases
 
 __version__ = "0.1.0"
 
@@ -82,7 +83,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["diff_document", "diff_sides", "PolicyDiff"], "chronolex.diff.policy_diff"),
     **dict.fromkeys(["Impact", "impact"], "chronolex.diff.impact"),
     **dict.fromkeys(["LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
-    **dict.fromkeys(["branch_status", "Case", "CaseResult", "Coverage", "load_cases", "policy_test_files", "PolicyRun", "run_cases"], "chronolex.testing"),
+    **dict.fromkeys(["Case", "load_cases", "policy_test_files"], "chronolex.checks.cases"),
+    **dict.fromkeys(["branch_status", "CaseResult", "Coverage", "PolicyRun", "run_cases"], "chronolex.testing"),
 }
 
 __all__ = [
