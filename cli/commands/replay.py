@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -47,7 +48,7 @@ def _history(source: chronolex.EventSource, account: str, allow_unknown: bool,
     history = source.history(account)
     if history.events or allow_unknown:
         return history
-    where = ", ".join(event_files) if event_files else f"the store {db_path or 'at CHRONOLEX_DB'}"
+    where = ", ".join(event_files) if event_files else f"the store {db_path or os.environ.get('CHRONOLEX_DB')}"
     known = list(source.accounts())
     if not known:
         fail(f"account {account!r}: {where} holds no accounts at all "

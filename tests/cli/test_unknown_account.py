@@ -73,3 +73,11 @@ def test_a_known_account_has_no_input_record() -> None:
     code, out, _ = run("why", "acct-1001", "--action", "open", "--at", "2026-03-16T10:00", "--events", EVENTS,
                        "--format", "json")
     assert code == 0 and "input" not in json.loads(out)
+
+
+def test_the_store_named_by_chronolex_db_is_named_in_the_error(tmp_path: Path) -> None:
+    db = tmp_path / "events.db"
+    assert CliRunner().invoke(cli, ["ingest", "--db", str(db), "--bundle", BUNDLE, EVENTS]).exit_code == 0
+    result = CliRunner().invoke(cli, [*WHY, "--bundle", BUNDLE], env={"CHRONOLEX_DB": str(db)})
+    assert result.exit_code == 2 and f"has no events in the store {db};" in result.stderr
+
