@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, tzinfo
 
 from chronolex.errors import Diagnostic, Severity
+from chronolex.instants import MAX_YEAR, MIN_YEAR
 from chronolex.model import Bundle, Interval, Rule
 from chronolex.time.versions import VersionSpan, in_force_spans, superseding
 from chronolex.bundle.yaml_source import Document
@@ -94,6 +95,8 @@ def _offset_mismatches(document: Document, zone: tzinfo) -> Iterator[Diagnostic]
             continue
         if written.tzinfo is None or value.strip().upper().endswith("Z"):
             continue  # wall time, or UTC said on purpose
+        if not MIN_YEAR <= written.year <= MAX_YEAR:
+            continue  # the loader reports it (invalid-date)
         local = written.astimezone(zone)
         if local.utcoffset() == written.utcoffset():
             continue
