@@ -105,3 +105,12 @@ def test_evaluate_and_replay_note_a_gap(ny: tuple[str, str], tmp_path: Path) -> 
     assert code == 0 and f"note: {GAP_NOTE}" in out.splitlines()
     code, out, err = run("replay", "--at", "2026-03-08T02:45", "--events", events, "--bundle", bundle)
     assert code == 0 and f"note: {GAP_NOTE}" in err.splitlines()
+
+
+def test_diff_accounts_notes_a_gap_once_on_stderr(ny: tuple[str, str]) -> None:
+    bundle, events = ny
+    write(Path(bundle) / "versions" / "2.yaml", VERSION.replace('"1"', '"2"').replace("2026-01-01", "2026-02-01"))
+    code, out, err = run("diff", f"{bundle}@1", f"{bundle}@2", "--no-semantic", "--accounts", "--at",
+                         "2026-03-08T02:45", "--events", events)
+    assert code == 0 and out
+    assert err.splitlines() == [f"note: {GAP_NOTE}"]
