@@ -117,11 +117,18 @@ def resolve_bundle(reference: str | None) -> tuple[Path, str | None]:
     return path, version or None
 
 
-def parse_time(text: str, bundle: chronolex.Bundle, option: str) -> datetime:
+def parse_time(text: str, bundle: chronolex.Bundle, option: str, notes: list[str] | None = None) -> datetime:
+    """The instant ``option`` names. A wall time moved out of a DST gap, or the first of
+    two in a fold, is appended to ``notes`` as a sentence: the command shows it, since
+    the instant answered for is then not the one the user may have meant."""
     try:
-        return chronolex.parse_instant(text, bundle.timezone)
+        instant = chronolex.parse_instant(text, bundle.timezone)
+        note = chronolex.wall_time_note(text, bundle.timezone)
     except ValueError as exc:
         fail(f"{option}: {exc}")
+    if note is not None and notes is not None:
+        notes.append(f"{option} {note}")
+    return instant
 
 
 def emit(text: str) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chronolex.errors import ChronolexError, Diagnostic, EvaluationError, Severity, Span
-    from chronolex.instants import Duration, format_instant, load_zone, parse_instant
+    from chronolex.instants import Duration, format_instant, load_zone, parse_instant, wall_time_note
     from chronolex.lang import compile_condition, CompiledExpr, ConditionError, Context, interpret, parse, render
     from chronolex.lang.values import UNKNOWN
     from chronolex.model import Bundle, Category, Derivation, EventType, Fact, Interval, Rule, Schedule, Source, Version
@@ -48,14 +48,16 @@ if TYPE_CHECKING:
     from chronolex.diff.policy_diff import diff_document, diff_sides, PolicyDiff
     from chronolex.diff.impact import Impact, impact
     from chronolex.diff.decision_log import LoggedDecision, LogReplay, read_decision_log, replay_log
-    from chronolex.testing import branch_status, Case, CaseResult, Coverage, load_cases, policy_test_files, PolicyRun, run_cases
+    from chronolex.checks.cases import Case, load_cases, policy_test_files
+    from chronolex.testing import branch_status, CaseResult, Coverage, PolicyRun, run_cases
 
 __version__ = "0.1.0"
 
 #: Where each public name lives, by pipeline stage (``docs/architecture.md``).
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["ChronolexError", "Diagnostic", "EvaluationError", "Severity", "Span"], "chronolex.errors"),
-    **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant"], "chronolex.instants"),
+    **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant", "wall_time_note"],
+                   "chronolex.instants"),
     **dict.fromkeys(["compile_condition", "CompiledExpr", "ConditionError", "Context", "interpret", "parse", "render"], "chronolex.lang"),
     **dict.fromkeys(["UNKNOWN"], "chronolex.lang.values"),
     **dict.fromkeys(["Bundle", "Category", "Derivation", "EventType", "Fact", "Interval", "Rule", "Schedule", "Source", "Version"], "chronolex.model"),
@@ -83,11 +85,11 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["diff_document", "diff_sides", "PolicyDiff"], "chronolex.diff.policy_diff"),
     **dict.fromkeys(["Impact", "impact"], "chronolex.diff.impact"),
     **dict.fromkeys(["LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
-    **dict.fromkeys(["branch_status", "Case", "CaseResult", "Coverage", "load_cases", "policy_test_files", "PolicyRun", "run_cases"], "chronolex.testing"),
+    **dict.fromkeys(["Case", "load_cases", "policy_test_files"], "chronolex.checks.cases"),
+    **dict.fromkeys(["branch_status", "CaseResult", "Coverage", "PolicyRun", "run_cases"], "chronolex.testing"),
 }
 
 __all__ = [
-    "__version__",
     "AccountHistory",
     "branch_status",
     "Bundle",
@@ -95,11 +97,11 @@ __all__ = [
     "Case",
     "CaseResult",
     "catalog_problems",
-    "CheckedSource",
     "CatalogProblem",
     "Category",
     "Change",
     "check_bundle",
+    "CheckedSource",
     "ChronolexError",
     "compile_condition",
     "CompiledExpr",
@@ -189,7 +191,9 @@ __all__ = [
     "Version",
     "version_table",
     "VersionSpan",
+    "wall_time_note",
     "Witness",
+    "__version__",
 ]
 
 

@@ -24,6 +24,9 @@ _DURATION = re.compile(
     r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The forms :func:`parse_instant` reads, as an error message names them.
+ACCEPTED_FORMS = ("write YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], read in the bundle timezone, "
+                  "or add an offset: YYYY-MM-DDTHH:MM+08:00 or ...Z")
 _MAX_DURATION_PART = 100_000
 
 
@@ -174,10 +177,45 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
             return localize(datetime.combine(date.fromisoformat(text), datetime.min.time()), zone)
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError as exc:
-        raise ValueError(f"{text!r} is not a valid date or date-time ({exc})") from None
+        # Python's own wording ("Invalid isoformat string") names neither the forms nor the
+        # zone rule; a reason it gives about a field (day out of range) is kept.
+        detail = ACCEPTED_FORMS if str(exc).startswith("Invalid isoformat") else str(exc)
+        raise ValueError(f"{text!r} is not a valid date or date-time ({detail})") from None
     if parsed.tzinfo is None:
         return localize(parsed, zone)
     return _in_range(parsed).astimezone(timezone.utc)
+
+
+def wall_time_note(text: str, zone: tzinfo) -> str | None:
+    """What :func:`parse_instant` silently decided about ``text``, as a sentence, or None.
+
+    A wall time without an offset may not exist (a DST gap: it is read with the offset
+    in force before the gap, which lands after it) or exist twice (a DST fold: the first
+    is taken). Either way the instant is not what the reader may think, so a command
+    that reads a time option says so. Raises ValueError as :func:`parse_instant` does.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> wall_time_note("2026-03-08T02:45", ZoneInfo("America/New_York"))
+    '2026-03-08T02:45 does not exist in America/New_York (the clocks jump forward over it); read as 2026-03-08T03:45:00-04:00'
+    """
+    instant = parse_instant(text, zone)
+    stripped = text.strip()
+    if _DATE.match(stripped):
+        wall = datetime.combine(date.fromisoformat(stripped), datetime.min.time())
+    else:
+        wall = datetime.fromisoformat(stripped.replace(" ", "T", 1) if "T" not in stripped else stripped)
+        if wall.tzinfo is not None:
+            return None
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    name = str(zone)
+    if instant.astimezone(zone).replace(tzinfo=None) != wall:
+        return (f"{stripped} does not exist in {name} (the clocks jump forward over it); "
+                f"read as {format_instant(instant, zone)}")
+    if first.utcoffset() != second.utcoffset():
+        later = format_instant(second.astimezone(timezone.utc), zone)
+        return (f"{stripped} happens twice in {name} (the clocks go back); the first was taken, "
+                f"{format_instant(instant, zone)} (the second is {later}: write its offset to mean it)")
+    return None
 
 
 def parse_date(text: str) -> date:

@@ -11,7 +11,18 @@ from pathlib import Path
 import click
 
 
-from chronolex.cli._common import EXIT_FINDINGS, EXIT_OK, db_option, emit, events_option, fail, open_events, parse_time, write_atomically
+from chronolex.cli._common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    db_option,
+    emit,
+    events_option,
+    fail,
+    open_events,
+    parse_time,
+    write_atomically,
+    writes_to_stdout,
+)
 from chronolex.cli.render.diff import render_markdown, render_text
 import chronolex
 from chronolex import PolicyDiff, diff_document, diff_pairs, diff_sides
@@ -22,7 +33,8 @@ from chronolex import PolicyDiff, diff_document, diff_pairs, diff_sides
 @click.option("--action", "actions", multiple=True, help="Compare only this action (repeatable; default: all).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
               help="markdown: a pull-request comment (summary table, then details).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the report to this file; - means standard output.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the meaning changed (or could not be decided).")
 @click.option("--no-semantic", is_flag=True, help="Only the text diff; skip the solver.")
 @click.option("--timeout-ms", type=click.IntRange(min=100), default=5000, show_default=True,
@@ -32,7 +44,8 @@ from chronolex import PolicyDiff, diff_document, diff_pairs, diff_sides
 @db_option
 @click.option("--at", "at_text", help="The instant of --accounts (ISO 8601; no offset: bundle timezone).")
 @click.option("--list-affected", type=click.Path(dir_okay=False),
-              help="With --accounts: write the ids of the affected accounts to this file, one per line.")
+              help="With --accounts: write the ids of the affected accounts to this file, one per line "
+                   "(- : standard output, with --output FILE for the report).")
 @click.option("--decision-log", type=click.Path(dir_okay=False),
               help="Replay recorded decisions (JSON Lines) under NEW and report those that would differ.")
 def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str | None, exit_code: bool,
@@ -52,6 +65,9 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
         fail("--at and --list-affected go with --accounts")
     if accounts and not at_text:
         fail("--accounts needs --at T: the instant at which to replay every account")
+    if list_affected and writes_to_stdout(list_affected) and writes_to_stdout(output):
+        fail("--list-affected - and the report would both go to standard output; write the report "
+             "elsewhere with --output FILE")
     pairs = diff_pairs(list(operands))
     for old, new in pairs:
         unknown = [a for a in actions if a not in old.bundle.actions and a not in new.bundle.actions]
@@ -59,13 +75,14 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
             fail(f"unknown action {unknown[0]!r}; the bundles have: {', '.join(sorted(set(new.bundle.actions)))}")
     results: list[PolicyDiff] = []
     affected: set[str] = set()
+    notes: list[str] = []  # a time option moved out of a DST gap, or read in a fold
     for old, new in pairs:
         result = diff_sides(old, new, actions=list(actions) or None, semantic=not no_semantic, timeout_ms=timeout_ms)
         if accounts or decision_log:
             source = open_events(new.bundle, event_files, db_path)
             impact = log = None
             if accounts:
-                at = parse_time(str(at_text), new.bundle, "--at")
+                at = parse_time(str(at_text), new.bundle, "--at", notes)
                 impact = chronolex.impact(old, new, source, at, actions=list(actions) or None)
                 affected.update(impact.affected)
             if decision_log:
@@ -73,6 +90,8 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
                 log = chronolex.replay_log(new, source, records)
             result = PolicyDiff(result.old, result.new, result.structural, result.semantic, impact, log)
         results.append(result)
+    for note in dict.fromkeys(notes):
+        click.echo(f"note: {note}", err=True)
     document = diff_document(results)
     if fmt == "json":
         text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"

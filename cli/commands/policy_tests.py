@@ -15,7 +15,16 @@ from typing import Any
 import click
 
 import chronolex
-from chronolex.cli._common import EXIT_FINDINGS, EXIT_OK, write_atomically, emit, fail
+from chronolex.cli._common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    BadInput,
+    emit,
+    error_line,
+    fail,
+    write_atomically,
+    writes_to_stdout,
+)
 from chronolex import Case, CaseResult, Coverage, PolicyRun, enclosing_bundle, load_cases, policy_test_files, run_cases
 
 
@@ -26,7 +35,9 @@ from chronolex import Case, CaseResult, Coverage, PolicyRun, enclosing_bundle, l
 @click.option("--coverage", is_flag=True, help="Report, per version, each rule as fired / false / never reached.")
 @click.option("--threshold", metavar="PERCENT",
               help="Fail (exit 1) when coverage is below PERCENT (compared exactly; implies --coverage).")
-@click.option("--junit", type=click.Path(dir_okay=False), help="Write JUnit XML to this file.")
+@click.option("--junit", type=click.Path(dir_okay=False),
+              help="Write JUnit XML to this file (- : standard output; the report then goes to standard error). "
+                   "A run that cannot start replaces it with a report of one error.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def policy_test(paths: Sequence[str], patterns: Sequence[str], coverage: bool, threshold: str | None,
                 junit: str | None, fmt: str) -> None:
@@ -36,6 +47,22 @@ def policy_test(paths: Sequence[str], patterns: Sequence[str], coverage: bool, t
     (default: ./policies). Exit 0 when every case passes (and coverage meets
     --threshold), 1 otherwise, 2 for bad input.
     """
+    try:
+        _run(paths, patterns, coverage, threshold, junit, fmt)
+    except (BadInput, chronolex.ChronolexError) as error:
+        # A CI server publishes whatever JUnit file it finds: the report of an earlier
+        # green run must not stand in for a run that could not start.
+        if junit:
+            message = error.format_message() if isinstance(error, BadInput) else error_line(error)
+            try:
+                write_atomically(Path(junit), _junit_error(message))
+            except BadInput:
+                pass  # the report cannot be written either: the first error is the one to show
+        raise
+
+
+def _run(paths: Sequence[str], patterns: Sequence[str], coverage: bool, threshold: str | None,
+         junit: str | None, fmt: str) -> None:
     needed = _threshold(threshold)
     coverage = coverage or needed is not None
     targets = _targets(list(paths) or (["policies"] if Path("policies").is_dir() else ["."]))
@@ -49,10 +76,12 @@ def policy_test(paths: Sequence[str], patterns: Sequence[str], coverage: bool, t
         fail("no policy test cases found" + (" matching -k" if patterns else "") +
              " (write them in BUNDLE/tests/*.yaml; see docs/testing.md)")
     met = all(needed is None or run.coverage.ratio() * 100 >= needed for _, run in runs)
-    if fmt == "json":
-        emit(json.dumps(_json(runs, coverage), indent=2, ensure_ascii=False) + "\n")
+    report = json.dumps(_json(runs, coverage), indent=2, ensure_ascii=False) + "\n" if fmt == "json" \
+        else _text(runs, coverage, needed)
+    if junit and writes_to_stdout(junit):
+        click.echo(report, err=True, nl=False)  # standard output carries the XML alone
     else:
-        emit(_text(runs, coverage, needed))
+        emit(report)
     if junit:
         write_atomically(Path(junit), _junit(runs))
     passed = all(run.passed for _, run in runs)
@@ -197,5 +226,16 @@ def _junit(runs: list[tuple[chronolex.Bundle, PolicyRun]]) -> str:
                                         for m in result.mismatches)
                     failure = ET.SubElement(case, "failure", message=message, type="ExpectationFailed")
                     failure.text = "\n".join(_failure_lines(result))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _junit_error(message: str) -> str:
+    """JUnit XML for a run that could not start: one test case in error, with the message."""
+    root = ET.Element("testsuites", name="chronolex", tests="1", failures="0", errors="1")
+    suite = ET.SubElement(root, "testsuite", name="chronolex", tests="1", failures="0", errors="1", skipped="0")
+    case = ET.SubElement(suite, "testcase", classname="chronolex", name="policy tests could not run")
+    error = ET.SubElement(case, "error", message=message, type="BadInput")
+    error.text = message
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

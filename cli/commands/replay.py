@@ -4,7 +4,10 @@ out."""
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -32,6 +35,36 @@ from chronolex import Evaluator, decide, decide_with_facts, timeline
 
 
 
+allow_unknown_option = click.option(
+    "--allow-unknown-account", "allow_unknown", is_flag=True,
+    help="Decide for an account that has no events, on the defaults of an empty history "
+         "(without it, such an account is bad input: usually a typing mistake).")
+
+
+def _history(source: chronolex.EventSource, account: str, allow_unknown: bool,
+             event_files: Sequence[str], db_path: str | None) -> chronolex.AccountHistory:
+    """ACCOUNT's history; an account with no events is refused (exit 2) with the closest
+    known ids, unless ``--allow-unknown-account``: a mistyped id must not get a confident
+    answer computed from an empty history."""
+    history = source.history(account)
+    if history.events or allow_unknown:
+        return history
+    where = ", ".join(event_files) if event_files else f"the store {db_path or os.environ.get('CHRONOLEX_DB')}"
+    known = list(source.accounts())
+    if not known:
+        fail(f"account {account!r}: {where} holds no accounts at all "
+             "(pass --allow-unknown-account to decide on an empty history)")
+    close = difflib.get_close_matches(account, known, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    fail(f"account {account!r} has no events in {where}{hint} "
+         "(pass --allow-unknown-account to decide on an empty history)")
+
+
+def _unknown_note(account: str) -> str:
+    return (f"account {account!r} has no events: this answer is decided on the defaults of an empty history "
+            "(--allow-unknown-account)")
+
+
 def _actions(bundle: chronolex.Bundle, action: str | None) -> tuple[str, ...]:
     if action is None:
         return bundle.actions
@@ -49,25 +82,28 @@ def _actions(bundle: chronolex.Bundle, action: str | None) -> tuple[str, ...]:
 @db_option
 @bundle_option
 @format_option
+@allow_unknown_option
 @click.option("--exit-code", is_flag=True, help="Exit 1 when an action is blocked.")
 def why(account: str, at_text: str, action: str | None, known_text: str | None, event_files: Sequence[str],
-        db_path: str | None, bundle_ref: str | None, fmt: str, exit_code: bool) -> None:
+        db_path: str | None, bundle_ref: str | None, fmt: str, allow_unknown: bool, exit_code: bool) -> None:
     """Why ACCOUNT is (or is not) blocked at an instant, with evidence, and when it lifts."""
     bundle = load(bundle_ref)
-    at = parse_time(at_text, bundle, "--at")
-    known_at = parse_time(known_text, bundle, "--as-known-at") if known_text else None
+    notes: list[str] = []
+    at = parse_time(at_text, bundle, "--at", notes)
+    known_at = parse_time(known_text, bundle, "--as-known-at", notes) if known_text else None
     source = open_events(bundle, event_files, db_path)
-    history = source.history(account)
+    history = _history(source, account, allow_unknown, event_files, db_path)
+    if not history.events:
+        notes.append(_unknown_note(account))
     evaluator = Evaluator(bundle)
     decisions = []
     for name in _actions(bundle, action):
-        decisions.append(chronolex.decide_in_hindsight(bundle, history, name, at, known_at, evaluator=evaluator))
+        decision = chronolex.decide_in_hindsight(bundle, history, name, at, known_at, evaluator=evaluator)
+        decisions.append(dataclasses.replace(decision, notes=(*notes, *decision.notes)) if notes else decision)
     if fmt == "json":
-        documents = [{**d.to_json(), **skipped_input(source)} for d in decisions]
+        documents = [_with_input(d.to_json(), history, source) for d in decisions]
         emit(json.dumps(documents[0] if action else documents, indent=2, ensure_ascii=False) + "\n")
     else:
-        if not history.events:
-            click.echo(f"note: no events for account {account!r}", err=True)
         emit("\n".join(render_decision(d) for d in decisions))
     if exit_code and any(d.decision == "blocked" for d in decisions):
         sys.exit(1)
@@ -83,29 +119,49 @@ def why(account: str, at_text: str, action: str | None, known_text: str | None, 
 @db_option
 @bundle_option
 @format_option
+@allow_unknown_option
 def timeline_command(account: str, from_text: str, to_text: str, action: str | None, known_text: str | None,
-                     event_files: Sequence[str], db_path: str | None, bundle_ref: str | None, fmt: str) -> None:
+                     event_files: Sequence[str], db_path: str | None, bundle_ref: str | None, fmt: str,
+                     allow_unknown: bool) -> None:
     """The exact intervals in which ACCOUNT's decision and its reasons are constant."""
     bundle = load(bundle_ref)
-    start, end = parse_time(from_text, bundle, "--from"), parse_time(to_text, bundle, "--to")
+    notes: list[str] = []
+    start, end = parse_time(from_text, bundle, "--from", notes), parse_time(to_text, bundle, "--to", notes)
     if end <= start:
         fail("--to must be after --from")
-    known_at = parse_time(known_text, bundle, "--as-known-at") if known_text else None
+    known_at = parse_time(known_text, bundle, "--as-known-at", notes) if known_text else None
     source = open_events(bundle, event_files, db_path)
-    history = source.history(account)
+    history = _history(source, account, allow_unknown, event_files, db_path)
+    if not history.events:
+        notes.append(_unknown_note(account))
     evaluator = Evaluator(bundle)
     results = {name: timeline(bundle, history, name, start, end, known_at, evaluator=evaluator)
                for name in _actions(bundle, action)}
     if fmt == "json":
-        emit(json.dumps({
+        document: dict[str, Any] = {
             "account": account, "from": chronolex.format_instant(start, bundle.timezone),
             "to": chronolex.format_instant(end, bundle.timezone),
             "known_at": chronolex.format_instant(known_at, bundle.timezone) if known_at else None,
             "timelines": {name: [i.to_json(bundle) for i in intervals] for name, intervals in results.items()},
-            **skipped_input(source),
-        }, indent=2, ensure_ascii=False) + "\n")
+        }
+        if notes:
+            document["notes"] = notes
+        emit(json.dumps(_with_input(document, history, source), indent=2, ensure_ascii=False) + "\n")
     else:
-        emit("\n".join(render_timeline(intervals, bundle, account, name) for name, intervals in results.items()))
+        emit("\n".join(render_timeline(intervals, bundle, account, name) for name, intervals in results.items())
+             + "".join(f"note: {note}\n" for note in notes))
+
+
+def _with_input(document: dict[str, Any], history: chronolex.AccountHistory,
+                source: chronolex.EventSource) -> dict[str, Any]:
+    """The document, recording under ``input`` that the account had no events (it was
+    decided on defaults because --allow-unknown-account asked for it) and how many bad
+    event records were skipped (--skip-bad-events)."""
+    if not history.events:
+        document.setdefault("input", {})["account_known"] = False
+    for key, value in skipped_input(source).get("input", {}).items():
+        document.setdefault("input", {})[key] = value
+    return document
 
 
 @click.command()
@@ -119,10 +175,13 @@ def timeline_command(account: str, from_text: str, to_text: str, action: str | N
 def evaluate(facts_file: str, at_text: str, action: str, bundle_ref: str | None, fmt: str, exit_code: bool) -> None:
     """Evaluate given fact values directly, without events."""
     bundle = load(bundle_ref)
-    at = parse_time(at_text, bundle, "--at")
+    notes: list[str] = []
+    at = parse_time(at_text, bundle, "--at", notes)
     _actions(bundle, action)
     facts = chronolex.read_facts(facts_file, bundle, at)
     decision = decide_with_facts(bundle, facts, action, at)
+    if notes:
+        decision = dataclasses.replace(decision, notes=(*notes, *decision.notes))
     if fmt == "json":
         emit(json.dumps(decision.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
@@ -145,8 +204,9 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
     """Decide for every account at an instant: decisions as JSON Lines, then a summary of
     accounts blocked per category and per rule."""
     bundle = load(bundle_ref)
-    at = parse_time(at_text, bundle, "--at")
-    known_at = parse_time(known_text, bundle, "--as-known-at") if known_text else None
+    notes: list[str] = []
+    at = parse_time(at_text, bundle, "--at", notes)
+    known_at = parse_time(known_text, bundle, "--as-known-at", notes) if known_text else None
     actions = _actions(bundle, action)
     source = open_events(bundle, event_files, db_path)
     accounts = list(source.accounts())
@@ -170,6 +230,7 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
                     for reason in decision.reasons:
                         per_rule[(name, reason.rule.id)] += 1
     summary = _summary(len(accounts), actions, outcomes, per_category, per_rule)
+    summary += "".join(f"note: {note}\n" for note in notes)
     click.echo(summary, err=writes_to_stdout(output), nl=False)
 
 

@@ -55,13 +55,14 @@ CODE_DESCRIPTIONS: Mapping[str, str] = {
     "never-in-force": "a version superseded before it starts",
     "no-versions": "a bundle without version files",
     "non-finite": "NaN or infinity in a file",
+    "offset-mismatch": "an instant written with an offset that is not the bundle zone's then",
     "overlapping-windows": "two one-off maintenance windows of one version overlap",
     "retroactive": "a version published after it took effect",
     "schema": "the file breaks its JSON Schema",
     "syntax": "a condition that does not parse",
     "too-complex": "a condition beyond the length or nesting limits",
     "type-mismatch": "an operation on values of the wrong type",
-    "unknown-action": "a rule restricts an action the bundle does not declare",
+    "unknown-action": "a rule or a policy test case names an action the bundle does not declare",
     "unknown-category": "a rule names a category the bundle does not declare",
     "unknown-fact": "a condition names a fact the catalog does not declare",
     "unknown-field": "a key the schema does not allow",
@@ -170,8 +171,9 @@ def render_json(result: ValidationResult, strict: bool = False) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_sarif(result: ValidationResult) -> str:
-    """A SARIF 2.1.0 log with one run; rules are the codes that occur, sorted."""
+def render_sarif(result: ValidationResult, root: str | None = None) -> str:
+    """A SARIF 2.1.0 log with one run; rules are the codes that occur, sorted. Paths are
+    relative to ``root`` (``%SRCROOT%``: the repository root, where code scanning looks)."""
     codes = sorted({d.code for d in result.diagnostics})
     index = {code: i for i, code in enumerate(codes)}
     rules = [
@@ -197,7 +199,7 @@ def render_sarif(result: ValidationResult) -> str:
             entry["locations"] = [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": quote(display_path(d.span.file), safe="/"),
+                        "artifactLocation": {"uri": quote(display_path(d.span.file, root), safe="/"),
                                              "uriBaseId": "%SRCROOT%"},
                         "region": region,
                     }
@@ -235,13 +237,14 @@ def _escape_property(text: str) -> str:
 _GITHUB_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def render_github(result: ValidationResult) -> str:
-    """GitHub Actions workflow commands: one ``::error file=…,line=…,col=…::…`` line per finding."""
+def render_github(result: ValidationResult, root: str | None = None) -> str:
+    """GitHub Actions workflow commands: one ``::error file=…,line=…,col=…::…`` line per
+    finding, the file relative to ``root`` (the repository root, where annotations are placed)."""
     lines = []
     for d in result.diagnostics:
         props: list[str] = []
         if d.span is not None:
-            props += [f"file={_escape_property(display_path(d.span.file))}", f"line={d.span.line}", f"col={d.span.column}"]
+            props += [f"file={_escape_property(display_path(d.span.file, root))}", f"line={d.span.line}", f"col={d.span.column}"]
             if d.span.end_line is not None:
                 props += [f"endLine={d.span.end_line}", f"endColumn={d.span.end_column}"]
         props.append(f"title={_escape_property('chronolex ' + d.code)}")
@@ -256,13 +259,16 @@ def render_github(result: ValidationResult) -> str:
 FORMATS = ("text", "json", "sarif", "github")
 
 
-def render(result: ValidationResult, fmt: str, source_line: Callable[[str, int], str], strict: bool = False) -> str:
+def render(result: ValidationResult, fmt: str, source_line: Callable[[str, int], str], strict: bool = False,
+           root: str | None = None) -> str:
+    """The report in ``fmt``; ``root`` is the directory SARIF and GitHub paths are relative to
+    (default: the working directory), text and JSON stay relative to the working directory."""
     if fmt == "json":
         return render_json(result, strict)
     if fmt == "sarif":
-        return render_sarif(result)
+        return render_sarif(result, root)
     if fmt == "github":
-        return render_github(result)
+        return render_github(result, root)
     return render_text(result, source_line, strict)
 
 

@@ -6,15 +6,20 @@
 - ``dead-rule`` (warning): a rule whose ``active`` interval or one-off ``window`` lies
   wholly outside every span in which a version containing it is in force;
 - ``overlapping-windows`` (warning): two one-off maintenance windows of one version overlap;
-- ``retroactive`` (info): a version published after it took effect.
+- ``retroactive`` (info): a version published after it took effect;
+- ``offset-mismatch`` (warning): an instant written with a UTC offset that is not the
+  bundle zone's offset at that instant (``+08:00`` in a New York bundle, or winter time
+  written in summer): the instant is read as written, which is rarely what was meant
+  (``Z`` is taken as UTC on purpose and not reported).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from chronolex.errors import Diagnostic, Severity
+from chronolex.instants import MAX_YEAR, MIN_YEAR
 from chronolex.model import Bundle, Interval, Rule
 from chronolex.time.versions import VersionSpan, in_force_spans, superseding
 from chronolex.bundle.yaml_source import Document
@@ -71,6 +76,56 @@ def lint_bundle(bundle: Bundle, documents: Mapping[str, Document]) -> Iterator[D
         )
     yield from _dead_rules(bundle, spans, fmt)
     yield from _overlapping_windows(bundle)
+    for file, document in sorted(documents.items()):
+        yield from _offset_mismatches(document, zone)
+
+
+#: Where a version file writes instants: top-level keys, and keys inside each rule.
+_VERSION_INSTANTS = (("effective_from",), ("published_at",))
+_RULE_INSTANTS = (("active", "from"), ("active", "until"), ("window", "start"), ("window", "end"),
+                  ("schedule", "start"))
+
+
+def _offset_mismatches(document: Document, zone: tzinfo) -> Iterator[Diagnostic]:
+    data = document.data if isinstance(document.data, dict) else {}
+    paths: list[tuple[str | int, ...]] = list(_VERSION_INSTANTS)
+    rules = data.get("rules")
+    for index, rule in enumerate(rules if isinstance(rules, list) else ()):
+        if isinstance(rule, dict):
+            paths += [("rules", index, *inner) for inner in _RULE_INSTANTS]
+    for path in paths:
+        value: object = data
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) and isinstance(part, str) else (
+                value[part] if isinstance(value, list) and isinstance(part, int) and part < len(value) else None)
+        if not isinstance(value, str):
+            continue
+        try:
+            written = datetime.fromisoformat(value.strip())
+        except ValueError:
+            continue
+        if written.tzinfo is None or value.strip().upper().endswith("Z"):
+            continue  # wall time, or UTC said on purpose
+        if not MIN_YEAR <= written.year <= MAX_YEAR:
+            continue  # the loader reports it (invalid-date)
+        local = written.astimezone(zone)
+        if local.utcoffset() == written.utcoffset():
+            continue
+        name = ".".join(str(p) for p in path if isinstance(p, str) and p != "rules")
+        if path[0] == "rules":
+            name = f"rule {rules[path[1]].get('id', path[1])!s}: {name}"  # type: ignore[index]
+        yield Diagnostic(
+            "offset-mismatch",
+            Severity.WARNING,
+            f"{name} {value.strip()} is written with offset {_offset(written)}, but {zone} is at "
+            f"{_offset(local)} then: the instant is {local.isoformat()} in the bundle timezone",
+            document.source.span(path),
+            f"write the zone's offset ({_offset(local)}), or leave the offset out to mean wall time in {zone}",
+        )
+
+
+def _offset(instant: datetime) -> str:
+    return instant.isoformat()[-6:]
 
 
 def _dead_rules(bundle: Bundle, spans: tuple[VersionSpan, ...], fmt: object) -> Iterator[Diagnostic]:

@@ -8,6 +8,10 @@
    exemptions that always hold, redundant rules, versions that mean the same). It runs
    only when asked for and only on a bundle without errors; z3 is imported then, not
    before, so loading a bundle never pays for the solver.
+4. **tests** (:mod:`chronolex.checks.cases`): the policy test files read as
+   ``chronolex test`` reads them (unknown actions, impossible instants, missing or
+   unreadable ``events_file``), so a bundle that validates has tests that can run. It
+   needs a bundle without errors and files on disk (an events file is a path).
 
 A stage that cannot run because an earlier one failed is skipped, so one mistake is not
 reported five times.
@@ -15,13 +19,15 @@ reported five times.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chronolex.bundle.files import FileTree
+from chronolex.bundle.files import DiskTree, FileTree
 from chronolex.bundle.load import LoadResult, read_bundle
 from chronolex.bundle.yaml_source import DEFAULT_LIMITS, Limits
+from chronolex.checks.cases import case_problems
 from chronolex.checks.lint import lint_bundle
 from chronolex.errors import Diagnostic, Severity, sort_diagnostics
 from chronolex.model import Bundle
@@ -51,6 +57,10 @@ def _solver(loaded: LoadResult, model: Bundle) -> Iterable[Diagnostic]:
     return solver_findings(model)
 
 
+def _tests(loaded: LoadResult, model: Bundle) -> Iterable[Diagnostic]:
+    return case_problems(model, Path(loaded.root))
+
+
 @dataclass(frozen=True, slots=True)
 class Stage:
     """One stage after loading: its name, what it finds, and whether it needs a bundle
@@ -59,12 +69,14 @@ class Stage:
     name: str
     run: Callable[[LoadResult, Bundle], Iterable[Diagnostic]]
     needs_no_errors: bool
+    needs_disk: bool = False
 
 
 #: The stages after loading, in the order they run.
 STAGES = (
     Stage("lint", _lint, needs_no_errors=False),
     Stage("solver", _solver, needs_no_errors=True),
+    Stage("tests", _tests, needs_no_errors=True, needs_disk=True),
 )
 
 
@@ -79,9 +91,10 @@ def check_bundle(path: str | Path | FileTree, *, limits: Limits = DEFAULT_LIMITS
     loaded = read_bundle(path, limits=limits)
     diagnostics = list(loaded.diagnostics)
     model = loaded.model
+    on_disk = isinstance(path, (str, os.PathLike, DiskTree))
     if model is not None:
         for stage in STAGES:
-            if stage.name == "solver" and not solver:
+            if (stage.name == "solver" and not solver) or (stage.needs_disk and not on_disk):
                 continue
             if stage.needs_no_errors and any(d.severity is Severity.ERROR for d in diagnostics):
                 continue

@@ -6,7 +6,9 @@ A decision log is JSON Lines, one recorded decision a line::
      "decision": "blocked", "version": "2026.03"}
 
 with optionally ``"blocked_by": [categories]`` and ``"known_at"`` (what the platform
-knew when it decided). ``version`` may be null (a ``no_policy`` decision has none);
+knew when it decided). The lines ``chronolex replay`` writes (decision documents, whose
+version is ``policy.version``) are records too, so one run's output can be replayed
+under a new policy. ``version`` may be null (a ``no_policy`` decision has none);
 other keys are ignored, so a log can carry what the platform needs. Instants without
 an offset are wall time in the bundle timezone, as everywhere else. Blank lines are
 skipped. Every bad line is reported (code ``bad-decision-log``, file, line, column 1)
@@ -118,10 +120,24 @@ def _instant(record: Mapping[str, Any], key: str, zone: tzinfo) -> datetime:
                          'write e.g. "2026-03-16T10:00:00+08:00" (no offset: the bundle timezone)') from None
 
 
+def _from_decision_document(record: dict[str, Any]) -> dict[str, Any]:
+    """A line of ``chronolex replay`` (a decision document) in the shape of a log record:
+    its version is ``policy.version`` (``policy`` null: no version). Other records are
+    returned as they are."""
+    if "version" in record or "policy" not in record:
+        return record
+    policy = record["policy"]
+    if policy is not None and not (isinstance(policy, dict) and "version" in policy):
+        raise _BadRecord("'policy' must be null or an object with a 'version'",
+                         "write the decision document as chronolex replay writes it, or give 'version'")
+    return {**record, "version": policy["version"] if policy is not None else None}
+
+
 def _record(record: object, zone: tzinfo, origin: Span) -> LoggedDecision:
     if not isinstance(record, dict):
         raise _BadRecord(f"a record must be a JSON object, not {type(record).__name__}",
                          f"write one object a line, e.g. {_EXAMPLE}")
+    record = _from_decision_document(record)
     missing = [k for k in _REQUIRED if k not in record]
     if missing:
         raise _BadRecord(f"missing field{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}",

@@ -230,7 +230,7 @@ WHY_CASES = [
     ("acct-1002", ["--at", "2026-03-08T01:30", "--action", "open"]),
     ("acct-1003", ["--at", "2026-04-01T09:00"]),
     ("acct-1007", ["--at", "2026-04-20T15:00", "--as-known-at", "2026-04-01"]),
-    ("nobody", ["--at", "2026-04-20T15:00"]),
+    ("nobody", ["--at", "2026-04-20T15:00", "--allow-unknown-account"]),  # decided on an empty history on purpose
 ]
 
 

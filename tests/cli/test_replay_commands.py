@@ -208,3 +208,12 @@ def test_replay_output_appears_whole_and_leaves_no_temporary_file(tmp_path: Path
     assert result.exit_code == 0, result.output
     assert len(target.read_text(encoding="utf-8").splitlines()) == 30
     assert [p.name for p in tmp_path.iterdir()] == ["decisions.jsonl"]
+
+
+def test_evaluate_reads_facts_as_yaml_1_2_so_yes_is_not_a_boolean(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.yaml"
+    facts.write_text("kyc_verified: yes\n", encoding="utf-8")
+    code, out, err = run("evaluate", "--facts", str(facts), "--action", "open", "--at", "2026-03-16", "--bundle", BUNDLE)
+    assert (code, out) == (2, "")
+    assert err == (f"chronolex: error: {facts}:1:1: bad-fact-value: fact 'kyc_verified': 'yes' is not a bool "
+                   "(help: give a bool (null: unknown))\n")

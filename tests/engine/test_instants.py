@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chronolex.instants import Duration, format_instant, load_zone, parse_instant
+from chronolex.instants import Duration, format_instant, load_zone, parse_instant, wall_time_note
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -108,3 +108,38 @@ def test_whole_day_durations_shift_as_calendar_arithmetic_does(instant: datetime
     zone = ZoneInfo(zone_name)
     wall = instant.astimezone(zone).replace(tzinfo=None) + relativedelta(days=sign * days, weeks=sign * weeks)
     assert Duration(weeks=weeks, days=days).shift(instant, zone, sign) == localize(wall, zone)
+
+
+@pytest.mark.parametrize("text", ["yesterday", "03/06/2026", "2026-3-6", "16 March 2026"])
+def test_an_unreadable_instant_names_what_was_given_and_the_accepted_forms(text: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_instant(text, SHANGHAI)
+    message = str(caught.value)
+    assert message.startswith(f"{text!r} is not a valid date or date-time")
+    assert "YYYY-MM-DD" in message and "+08:00" in message
+    assert "Invalid isoformat" not in message
+
+
+def test_a_wall_time_in_a_dst_gap_is_named_with_the_instant_it_became() -> None:
+    note = wall_time_note("2026-03-08T02:45", NEW_YORK)
+    assert note == ("2026-03-08T02:45 does not exist in America/New_York (the clocks jump forward over it); "
+                    "read as 2026-03-08T03:45:00-04:00")
+
+
+def test_an_ambiguous_wall_time_says_which_occurrence_was_taken() -> None:
+    note = wall_time_note("2026-11-01T01:30", NEW_YORK)
+    assert note is not None
+    assert "the first was taken, 2026-11-01T01:30:00-04:00" in note and "2026-11-01T01:30:00-05:00" in note
+
+
+@pytest.mark.parametrize("text", ["2026-03-08T03:45", "2026-03-08", "2026-03-08T02:45-05:00", "2026-11-01T01:30Z"])
+def test_an_ordinary_or_explicit_instant_has_no_note(text: str) -> None:
+    assert wall_time_note(text, NEW_YORK) is None
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1)),
+       st.sampled_from([SHANGHAI, NEW_YORK, BERLIN]))
+def test_a_wall_time_without_a_note_reads_back_as_written(naive: datetime, zone: ZoneInfo) -> None:
+    text = naive.replace(microsecond=0).isoformat()
+    if wall_time_note(text, zone) is None:
+        assert parse_instant(text, zone).astimezone(zone).replace(tzinfo=None) == naive.replace(microsecond=0)

@@ -75,3 +75,32 @@ def test_the_shipped_bundle_is_clean() -> None:
     report = chronolex.check_bundle(HUABEI)
     assert [d.code for d in report.diagnostics if d.severity is not Severity.INFO] == []
     assert [d.code for d in report.diagnostics] == ["retroactive"]
+
+
+NEW_YORK_BUNDLE = """\
+bundle: ny
+timezone: America/New_York
+actions: [open]
+facts:
+  frozen: {type: bool, derive: {exists: frozen}}
+"""
+
+
+def test_an_offset_that_is_not_the_zones_on_that_date_is_a_warning_at_its_line(tmp_path: Path) -> None:
+    rules = ("  - {id: R1, category: platform, actions: [open], when: frozen,\n"
+             "     window: {start: 2026-07-01T00:00:00-05:00, end: 2026-07-02T00:00:00-04:00}}\n")
+    root = mini(tmp_path, ("a.yaml", version("A", eff="2026-03-09T00:00:00-05:00", pub="2026-01-01T00:00:00-05:00",
+                                             rules=rules)), bundle=NEW_YORK_BUNDLE)
+    found = [d for d in chronolex.check_bundle(root).diagnostics if d.code == "offset-mismatch"]
+    assert [(d.severity, d.span.line if d.span else None) for d in found] == [
+        (Severity.WARNING, 2), (Severity.WARNING, 6)]
+    assert found[0].message == ("effective_from 2026-03-09T00:00:00-05:00 is written with offset -05:00, but "
+                                "America/New_York is at -04:00 then: the instant is 2026-03-09T01:00:00-04:00 "
+                                "in the bundle timezone")
+    assert found[1].message.startswith("rule R1: window.start 2026-07-01T00:00:00-05:00")
+
+
+def test_wall_times_matching_offsets_and_z_are_not_reported(tmp_path: Path) -> None:
+    root = mini(tmp_path, ("a.yaml", version("A", eff="2026-03-09T00:00:00-04:00", pub="2026-01-01T05:00:00Z")),
+                bundle=NEW_YORK_BUNDLE)
+    assert "offset-mismatch" not in [d.code for d in chronolex.check_bundle(root).diagnostics]

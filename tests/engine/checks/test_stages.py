@@ -2,8 +2,10 @@
 
 What is checked:
 
-- ``STAGES`` lists the stages after loading in the order they run: lint, then the
-  solver, which alone needs a bundle without errors;
+- ``STAGES`` lists the stages after loading in the order they run: lint, the solver,
+  then the policy tests, the last two on a bundle without errors;
+- the policy tests stage reports what ``chronolex test`` would refuse, the very
+  diagnostics ``load_cases`` raises (one reader for both);
 - ``check_bundle`` reports the load and lint findings; the solver's findings only with
   ``solver=True``, and only on a bundle without errors (lint still runs on a bundle
   whose model was built despite an error); ``bundle`` is the model, or None on errors;
@@ -35,9 +37,9 @@ def findings(report: chronolex.BundleReport) -> list[tuple[str, Severity]]:
     return [(d.code, d.severity) for d in report.diagnostics if d.code != "no-event-catalog"]
 
 
-def test_the_stages_after_loading_are_lint_then_solver() -> None:
-    assert [stage.name for stage in STAGES] == ["lint", "solver"]
-    assert [stage.needs_no_errors for stage in STAGES] == [False, True]
+def test_the_stages_after_loading_are_lint_then_solver_then_tests() -> None:
+    assert [stage.name for stage in STAGES] == ["lint", "solver", "tests"]
+    assert [stage.needs_no_errors for stage in STAGES] == [False, True, True]
 
 
 def test_the_shipped_bundle_passes_with_its_lint_info_only() -> None:
@@ -107,3 +109,38 @@ def test_the_solver_stage_imports_z3_when_it_runs() -> None:
             "report = chronolex.check_bundle('policies/huabei', solver=True)\n"
             "print(report.ok, 'z3' in sys.modules)")
     assert _modules_after(code) == "True True"
+
+
+BAD_CASES = """\
+cases:
+  - name: an action the bundle lacks
+    action: fly
+    at: 2026-01-01
+    expect: {decision: allowed}
+  - name: an events file that is not there
+    action: open
+    events_file: histories/nope.jsonl
+    at: 2026-01-01
+    expect: {decision: allowed}
+  - name: a day that does not exist
+    action: open
+    at: 2026-02-30
+    expect: {decision: allowed}
+"""
+
+
+def test_validate_reports_what_the_test_command_refuses_with_the_same_diagnostics(huabei_copy: Path) -> None:
+    (huabei_copy / "tests" / "bad.yaml").write_text(BAD_CASES, encoding="utf-8")
+    report = check_bundle(huabei_copy)
+    found = [d for d in report.diagnostics if d.span is not None and d.span.file.endswith("bad.yaml")]
+    assert [(d.code, d.span.line if d.span else 0) for d in found] == [
+        ("unknown-action", 3), ("io-error", 8), ("invalid-date", 13)]
+    assert not report.ok
+    bundle = chronolex.load_bundle(huabei_copy)
+    with pytest.raises(ChronolexError) as refused:
+        chronolex.load_cases(bundle, chronolex.policy_test_files(huabei_copy))
+    assert list(refused.value.diagnostics) == found
+
+
+def test_the_shipped_tests_read_cleanly_in_validate() -> None:
+    assert [d.code for d in check_bundle(HUABEI).diagnostics if "/tests/" in (d.span.file if d.span else "")] == []
