@@ -50,7 +50,7 @@ def _witness(finding: dict[str, Any]) -> str | None:
     matters = witness.get("matters")
     shown = {k: v for k, v in witness["facts"].items() if matters is None or k in matters}
     facts = ", ".join(f"{k}={'unknown' if v is None else json.dumps(v, ensure_ascii=False)}" for k, v in shown.items())
-    if matters is None:
+    if matters is None or set(matters) == set(witness["facts"]):
         return f"at {witness['at']} with {facts or 'no facts'}"
     # the facts left out do not change how the finding's rules stand; the decisions shown
     # are the evaluator's for an account that nothing else decides
@@ -64,7 +64,13 @@ def _headline(finding: dict[str, Any]) -> str:
     rules = ", ".join(finding["rules"])
     if finding["kind"] in ("newly-blocked", "unblocked") and rules:
         return f"{title} by {rules}"
-    return title + (f" ({rules})" if rules else "")
+    text = title + (f" ({rules})" if rules else "")
+    old, new = finding.get("old"), finding.get("new")
+    if finding["kind"] == "category-changed" and old and new:  # what the kind is about: the leading category
+        return f"{text}: {old['blocked_by'][0]} → {new['blocked_by'][0]}"
+    if finding["kind"] == "decision-changed" and old and new:
+        return f"{text}: {old['decision']} → {new['decision']}"
+    return text
 
 
 def _finding_lines(finding: dict[str, Any], old_label: str, new_label: str) -> list[str]:

@@ -219,3 +219,20 @@ def test_a_change_made_alike_in_several_versions_is_one_line(tmp_path: Path) -> 
     ]
     document = as_json(str(HUABEI), str(copy), "--no-semantic")
     assert [c["version"] for c in document["diffs"][0]["structural"]] == ["2026.03", "2026.06"]
+
+
+def test_no_two_findings_of_an_action_read_alike(tmp_path: Path) -> None:
+    # REG-MINORS rewritten with years_between: inside the upgrade window the leading category
+    # moves from regulation to maintenance for some accounts and to platform for others; blocks
+    # that differ only behind the leading category are the same finding
+    copy = tmp_path / "huabei"
+    shutil.copytree(HUABEI, copy)
+    version = copy / "versions" / "2026.03.yaml"
+    version.write_text(version.read_text(encoding="utf-8").replace(
+        "when: age < 18", "when: years_between(birth_date, now) < 18"), encoding="utf-8")
+    result = run(f"{HUABEI}@2026.03", f"{copy}@2026.03", "--action", "borrow")
+    assert result.exit_code == 0, result.output
+    headlines = [line.split(", during")[0] for line in result.output.splitlines() if line.startswith("    - ")]
+    assert len(headlines) == len(set(headlines)), headlines
+    assert "    - blocked for another reason (REG-MINORS): regulation → maintenance" in headlines
+    assert "    - blocked for another reason (REG-MINORS): regulation → platform" in headlines

@@ -154,9 +154,16 @@ def _notes(old: Side, new: Side) -> tuple[str, ...]:
 
 
 def _merge(findings: dict[tuple[object, ...], Finding], finding: Finding) -> None:
-    outcomes = None
-    if finding.old is not None and finding.new is not None and finding.kind in (CATEGORY_CHANGED, DECISION_CHANGED):
-        outcomes = (finding.old.decision, finding.old.blocked_by, finding.new.decision, finding.new.blocked_by)
+    """Add ``finding``, or widen the spans of the one it repeats: the same kind, rules and
+    change (for a category change the leading categories, which is what the kind is
+    about; for a decision change the two decisions), so that no two findings of an action
+    read alike."""
+    outcomes: tuple[object, ...] | None = None
+    if finding.old is not None and finding.new is not None:
+        if finding.kind == CATEGORY_CHANGED:
+            outcomes = (finding.old.blocked_by[:1], finding.new.blocked_by[:1])
+        elif finding.kind == DECISION_CHANGED:
+            outcomes = (finding.old.decision, finding.new.decision)
     key = (finding.kind, finding.rules, finding.reason, outcomes)
     current = findings.get(key)
     if current is None:
