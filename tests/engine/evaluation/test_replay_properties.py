@@ -30,13 +30,15 @@ import re
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
-from hypothesis import Phase, assume, given, note, settings
+from hypothesis import Phase, assume, example, given, note, settings
 from hypothesis import strategies as st
 
 import chronolex
 from chronolex import AccountHistory, Bundle, Decision
+from chronolex.events.encoding import freeze_fields
 from chronolex.bundle.schemas import validator
 from chronolex.evaluation.facts import needed_facts
 from chronolex.lang import nodes
@@ -54,6 +56,7 @@ from tests.replay_strategies import (
     load_spec,
 )
 
+UTC = timezone.utc
 TICK = timedelta(microseconds=1)
 #: How far the timeline of a look-ahead reaches (next_change may lie beyond it).
 HORIZON = timedelta(days=75)
@@ -345,15 +348,43 @@ def deciding_facts(bundle: Bundle, rule: chronolex.Rule, ctx: chronolex.Context)
     return set(needed_facts(bundle, {name for p in parts for name in nodes.names(deciding_part(p, ctx))}))
 
 
+@st.composite
+def recent_histories(draw: st.DrawFn) -> tuple[datetime, list[chronolex.Event], datetime | None]:
+    """T, events in the 40 days before it (so that several are in a window and leave it
+    together) and a knowledge instant."""
+    at = draw(instants())
+    events = draw(event_lists(min_size=2, lo=at - timedelta(days=40), hours=40 * 24))
+    return at, events, draw(known_ats(at))
+
+
+#: R1 read big_payments_30d in v1 and reads spent_30d in v2; both count the same payments
+#: (the first only those of 1,000 or more): the lift of R1 in v2 must name spent_30d alone.
+_REPLACED_RULE = BundleSpec("Asia/Shanghai", (
+    ("bundle.yaml", """\
+bundle: random
+timezone: Asia/Shanghai
+actions: [open, borrow]
+facts:
+  spent_30d: {type: decimal, derive: {sum: payment.amount, window: P30D, default: 0}}
+  big_payments_30d: {type: int, derive: {count: payment, window: P30D, where: "amount >= 1000", default: 0}}
+"""),
+    ("versions/v1.yaml", 'version: "v1"\neffective_from: 2026-01-01\npublished_at: 2025-12-01T09:00:00\nrules:\n'
+                         "  - {id: R1, category: platform, actions: [open], when: big_payments_30d >= 1}\n"),
+    ("versions/v2.yaml", 'version: "v2"\neffective_from: 2026-02-01\npublished_at: 2025-12-01T09:00:00\nrules:\n'
+                         "  - {id: R1, category: platform, actions: [open], when: spent_30d >= 1000}\n"),
+))
+_PAYMENTS = [chronolex.Event(ACCOUNT, at, "payment", at, freeze_fields({"amount": amount})) for at, amount in (
+    (datetime(2026, 2, 5, 2, tzinfo=UTC), Decimal("200")), (datetime(2026, 2, 6, 2, tzinfo=UTC), Decimal("1200")))]
+
+
 @PROPERTY
-@given(spec=bundle_specs(), at=instants(), action=st.sampled_from(ACTIONS), data=st.data())
+@given(spec=bundle_specs(), scenario=recent_histories(), action=st.sampled_from(ACTIONS))
+@example(spec=_REPLACED_RULE, scenario=(datetime(2026, 2, 10, tzinfo=UTC), _PAYMENTS, None), action="open")
 def test_a_lift_names_only_what_decides_its_own_rule(
-    spec: BundleSpec, at: datetime, action: str, data: st.DataObject
+    spec: BundleSpec, scenario: tuple[datetime, list[chronolex.Event], datetime | None], action: str
 ) -> None:
-    # events in the 40 days before T, so that several are in a window and leave it together
-    events = data.draw(event_lists(min_size=2, lo=at - timedelta(days=40), hours=40 * 24), label="events")
+    at, events, known_at = scenario
     bundle, hist = setup(spec, events)
-    known_at = data.draw(known_ats(at), label="known_at")
     stands = hist.truncated(at)
     decision = decide(bundle, hist, action, at, known_at)
     for reason in decision.reasons:
