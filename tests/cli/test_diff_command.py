@@ -236,3 +236,9 @@ def test_no_two_findings_of_an_action_read_alike(tmp_path: Path) -> None:
     assert len(headlines) == len(set(headlines)), headlines
     assert "    - blocked for another reason (REG-MINORS): regulation → maintenance" in headlines
     assert "    - blocked for another reason (REG-MINORS): regulation → platform" in headlines
+
+
+def test_a_category_change_that_needs_a_recurring_window_says_so() -> None:
+    result = run(f"{HUABEI}@2025.07", f"{HUABEI}@2026.03", "--action", "open")
+    assert ("    - blocked for another reason (MW-WEEKLY, PLAT-SCORE-FLOOR): platform → maintenance, "
+            "while its schedule runs, during ") in result.output

@@ -428,7 +428,10 @@ class _Search:
                         rules = tuple(sorted(set(old.restricting) ^ set(new.restricting)
                                              | self.checker.recategorised(witness.at, old, new)))
                     witness = replace(witness, matters=self._matters(model, witness, rules))
-                    found.append(Finding(self.action, kind, rules, witness, old, new, spans=self.spans))
+                    # a recurring window among the rules: the difference shows while it runs
+                    scheduled = any(r in state.scheduled for state in self.states for r in rules)
+                    found.append(Finding(self.action, kind, rules, witness, old, new, spans=self.spans,
+                                         scheduled=scheduled))
                     values = [model.evaluate(term, model_completion=True) for term in distinct]
                     self.solver.add(disj(*[t != v for t, v in zip(distinct, values)]) if distinct else FALSE)
                 else:
