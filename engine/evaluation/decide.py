@@ -199,9 +199,12 @@ def _lift_at(evaluator: Evaluator, before: Rule, first: Point, point: Point,
             chosen = [c for c in candidates if c.fact in read or c.rule == before.id]
         if changed or not chosen:
             chosen = versions + chosen
+    if not chosen:  # no change point names it: say which of the rule's facts moved
+        moved = _moved_facts(bundle, before, first, point)
+        because = "; ".join(f"{name} becomes {point.facts[name].value}" for name in moved)
+        return Lift(point.at, None, because or None, moved)
     facts = tuple(sorted({c.fact for c in chosen if c.fact is not None}))
-    because = "; ".join(sorted({c.because for c in chosen})) or _changed_facts(bundle, before, first, point)
-    return Lift(point.at, None, because or None, facts)
+    return Lift(point.at, None, "; ".join(sorted({c.because for c in chosen})), facts)
 
 
 def _effect(rule: Rule) -> tuple[object, ...]:
@@ -229,13 +232,11 @@ def _deciding_facts(bundle: Bundle, rule: Rule, ctx: Context) -> frozenset[str]:
     return needed_facts(bundle, {name for part in parts for name in n.names(part)})
 
 
-def _changed_facts(bundle: Bundle, rule: Rule, first: Point, point: Point) -> str:
-    """The facts ``rule`` reads whose values differ between ``first`` and ``point`` (for a
-    lift no change point names)."""
+def _moved_facts(bundle: Bundle, rule: Rule, first: Point, point: Point) -> tuple[str, ...]:
+    """The facts ``rule`` reads whose values differ between ``first`` and ``point``."""
     names = needed_facts(bundle, {f for c in (rule.when, rule.unless) if c is not None for f in c.facts})
-    moved = [name for name in sorted(names) if name in first.facts and name in point.facts
-             and first.facts[name].value != point.facts[name].value]
-    return "; ".join(f"{name} becomes {point.facts[name].value}" for name in moved)
+    return tuple(name for name in sorted(names) if name in first.facts and name in point.facts
+                 and first.facts[name].value != point.facts[name].value)
 
 
 @dataclass(frozen=True, slots=True)
