@@ -13,6 +13,7 @@ fact               derivation                                                 ev
 score              latest int, no default (unknown without an event)           score_updated
 hits               count over a PT24H, P1D or P12M window (drawn per bundle)   hit
 spent_30d          sum of a decimal over P30D, default 0                       payment
+big_payments_30d   count over P30D ``where: "amount >= 1000"``, default 0       payment
 verified           exists                                                      verified
 days_since_reset   days_since                                                  password_reset
 birth_date / age   latest date; age is ``years_between(birth_date, now)``      profile_updated
@@ -126,6 +127,7 @@ CONDITIONS = (
     "hits >= 1",
     "hits >= 2",
     "spent_30d >= 1000",
+    "big_payments_30d >= 1",
     "not verified",
     "verified",
     "days_since_reset < 2",
@@ -163,10 +165,11 @@ def _local_datetime(draw: st.DrawFn, lo: date = date(2025, 1, 1), hi: date = dat
 
 
 @st.composite
-def _rule(draw: st.DrawFn, index: int) -> str:
+def _rule(draw: st.DrawFn, index: int, rule_id: str | None = None) -> str:
     category = draw(st.sampled_from(["regulation", "platform", "maintenance"]))
     actions = draw(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=2, unique=True))
-    lines = [f"  - id: R{index}", f"    category: {category}", f"    actions: [{', '.join(sorted(actions))}]"]
+    lines = [f"  - id: {rule_id or f'R{index}'}", f"    category: {category}",
+             f"    actions: [{', '.join(sorted(actions))}]"]
     if category == "regulation":
         lines.append('    source: {authority: "Test Authority", document: "Test Rules"}')
     timed = draw(st.sampled_from(["none", "none", "active", "window", "schedule"]))
@@ -206,7 +209,8 @@ def _rule(draw: st.DrawFn, index: int) -> str:
 
 @st.composite
 def bundle_specs(draw: st.DrawFn) -> BundleSpec:
-    """A small valid bundle: 2–3 versions in 2025–2026 (sometimes retroactive, sometimes tied)."""
+    """A small valid bundle: 2–3 versions in 2025–2026 (sometimes retroactive, sometimes tied);
+    a later version sometimes replaces a rule of the one before (same id, drawn anew)."""
     zone = draw(st.sampled_from(ZONES))
     window = draw(st.sampled_from(["PT24H", "P1D", "P12M"]))
     status_default = ", default: active" if draw(st.booleans()) else ""
@@ -218,6 +222,7 @@ facts:
   score: {{type: int, derive: {{latest: score_updated.score}}}}
   hits: {{type: int, derive: {{count: hit, window: {window}}}}}
   spent_30d: {{type: decimal, derive: {{sum: payment.amount, window: P30D, default: 0}}}}
+  big_payments_30d: {{type: int, derive: {{count: payment, window: P30D, where: "amount >= 1000", default: 0}}}}
   verified: {{type: bool, derive: {{exists: verified}}}}
   days_since_reset: {{type: int, derive: {{days_since: password_reset}}}}
   birth_date: {{type: date, derive: {{latest: profile_updated.birth_date}}}}
@@ -241,9 +246,12 @@ facts:
         stamps.add((starts, offset))
         published = datetime(starts.year, starts.month, starts.day, 9) + timedelta(days=offset)
         rules = []
+        earlier = [f"R{i}" for i in range(1, rule_index + 1)]
+        replaced = draw(st.sampled_from(earlier)) if earlier and draw(st.integers(0, 2)) == 0 else None
         for _ in range(draw(st.integers(1, 3))):
             rule_index += 1
-            rules.append(draw(_rule(rule_index)))
+            rules.append(draw(_rule(rule_index, replaced)))
+            replaced = None
         files.append((
             f"versions/v{number}.yaml",
             f'version: "v{number}"\neffective_from: {starts.isoformat()}\n'

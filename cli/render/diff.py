@@ -47,9 +47,16 @@ def _witness(finding: dict[str, Any]) -> str | None:
     witness = finding.get("witness")
     if not witness:
         return None
-    facts = ", ".join(f"{k}={'unknown' if v is None else json.dumps(v, ensure_ascii=False)}"
-                      for k, v in witness["facts"].items())
-    return f"at {witness['at']} with {facts or 'no facts'}"
+    matters = witness.get("matters")
+    shown = {k: v for k, v in witness["facts"].items() if matters is None or k in matters}
+    facts = ", ".join(f"{k}={'unknown' if v is None else json.dumps(v, ensure_ascii=False)}" for k, v in shown.items())
+    if matters is None or set(matters) == set(witness["facts"]):
+        return f"at {witness['at']} with {facts or 'no facts'}"
+    # the facts left out do not change how the finding's rules stand; the decisions shown
+    # are the evaluator's for an account that nothing else decides
+    if not facts:
+        return f"at {witness['at']}, for any facts where nothing else decides it"
+    return f"at {witness['at']} with {facts}, other facts where nothing else decides it"
 
 
 def _headline(finding: dict[str, Any]) -> str:
@@ -57,7 +64,13 @@ def _headline(finding: dict[str, Any]) -> str:
     rules = ", ".join(finding["rules"])
     if finding["kind"] in ("newly-blocked", "unblocked") and rules:
         return f"{title} by {rules}"
-    return title + (f" ({rules})" if rules else "")
+    text = title + (f" ({rules})" if rules else "")
+    old, new = finding.get("old"), finding.get("new")
+    if finding["kind"] == "category-changed" and old and new:  # what the kind is about: the leading category
+        return f"{text}: {old['blocked_by'][0]} → {new['blocked_by'][0]}"
+    if finding["kind"] == "decision-changed" and old and new:
+        return f"{text}: {old['decision']} → {new['decision']}"
+    return text
 
 
 def _finding_lines(finding: dict[str, Any], old_label: str, new_label: str) -> list[str]:
@@ -81,9 +94,10 @@ def render_text(document: dict[str, Any]) -> str:
         old, new = diff["old"]["label"], diff["new"]["label"]
         out.append(f"diff {old} → {new}")
         changes = diff["structural"]
-        out.append(f"Text: {len(changes)} change{'s' if len(changes) != 1 else ''}" if changes else "Text: no change")
-        for change in changes:
-            out.append(f"  {_change_text(change)}")
+        count = len(_change_texts(changes))
+        out.append(f"Text: {count} change{'s' if count != 1 else ''}" if changes else "Text: no change")
+        for text in _change_texts(changes):
+            out.append(f"  {text}")
         semantic = diff["semantic"]
         if semantic is None:
             out.append("Meaning: not compared (--no-semantic)")
@@ -96,7 +110,7 @@ def render_text(document: dict[str, Any]) -> str:
                     continue
                 out.append(f"  {action['action']}: {action['status']}")
                 for finding in action["findings"]:
-                    lines = _finding_lines(finding, diff["old"]["version"] or old, diff["new"]["version"] or new)
+                    lines = _finding_lines(finding, *_side_names(diff))
                     out.append(f"    - {lines[0]}")
                     out.extend(f"      {line}" for line in lines[1:])
         if "impact" in diff:
@@ -162,7 +176,7 @@ def render_markdown(document: dict[str, Any]) -> str:
         meaning = "not compared" if semantic is None else (
             "changed" if semantic["changed"] else ("undecided" if semantic["undecided"] else "unchanged"))
         out.append(
-            f"| `{diff['old']['label']}` | `{diff['new']['label']}` | {len(diff['structural'])} | {meaning} | "
+            f"| `{diff['old']['label']}` | `{diff['new']['label']}` | {len(_change_texts(diff['structural']))} | {meaning} | "
             f"{counts['newly-blocked']} | {counts['unblocked']} | {counts['category-changed']} | {counts['undecided']} |"
         )
     out.append("")
@@ -170,9 +184,9 @@ def render_markdown(document: dict[str, Any]) -> str:
         old, new = diff["old"]["label"], diff["new"]["label"]
         if diff["structural"]:
             out.append(f"<details><summary>Text changes: <code>{old}</code> → <code>{new}</code> "
-                       f"({len(diff['structural'])})</summary>")
+                       f"({len(_change_texts(diff['structural']))})</summary>")
             out.append("")
-            out.extend(f"- {_md(_change_text(c))}" for c in diff["structural"])
+            out.extend(f"- {_md(text)}" for text in _change_texts(diff["structural"]))
             out.append("")
             out.append("</details>")
             out.append("")
@@ -183,7 +197,7 @@ def render_markdown(document: dict[str, Any]) -> str:
                        f"({len(action['findings'])} finding{'s' if len(action['findings']) != 1 else ''})</summary>")
             out.append("")
             for finding in action["findings"]:
-                lines = _finding_lines(finding, diff["old"]["version"] or old, diff["new"]["version"] or new)
+                lines = _finding_lines(finding, *_side_names(diff))
                 out.append(f"- **{_md(lines[0])}**")
                 out.extend(f"  - {_md(line.strip())}" for line in lines[1:])
             out.append("")
@@ -206,10 +220,25 @@ def render_markdown(document: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _change_text(change: dict[str, Any]) -> str:
-    """A change's sentence, prefixed with its version when two bundles are compared (the
-    same inherited rule changes in every version that has it)."""
-    return f"[{change['version']}] {change['text']}" if change.get("version") else str(change["text"])
+def _change_texts(changes: list[dict[str, Any]]) -> list[str]:
+    """Each change's sentence once, prefixed with the versions it is made in when two
+    bundles are compared: the same inherited rule changes alike in every version that
+    holds it, and one line "[2026.03, 2026.06] …" reads better than one line per version."""
+    versions: dict[str, list[str]] = {}
+    for change in changes:
+        found = versions.setdefault(str(change["text"]), [])
+        if change.get("version") and change["version"] not in found:
+            found.append(change["version"])
+    return [f"[{', '.join(tags)}] {text}" if tags else text for text, tags in versions.items()]
+
+
+def _side_names(diff: dict[str, Any]) -> tuple[str, str]:
+    """How a finding names the two sides: by version id when both have one and they
+    differ, else by label (two paths at the same version, or two whole bundles)."""
+    old, new = diff["old"], diff["new"]
+    if old["version"] and new["version"] and old["version"] != new["version"]:
+        return str(old["version"]), str(new["version"])
+    return str(old["label"]), str(new["label"])
 
 
 def _md(text: str) -> str:

@@ -39,7 +39,7 @@ from chronolex.diff.sides import Side
 from chronolex.instants import format_instant
 
 __all__ = [
-    "CATEGORY_CHANGED",
+    "CATEGORIES_CHANGED",
     "FLIP_KINDS",
     "NEWLY_BLOCKED",
     "OTHER",
@@ -57,15 +57,18 @@ __all__ = [
     "rules_alike",
 ]
 
-NEWLY_BLOCKED, UNBLOCKED, CATEGORY_CHANGED, OTHER = "newly-blocked", "unblocked", "category-changed", "other"
+#: ``categories-changed`` is not the semantic diff's ``category-changed`` (the leading
+#: category of a block differs): an account flips when the *set* of categories that
+#: block it differs, so a block that gains a maintenance window is a flip here.
+NEWLY_BLOCKED, UNBLOCKED, CATEGORIES_CHANGED, OTHER = "newly-blocked", "unblocked", "categories-changed", "other"
 #: Every kind of flip, in reporting order.
-FLIP_KINDS = (NEWLY_BLOCKED, UNBLOCKED, CATEGORY_CHANGED, OTHER)
+FLIP_KINDS = (NEWLY_BLOCKED, UNBLOCKED, CATEGORIES_CHANGED, OTHER)
 
 
 def classify_flip(old: Assessment, new: Assessment, old_bundle: Bundle, new_bundle: Bundle) -> str | None:
     """The kind of flip from ``old`` to ``new``, or None when the decision is the same.
 
-    Blocked on both sides with other categories is ``category-changed`` (the categories
+    Blocked on both sides with other categories is ``categories-changed`` (the categories
     are compared as sets: the same categories in another precedence order are the same
     block); any other change of decision (``allowed`` to ``undetermined``, ``no_policy``
     to ``allowed``) is ``other``.
@@ -77,7 +80,7 @@ def classify_flip(old: Assessment, new: Assessment, old_bundle: Bundle, new_bund
         return UNBLOCKED
     if was and now:
         if set(old.blocked_by(old_bundle)) != set(new.blocked_by(new_bundle)):
-            return CATEGORY_CHANGED
+            return CATEGORIES_CHANGED
         return None
     return OTHER if old.decision != new.decision else None
 

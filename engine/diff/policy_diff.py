@@ -111,6 +111,8 @@ def finding_json(finding: Finding, zone: tzinfo) -> dict[str, Any]:
             "facts": {k: json_value(v, zone) if v is not None else None
                       for k, v in sorted(finding.witness.facts.items())},
         }
+        if finding.witness.matters is not None:
+            out["witness"]["matters"] = list(finding.witness.matters)
     if finding.reason is not None:
         out["reason"] = finding.reason
     return out

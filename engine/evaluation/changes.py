@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chronolex.time.activity import schedule_boundaries
-from chronolex.evaluation.facts import FactValue, leaves_window, needed_facts, window_start
+from chronolex.evaluation.facts import FactValue, counted_events, leaves_window, needed_facts, window_start
 from chronolex.errors import EvaluationError
 from chronolex.evaluation.assess import Evaluator, Point, assess_rule
 from chronolex.events.event import AccountHistory, Event
@@ -41,10 +41,17 @@ MAX_STEPS = 20_000
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """An instant at which something may change, and what changes then."""
+    """An instant at which something may change, and what changes then.
+
+    ``fact``, ``rule`` and ``version`` name what moves there (a fact's value, a rule's
+    time bounds or time-dependent condition, a version taking effect), so that a lift is
+    explained only by what can change its own rule."""
 
     at: datetime
     because: str
+    fact: str | None = None
+    rule: str | None = None
+    version: str | None = None
 
 
 class Walk:
@@ -101,14 +108,15 @@ class Walk:
         fixed: list[Candidate] = []
         for version in self.versions:
             if version.effective_from > start:
-                fixed.append(Candidate(version.effective_from, f"version {version.id} takes effect"))
+                fixed.append(Candidate(version.effective_from, f"version {version.id} takes effect",
+                                       version=version.id))
         for rule in self.rules:
             for interval, what in ((rule.active, "active interval"), (rule.window, "window")):
                 if interval is None:
                     continue
                 for bound, word in ((interval.start, "starts"), (interval.end, "ends")):
                     if bound is not None and bound > start:
-                        fixed.append(Candidate(bound, f"the {what} of {rule.id} {word}"))
+                        fixed.append(Candidate(bound, f"the {what} of {rule.id} {word}", rule=rule.id))
         fixed.sort(key=lambda c: (c.at, c.because))
         streams: list[Iterable[Candidate]] = [fixed]
         last = [fixed[-1].at] if fixed else []
@@ -117,8 +125,8 @@ class Walk:
             if derivation is None or derivation.window is None:
                 continue
             lower = window_start(start, derivation.window, self.bundle.timezone)
-            lo, hi = self.history.bounds(derivation.event_type, lower, self.cutoff or end or start)
-            events = [e for e in self.history.of_type(derivation.event_type)[lo:hi]
+            events = [e for e in counted_events(self.history, derivation, lower, self.cutoff or end or start,
+                                                self.bundle.timezone)
                       if self.known_at is None or e.recorded_at <= self.known_at]
             if events:
                 # leaving the window is monotone in the event's instant (the least T with
@@ -138,13 +146,14 @@ class Walk:
             leaves = leaves_window(event.at, window, zone)
             if leaves > self.start:
                 when = event.at.astimezone(zone).isoformat()
-                yield Candidate(leaves, f"the {event.type} event of {when} leaves the {window.text} window of {name}")
+                yield Candidate(leaves, f"the {event.type} event of {when} leaves the {window.text} window of {name}",
+                                fact=name)
 
     def _schedule(self, rule: Rule, after: datetime) -> Iterator[Candidate]:
         assert rule.schedule is not None
         for instant, kind in schedule_boundaries(rule.schedule, after, self.bundle.timezone):
             word = "starts" if kind == "start" else "ends"
-            yield Candidate(instant, f"a scheduled window of {rule.id} {word}")
+            yield Candidate(instant, f"a scheduled window of {rule.id} {word}", rule=rule.id)
 
     def dynamic(self, point: Point, rules: Iterable[Rule] | None = None) -> list[Candidate]:
         """``now``-dependent change points computed from the facts at ``point`` (for ``rules``:
@@ -169,12 +178,12 @@ class Walk:
                     else:  # only compared with numbers: only crossing them matters
                         steps = sorted(k for n in thresholds for k in (n, n + 1) if k > value.value)[:1]
                     for days in steps:
-                        found.append(Candidate(origin + timedelta(days=days), f"{name} becomes {days}"))
+                        found.append(Candidate(origin + timedelta(days=days), f"{name} becomes {days}", fact=name))
         ctx = Context(point.fact_values, point.at, zone)
-        for node, label in self._now_nodes(chosen):
+        for node, label, rule_id, fact_name in self._now_nodes(chosen):
             for instant in _now_changes(node, ctx):
                 if instant > point.at:
-                    found.append(Candidate(instant, label))
+                    found.append(Candidate(instant, label, fact=fact_name, rule=rule_id))
         return found
 
     def _day_thresholds(self, name: str, rules: tuple[Rule, ...]) -> set[int] | None:
@@ -204,16 +213,18 @@ class Walk:
                 return None
         return thresholds
 
-    def _now_nodes(self, rules: tuple[Rule, ...]) -> list[tuple[n.Expr, str]]:
-        exprs: list[tuple[n.Expr, str]] = []
+    def _now_nodes(self, rules: tuple[Rule, ...]) -> list[tuple[n.Expr, str, str | None, str | None]]:
+        """The ``now``-dependent expressions of ``rules``, each with its label and the rule
+        (a condition) or fact (an expr fact) it belongs to."""
+        exprs: list[tuple[n.Expr, str, str | None, str | None]] = []
         for rule in rules:
             for condition in (rule.when, rule.unless):
                 if condition is not None and condition.uses_now:
-                    exprs.append((condition.ast, f"the condition of {rule.id} changes with time"))
+                    exprs.append((condition.ast, f"the condition of {rule.id} changes with time", rule.id, None))
         for name in sorted(self._facts_of(rules)):
             expr = self.bundle.facts[name].expr
             if expr is not None and expr.uses_now:
-                exprs.append((expr.ast, f"{name} changes"))
+                exprs.append((expr.ast, f"{name} changes", None, name))
         return exprs
 
     # -- the walk --------------------------------------------------------------------
@@ -269,6 +280,13 @@ class Walk:
 
     def points(self, first: Point) -> Iterator[tuple[Point, tuple[str, ...]]]:
         """Each change point after ``first`` (and before ``end``), with what changed there."""
+        for point, candidates in self.steps(first):
+            yield point, tuple(sorted({c.because for c in candidates}))
+
+    def steps(self, first: Point) -> Iterator[tuple[Point, tuple[Candidate, ...]]]:
+        """Each change point after ``first`` (and before ``end``), with the candidates there
+        that concern the version in force at it: a fact that version's rules do not read
+        (a rule of another version reads it) changes nothing there, so it is no cause."""
         current = first
         limit = self.end or (self.start + HORIZON)
         for _ in range(MAX_STEPS):
@@ -278,10 +296,24 @@ class Walk:
             instant = min(c.at for c in candidates)
             if instant >= limit:
                 return
-            because = sorted({c.because for c in candidates if c.at == instant})
             current = self.evaluator.point(self.history, self.action, instant, self.known_at, cutoff=self.cutoff,
                                            given=self.given, only=self.focus)
-            yield current, tuple(because)
+            yield current, self._concerning(current, [c for c in candidates if c.at == instant])
+
+    def _concerning(self, point: Point, candidates: list[Candidate]) -> tuple[Candidate, ...]:
+        """Those of ``candidates`` that can move a rule of the version at ``point``, in the
+        order of their descriptions (each description once)."""
+        version = point.version
+        rules = {r.id for r in self._rules_of(version)} if version is not None else set()
+        facts = self.evaluator.facts_for(version, self.action, self.focus) if version is not None else frozenset()
+        kept: dict[str, Candidate] = {}
+        for candidate in candidates:
+            if candidate.fact is not None and candidate.fact not in facts:
+                continue
+            if candidate.rule is not None and candidate.rule not in rules:
+                continue
+            kept.setdefault(candidate.because, candidate)
+        return tuple(kept[k] for k in sorted(kept))
 
     def time_can_still_matter(self, point: Point, rules: Iterable[Rule]) -> bool:
         """Whether time alone may still change how ``rules`` stand after ``point``: before the

@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chronolex.evaluation.changes import Walk
+from chronolex.evaluation.changes import Candidate, Walk
 from chronolex.evaluation.decision import Decision, Evidence, Lift, NextChange, Reason
 from chronolex.evaluation.facts import FactValue, needed_facts
 from chronolex.evaluation.assess import Evaluator, Point, RuleOutcome
 from chronolex.events.event import AccountHistory
+from chronolex.lang import RUN_TIME_FAULTS
 from chronolex.lang import nodes as n
-from chronolex.lang.interpret import deciding_part
+from chronolex.lang.interpret import deciding_part, interpret
 from chronolex.lang.negate import lift_condition
 from chronolex.lang.values import Context
 from chronolex.lang.render import render
 from chronolex.model import Bundle, Rule
+from chronolex.time.activity import active_by_time
 from chronolex.instants import format_instant
 
 
@@ -136,7 +138,7 @@ def _as_reason(bundle: Bundle, outcome: RuleOutcome, point: Point, lifts: Mappin
     if lift is None:
         lift = Lift(None, when)
     elif lift.when is None:
-        lift = Lift(lift.at, when, lift.because)
+        lift = Lift(lift.at, when, lift.because, lift.facts)
     sharper = parts[0] is not None and rule.when is not None and parts[0] != rule.when.ast
     decided_by = render(parts[0]) if sharper and parts[0] is not None else None
     return Reason(rule, _evidence(bundle, parts, point.facts), lift, outcome.missing, outcome.settled_by,
@@ -157,22 +159,84 @@ def _next_change(evaluator: Evaluator, first: Point, walk: Walk) -> NextChange:
 
 
 def _lifts(evaluator: Evaluator, first: Point, walk: Walk) -> dict[str, Lift]:
-    """For each restriction at ``first``, the first change point at which it no longer holds."""
+    """For each restriction at ``first``, the first change point at which it no longer holds,
+    explained by what moved its own rule there."""
     pending = {o.rule.id: o.rule for o in first.assessment.restricting}
     lifts: dict[str, Lift] = {}
     if not pending:
         return lifts
     focused = walk.evaluator.point(walk.history, first.action, first.at, first.known_at, cutoff=walk.cutoff,
                                    given=walk.given, only=walk.focus)
-    for point, because in walk.points(focused):
+    for point, candidates in walk.steps(focused):
         still = {o.rule.id for o in point.assessment.restricting}
         for rule_id in sorted(pending):
             if rule_id not in still:
-                lifts[rule_id] = Lift(point.at, None, "; ".join(because))
+                lifts[rule_id] = _lift_at(evaluator, pending[rule_id], first, point, candidates)
                 del pending[rule_id]
         if not pending or not walk.time_can_still_matter(point, pending.values()):
             break
     return lifts
+
+
+def _lift_at(evaluator: Evaluator, before: Rule, first: Point, point: Point,
+             candidates: tuple[Candidate, ...]) -> Lift:
+    """The lift of ``before`` at ``point``, explained by what decides there: the version that
+    drops or changes the rule, the end of the rule's own time bounds, or a change of a fact
+    that the deciding part of its condition reads at ``point``. Other change points that
+    happen to coincide (a fact of another rule, of another version) are not named."""
+    bundle = evaluator.bundle
+    now = next((r for r in evaluator.rules_for(point.version, point.action) if r.id == before.id), None) \
+        if point.version is not None else None
+    versions = [c for c in candidates if c.version is not None]
+    if now is None:  # no version in force, or the one in force has no such rule
+        chosen = versions
+    else:
+        changed = _effect(now) != _effect(before)
+        if not active_by_time(now, point.at, bundle.timezone):
+            chosen = [c for c in candidates if c.rule == before.id]
+        else:
+            read = _deciding_facts(bundle, now, Context(point.fact_values, point.at, bundle.timezone))
+            chosen = [c for c in candidates if c.fact in read or c.rule == before.id]
+        if changed or not chosen:
+            chosen = versions + chosen
+    if not chosen:  # no change point names it: say which of the rule's facts moved
+        moved = _moved_facts(bundle, before, first, point)
+        because = "; ".join(f"{name} becomes {point.facts[name].value}" for name in moved)
+        return Lift(point.at, None, because or None, moved)
+    facts = tuple(sorted({c.fact for c in chosen if c.fact is not None}))
+    return Lift(point.at, None, "; ".join(sorted({c.because for c in chosen})), facts)
+
+
+def _effect(rule: Rule) -> tuple[object, ...]:
+    """What decides whether ``rule`` restricts (its texts aside)."""
+    return (rule.when.text if rule.when else None, rule.unless.text if rule.unless else None, rule.on_unknown,
+            rule.active, rule.window, rule.schedule, rule.actions)
+
+
+def _deciding_facts(bundle: Bundle, rule: Rule, ctx: Context) -> frozenset[str]:
+    """The facts read by the part of ``rule``'s conditions that keeps it from restricting
+    in ``ctx``: the false part of ``when``, else the true part of ``unless``, else (an
+    unknown outcome) the deciding parts of both."""
+    try:
+        when = interpret(rule.when.ast, ctx) if rule.when is not None else True
+        unless = interpret(rule.unless.ast, ctx) if rule.unless is not None else False
+    except RUN_TIME_FAULTS:  # a fault is explained by the whole of both conditions
+        when = unless = None
+    parts: list[n.Expr] = []
+    if when is False and rule.when is not None:
+        parts.append(deciding_part(rule.when.ast, ctx))
+    elif unless is True and rule.unless is not None:
+        parts.append(deciding_part(rule.unless.ast, ctx))
+    else:
+        parts.extend(p for p in _deciding(rule, ctx) if p is not None)
+    return needed_facts(bundle, {name for part in parts for name in n.names(part)})
+
+
+def _moved_facts(bundle: Bundle, rule: Rule, first: Point, point: Point) -> tuple[str, ...]:
+    """The facts ``rule`` reads whose values differ between ``first`` and ``point``."""
+    names = needed_facts(bundle, {f for c in (rule.when, rule.unless) if c is not None for f in c.facts})
+    return tuple(name for name in sorted(names) if name in first.facts and name in point.facts
+                 and first.facts[name].value != point.facts[name].value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,9 @@ class Lift:
     at: datetime | None
     when: str | None = None
     because: str | None = None
+    #: The facts whose change lifts it at ``at`` (read by the deciding part of the rule's
+    #: condition there); empty when time bounds or a version lift it.
+    facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -218,6 +218,21 @@ def _view(history: AccountHistory, derivation: Derivation, zone: tzinfo) -> tupl
     return found  # type: ignore[return-value]
 
 
+def counted_events(history: AccountHistory, derivation: Derivation, lower: datetime | None, upper: datetime,
+                   zone: tzinfo) -> Sequence[Event]:
+    """The events with ``lower < at <= upper`` that ``derivation`` can fold: of its type and,
+    when its ``where`` does not read ``now``, passing it (one that reads ``now`` may pass
+    later, so then every event of the type is kept). An event the ``where`` rejects never
+    counts, so its leaving a window changes nothing."""
+    if derivation.where is not None and not derivation.where.uses_now:
+        events, times = _view(history, derivation, zone)
+        hi = bisect.bisect_right(times, upper)
+        lo = 0 if lower is None else bisect.bisect_right(times, lower)
+        return events[lo:max(lo, hi)]
+    lo, hi = history.bounds(derivation.event_type, lower, upper)
+    return history.of_type(derivation.event_type)[lo:hi]
+
+
 def _series(history: AccountHistory, derivation: Derivation, fact: Fact, zone: tzinfo,
             events: Sequence[Event]) -> _Series:
     key = (derivation.event_type, derivation.where.text if derivation.where else None, derivation.field,

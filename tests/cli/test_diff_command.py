@@ -166,3 +166,79 @@ def test_a_bundle_at_a_git_revision_is_compared_with_the_working_copy(tmp_path: 
 def test_output_is_the_same_bytes_every_time() -> None:
     args = (f"{HUABEI}@2025.07", f"{HUABEI}@2026.03", "--format", "json", "--action", "open")
     assert run(*args).output == run(*args).output
+
+
+# -- a report a reviewer can read ----------------------------------------------------------------
+
+
+def floor_raised(tmp_path: Path) -> Path:
+    """A copy of the shipped bundle whose 2026.03 (inherited by 2026.06) raises the floor to 650."""
+    copy = tmp_path / "huabei"
+    shutil.copytree(HUABEI, copy)
+    version = copy / "versions" / "2026.03.yaml"
+    version.write_text(version.read_text(encoding="utf-8").replace("credit_score < 600", "credit_score < 650"),
+                       encoding="utf-8")
+    return copy
+
+
+def test_a_witness_shows_only_the_facts_that_matter() -> None:
+    result = run(f"{HUABEI}@2025.07", f"{HUABEI}@2026.03", "--action", "open")
+    assert result.exit_code == 0, result.output
+    assert ('e.g. at 2026-03-01T00:00:00+08:00 with borrowed_30d=5000, other facts where nothing else decides it'
+            in result.output)
+    assert "e.g. at 2026-03-08T01:00:00+08:00, for any facts where nothing else decides it" in result.output
+    document = as_json(f"{HUABEI}@2025.07", f"{HUABEI}@2026.03", "--action", "open")
+    (borrowing,) = [f for f in findings(document, "open") if f["rules"] == ["PLAT-RECENT-BORROWING"]]
+    assert borrowing["witness"]["matters"] == ["borrowed_30d"]
+    assert len(borrowing["witness"]["facts"]) > 1  # the whole example the evaluator decided
+
+
+def test_a_newly_blocking_window_is_shown_where_it_alone_blocks() -> None:
+    document = as_json(f"{HUABEI}@2025.07", f"{HUABEI}@2026.03", "--action", "open")
+    for rule in ("MW-CORE-UPGRADE", "MW-WEEKLY"):
+        (finding,) = [f for f in findings(document, "open") if f["kind"] == "newly-blocked" and f["rules"] == [rule]]
+        assert finding["new"]["rules"] == [rule] and finding["new"]["blocked_by"] == ["maintenance"]
+
+
+def test_two_sides_at_the_same_version_are_named_by_path(tmp_path: Path) -> None:
+    copy = floor_raised(tmp_path)
+    result = run(f"{HUABEI}@2026.03", f"{copy}@2026.03", "--action", "open")
+    assert result.exit_code == 0, result.output
+    assert f"{HUABEI}@2026.03: allowed → {copy}@2026.03: blocked (platform)" in result.output
+    assert "2026.03: allowed → 2026.03:" not in result.output
+
+
+def test_a_change_made_alike_in_several_versions_is_one_line(tmp_path: Path) -> None:
+    copy = floor_raised(tmp_path)
+    result = run(str(HUABEI), str(copy), "--no-semantic")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1:3] == [
+        "Text: 1 change",
+        "  [2026.03, 2026.06] Rule PLAT-SCORE-FLOOR now applies when `credit_score < 650` instead of "
+        "`credit_score < 600`.",
+    ]
+    document = as_json(str(HUABEI), str(copy), "--no-semantic")
+    assert [c["version"] for c in document["diffs"][0]["structural"]] == ["2026.03", "2026.06"]
+
+
+def test_no_two_findings_of_an_action_read_alike(tmp_path: Path) -> None:
+    # REG-MINORS rewritten with years_between: inside the upgrade window the leading category
+    # moves from regulation to maintenance for some accounts and to platform for others; blocks
+    # that differ only behind the leading category are the same finding
+    copy = tmp_path / "huabei"
+    shutil.copytree(HUABEI, copy)
+    version = copy / "versions" / "2026.03.yaml"
+    version.write_text(version.read_text(encoding="utf-8").replace(
+        "when: age < 18", "when: years_between(birth_date, now) < 18"), encoding="utf-8")
+    result = run(f"{HUABEI}@2026.03", f"{copy}@2026.03", "--action", "borrow")
+    assert result.exit_code == 0, result.output
+    headlines = [line.split(", during")[0] for line in result.output.splitlines() if line.startswith("    - ")]
+    assert len(headlines) == len(set(headlines)), headlines
+    assert "    - blocked for another reason (REG-MINORS): regulation → maintenance" in headlines
+    assert "    - blocked for another reason (REG-MINORS): regulation → platform" in headlines
+
+
+def test_a_category_change_that_needs_a_recurring_window_says_so() -> None:
+    result = run(f"{HUABEI}@2025.07", f"{HUABEI}@2026.03", "--action", "open")
+    assert ("    - blocked for another reason (MW-WEEKLY, PLAT-SCORE-FLOOR): platform → maintenance, "
+            "while its schedule runs, during ") in result.output

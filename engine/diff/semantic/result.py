@@ -17,10 +17,15 @@ KIND_ORDER = (NEWLY_BLOCKED, UNBLOCKED, CATEGORY_CHANGED, DECISION_CHANGED, UNDE
 
 @dataclass(frozen=True, slots=True)
 class Witness:
-    """Fact values (None: unknown) and an instant at which the two sides differ."""
+    """Fact values (None: unknown) and an instant at which the two sides differ.
+
+    ``facts`` holds every value the evaluator decided the example with; ``matters`` (when
+    worked out) names those that matter to the finding: no values of the others change
+    how the finding's rules stand on either side."""
 
     at: datetime
     facts: Mapping[str, object]
+    matters: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

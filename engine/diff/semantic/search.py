@@ -154,9 +154,16 @@ def _notes(old: Side, new: Side) -> tuple[str, ...]:
 
 
 def _merge(findings: dict[tuple[object, ...], Finding], finding: Finding) -> None:
-    outcomes = None
-    if finding.old is not None and finding.new is not None and finding.kind in (CATEGORY_CHANGED, DECISION_CHANGED):
-        outcomes = (finding.old.decision, finding.old.blocked_by, finding.new.decision, finding.new.blocked_by)
+    """Add ``finding``, or widen the spans of the one it repeats: the same kind, rules and
+    change (for a category change the leading categories, which is what the kind is
+    about; for a decision change the two decisions), so that no two findings of an action
+    read alike."""
+    outcomes: tuple[object, ...] | None = None
+    if finding.old is not None and finding.new is not None:
+        if finding.kind == CATEGORY_CHANGED:
+            outcomes = (finding.old.blocked_by[:1], finding.new.blocked_by[:1])
+        elif finding.kind == DECISION_CHANGED:
+            outcomes = (finding.old.decision, finding.new.decision)
     key = (finding.kind, finding.rules, finding.reason, outcomes)
     current = findings.get(key)
     if current is None:
@@ -193,6 +200,8 @@ class _SideState:
     categories: Mapping[str, Any]
     reads: Mapping[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
     scheduled: frozenset[str] = frozenset()
+    #: Per rule: undetermined for want of a fact (its schedule running, if it has one).
+    pending: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def all_reads(self) -> frozenset[tuple[str, str]]:
@@ -205,6 +214,7 @@ def _state(side: SideFormulas, version: Version | None, timed: frozenset[str], a
     restricts: dict[str, Any] = {}
     reads: dict[str, frozenset[tuple[str, str]]] = {}
     undetermined: list[Any] = []
+    pending_of: dict[str, Any] = {}
     categories: dict[str, list[Any]] = {}
     for rule in version.rules:
         if action not in rule.actions or rule.id not in timed:
@@ -215,13 +225,14 @@ def _state(side: SideFormulas, version: Version | None, timed: frozenset[str], a
             fires, pending = conj(running, fires), conj(running, pending)
         restricts[rule.id] = fires
         reads[rule.id] = side.reads[rule]
+        pending_of[rule.id] = pending
         undetermined.append(pending)
         categories.setdefault(rule.category, []).append(fires)
     blocked = disj(*restricts.values()) if restricts else FALSE
     maybe = disj(*undetermined) if undetermined else FALSE
     scheduled = frozenset(r.id for r in version.rules if r.schedule is not None and r.id in restricts)
     return _SideState(blocked, conj(neg(blocked), maybe), False, restricts,
-                      {c: disj(*fs) for c, fs in categories.items()}, reads, scheduled)
+                      {c: disj(*fs) for c, fs in categories.items()}, reads, scheduled, pending_of)
 
 
 def _solve_class(action: str, found: Class, sides: tuple[SideFormulas, SideFormulas], variables: Variables,
@@ -236,7 +247,7 @@ def _solve_class(action: str, found: Class, sides: tuple[SideFormulas, SideFormu
     spans = tuple((s.start, s.end) for s in found.segments)
     relevant = old.all_reads | new.all_reads
     search = _Search(action, solver, variables, checker, spans, relevant, [(p[0], p[1]) for p in found.pieces],
-                     constants)
+                     constants, (old, new), timeout_ms)
     findings: list[Finding] = []
     pairs = ((NEWLY_BLOCKED, new, old, 1), (UNBLOCKED, old, new, 0))
     for kind, gaining, losing, side_index in pairs:
@@ -248,7 +259,12 @@ def _solve_class(action: str, found: Class, sides: tuple[SideFormulas, SideFormu
                 continue  # the same formula restricts on the other side: it cannot flip alone
             goal = conj(fires, neg(losing.blocked))
             focus = (gaining.reads[rule_id], losing.all_reads)
-            found_here = search.find(kind, goal, (rule_id,), side_index, focus)
+            # the example is one where this rule alone makes the difference (no other rule of
+            # the gaining side restricts), unless it never does so alone
+            alone = conj(goal, *[neg(other) for other_id, other in gaining.restricts.items() if other_id != rule_id])
+            found_here = search.find(kind, alone, (rule_id,), side_index, focus, alone=True)
+            if not found_here:
+                found_here = search.find(kind, goal, (rule_id,), side_index, focus)
             findings.extend(replace(f, scheduled=rule_id in gaining.scheduled) for f in found_here)
     names = sorted(set(old.categories) | set(new.categories))
     old_primary = _primary(old, sides[0].bundle, names)
@@ -332,8 +348,11 @@ class _Search:
 
     def __init__(self, action: str, solver: z3.Solver, variables: Variables, checker: _Checker,
                  spans: tuple[tuple[datetime, datetime | None], ...], relevant: frozenset[tuple[str, str]],
-                 pieces: list[tuple[datetime, datetime]], constants: Mapping[str, Sequence[Fraction]]) -> None:
+                 pieces: list[tuple[datetime, datetime]], constants: Mapping[str, Sequence[Fraction]],
+                 states: tuple[_SideState, _SideState], timeout_ms: int) -> None:
         self.action = action
+        self.states = states
+        self.timeout_ms = timeout_ms
         self.constants = constants
         self._preferences: dict[tuple[str, str], list[Any]] = {}
         self.pieces = pieces
@@ -352,8 +371,11 @@ class _Search:
         return bool(verdict != z3.unsat)
 
     def find(self, kind: str, goal: Any, rules: tuple[str, ...], side_index: int,
-             focus: tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]) -> list[Finding]:
-        """One checked witness for ``goal``, or an undecided finding, or nothing (proved impossible)."""
+             focus: tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]], *,
+             alone: bool = False) -> list[Finding]:
+        """One checked witness for ``goal``, or an undecided finding, or nothing (proved
+        impossible). With ``alone``, a witness the evaluator does not confirm with ``rules``
+        as the only difference is nothing either (the caller then asks without it)."""
         self.solver.push()
         self.solver.add(goal)
         try:
@@ -362,17 +384,22 @@ class _Search:
                 if verdict == z3.unsat:
                     return []
                 if verdict != z3.sat:
+                    if alone:
+                        return []
                     return [self._undecided(rules, f"the solver gave up ({self.solver.reason_unknown()})")]
                 model = self._canonical_model()
-                checked = self._checked(model, kind, rules, side_index)
+                checked = self._checked(model, kind, rules, side_index, alone)
                 if checked is not None:
                     witness, old, new = checked
+                    witness = replace(witness, matters=self._matters(model, witness, rules))
                     own, others = focus
                     region = readable_region(self.solver, self.variables, sorted(own), witness, 4, self.constants)
                     context = readable_region(self.solver, self.variables, sorted(others - own), witness, 3,
                                               self.constants)
                     return [Finding(self.action, kind, rules, witness, old, new, region, context, self.spans)]
                 self.solver.add(self._not_this(model))
+            if alone:
+                return []
             return [self._undecided(rules, "the solver's witness does not hold in the evaluator; "
                                            + self._opaque_hint())]
         finally:
@@ -400,7 +427,11 @@ class _Search:
                     if kind == CATEGORY_CHANGED:  # and a rule that blocks on both sides, in another category
                         rules = tuple(sorted(set(old.restricting) ^ set(new.restricting)
                                              | self.checker.recategorised(witness.at, old, new)))
-                    found.append(Finding(self.action, kind, rules, witness, old, new, spans=self.spans))
+                    witness = replace(witness, matters=self._matters(model, witness, rules))
+                    # a recurring window among the rules: the difference shows while it runs
+                    scheduled = any(r in state.scheduled for state in self.states for r in rules)
+                    found.append(Finding(self.action, kind, rules, witness, old, new, spans=self.spans,
+                                         scheduled=scheduled))
                     values = [model.evaluate(term, model_completion=True) for term in distinct]
                     self.solver.add(disj(*[t != v for t, v in zip(distinct, values)]) if distinct else FALSE)
                 else:
@@ -472,7 +503,7 @@ class _Search:
         return []
 
     def _checked(self, model: z3.ModelRef, kind: str, rules: tuple[str, ...],
-                 side_index: int) -> tuple[Witness, Outcome, Outcome] | None:
+                 side_index: int, alone: bool = False) -> tuple[Witness, Outcome, Outcome] | None:
         """The model as a witness the evaluator confirms, or None. The instant is moved to
         the start of its stretch when the difference holds there too (a reader expects
         "from 01:00", not "at 04:59:59.999999")."""
@@ -481,9 +512,52 @@ class _Search:
         for at in candidates:
             trial = Witness(at, witness.facts)
             old, new = (self.checker.outcome(i, self.action, trial) for i in (0, 1))
-            if _holds(kind, old, new, rules, side_index):
+            if _holds(kind, old, new, rules, side_index) and (not alone or _alone(old, new, rules, side_index)):
                 return trial, old, new
         return None
+
+    def _matters(self, model: z3.ModelRef, witness: Witness, rules: tuple[str, ...]) -> tuple[str, ...]:
+        """The facts of ``witness`` that matter to how ``rules`` stand on each side there.
+
+        Sound, by the solver: with the instant, the schedules and the facts kept fixed,
+        no values of the facts left out (known or not) change whether any of ``rules``
+        restricts or is undetermined, on either side. Facts are dropped one at a time in
+        name order; one whose omission the solver cannot settle is kept. With an opaque
+        atom in play every fact is kept (an atom hides which facts it reads)."""
+        names = sorted(witness.facts)
+        if self.variables.atoms:
+            return tuple(names)
+        now = z3.IntVal(instant_term(witness.at))
+        invariant = []
+        for state in self.states:
+            for rule_id in rules:
+                for formulas in (state.restricts, state.pending):
+                    term = formulas.get(rule_id)
+                    if term is not None:
+                        term = z3.substitute(term, (self.variables.now, now))
+                        invariant.append(term == model.evaluate(term, model_completion=True))
+        if not invariant:
+            return ()
+        solver = z3.Solver()
+        solver.set("timeout", self.timeout_ms)
+        solver.add(*self.variables.domain)
+        solver.add(self.variables.now == now)
+        for running in self.variables.schedules.values():
+            solver.add(running == model.evaluate(running, model_completion=True))
+        solver.add(neg(conj(*invariant)))
+        keys = sorted(k for k in self.variables.facts if k in self.relevant)
+        kept = set(keys)
+        for key in keys:
+            trial = kept - {key}
+            solver.push()
+            for other in trial:
+                value = self.variables.facts[other]
+                solver.add(value.known == model.evaluate(value.known, model_completion=True),
+                           value.term == model.evaluate(value.term, model_completion=True))
+            if solver.check() == z3.unsat:
+                kept = trial
+            solver.pop()
+        return tuple(sorted({self.variables.owners[k] for k in kept} & set(names)))
 
     def _undecided(self, rules: tuple[str, ...], reason: str) -> Finding:
         return Finding(self.action, UNDECIDED, rules, spans=self.spans, reason=reason)
@@ -514,6 +588,13 @@ class _Search:
             parts.append(value.term != model.evaluate(value.term, model_completion=True))
             parts.append(value.known != model.evaluate(value.known, model_completion=True))
         return disj(*parts)
+
+
+def _alone(old: Outcome, new: Outcome, rules: tuple[str, ...], side_index: int) -> bool:
+    """Whether ``rules`` are all that restricts on the gaining side (NEW for a newly
+    blocked finding, OLD for an unblocked one)."""
+    gaining = new if side_index == 1 else old
+    return set(gaining.restricting) <= set(rules)
 
 
 def _holds(kind: str, old: Outcome, new: Outcome, rules: tuple[str, ...], side_index: int) -> bool:

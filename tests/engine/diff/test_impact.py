@@ -104,7 +104,7 @@ def test_a_new_maintenance_window_blocks_everyone_and_adds_a_category_to_existin
     result = impact(pinned(huabei, "2025.07"), pinned(huabei, "2026.03"), examples, at("2026-03-22T03:00", huabei),
                     examples=2)
     assert flips(result, "open") == {"newly-blocked": (7, ("acct-1001", "acct-1002")),
-                                     "category-changed": (3, ("acct-1003", "acct-1008"))}
+                                     "categories-changed": (3, ("acct-1003", "acct-1008"))}
     shifts = rule_shifts(result, "open")
     assert shifts["MW-WEEKLY"] == (10, 0)
     assert shifts["PLAT-RECENT-BORROWING"] == (1, 0)  # acct-1001 as well, at 6,300 CNY
@@ -143,8 +143,8 @@ def test_a_changed_bundle_on_disk_is_compared_by_its_own_selection(huabei: Bundl
     changed = chronolex.load_bundle(huabei_copy)
     result = impact(Side("main", huabei), Side("branch", changed), examples, at("2026-04-20T15:00", huabei))
     assert result.old_version is not None and result.old_version.id == "2026.03"
-    assert flips(result, "open") == {"category-changed": (1, ("acct-1003",))}
-    assert flips(result, "raise_limit") == {"category-changed": (1, ("acct-1003",))}
+    assert flips(result, "open") == {"categories-changed": (1, ("acct-1003",))}
+    assert flips(result, "raise_limit") == {"categories-changed": (1, ("acct-1003",))}
     assert rule_shifts(result, "open") == {"PLAT-SCORE-FLOOR": (1, 0)}
     assert result.affected == ("acct-1003",)
 
@@ -357,7 +357,7 @@ def expected_kind(before: tuple[str, frozenset[str]], after: tuple[str, frozense
         return "newly-blocked"
     if before[0] == "blocked" and after[0] != "blocked":
         return "unblocked"
-    return "category-changed" if before[0] == "blocked" else "other"
+    return "categories-changed" if before[0] == "blocked" else "other"
 
 
 @st.composite
@@ -375,7 +375,7 @@ def assert_mirrored(forward: Impact, backward: Impact) -> None:
     for there, back in zip(forward.actions, backward.actions, strict=True):
         assert there.flips["newly-blocked"] == back.flips["unblocked"]
         assert there.flips["unblocked"] == back.flips["newly-blocked"]
-        assert there.flips["category-changed"] == back.flips["category-changed"]
+        assert there.flips["categories-changed"] == back.flips["categories-changed"]
         assert there.flips["other"] == back.flips["other"]
         assert [(r.rule, r.newly_restricts, r.no_longer_restricts) for r in there.rules] == \
             [(r.rule, r.no_longer_restricts, r.newly_restricts) for r in back.rules]

@@ -478,3 +478,66 @@ def test_when_nothing_changed_every_account_is_decided_alike(
                 (before, by_before, _), (after, by_after, _) = (
                     decide(old, action.action, witness), decide(new, action.action, witness))
                 assert (before, by_before[:1]) == (after, by_after[:1])
+
+
+# --- a witness a reviewer can read ------------------------------------------------------------------
+
+
+def standing(side: Side, action: str, witness: Witness, rules: Sequence[str]) -> dict[str, str]:
+    """How each of ``rules`` stands on ``side`` for ``witness``: restricts, undetermined or neither."""
+    from tests.semantic_strategies import assess
+    assessment = assess(side, action, witness.at, witness.facts)
+    restricting = {o.rule.id for o in assessment.restricting}
+    undetermined = {o.rule.id for o in assessment.undetermined}
+    return {r: "restricts" if r in restricting else "undetermined" if r in undetermined else "-" for r in rules}
+
+
+@FEW
+@given(_pairs(), st.data())
+def test_the_facts_a_witness_leaves_out_do_not_change_the_finding(
+    pair: tuple[list[dict[str, Any]], list[dict[str, Any]]], data: st.DataObject
+) -> None:
+    # a witness names only the facts that matter: any values of the others (drawn afresh,
+    # all at once, known or not) leave every rule of the finding as it stood, on both sides
+    with version_pair(*pair) as (old, new):
+        result = semantic_diff(old, new)
+        for action in result.actions:
+            for finding in action.findings:
+                witness = finding.witness
+                if finding.kind == UNDECIDED or witness is None:
+                    continue
+                assert witness.matters is not None and set(witness.matters) <= set(witness.facts)
+                others = data.draw(fact_values(), label="other facts")
+                changed_witness = Witness(witness.at, {**witness.facts, **{
+                    k: v for k, v in others.items() if k in witness.facts and k not in witness.matters}})
+                for side in (old, new):
+                    assert standing(side, action.action, changed_witness, finding.rules) == \
+                        standing(side, action.action, witness, finding.rules)
+
+
+def test_a_witness_names_only_the_facts_its_rule_reads(tmp_path: Path) -> None:
+    old, new, result = diff(tmp_path, [rule("A", "credit_score < 550"), rule("B", "flag")],
+                            [rule("A", "credit_score < 600"), rule("B", "flag")])
+    finding = only(result, NEWLY_BLOCKED)
+    assert finding.witness is not None and finding.witness.matters == ("credit_score",)
+    assert set(finding.witness.facts) >= {"credit_score", "flag"}
+
+
+def test_the_example_of_a_newly_blocking_rule_is_one_where_it_alone_blocks(tmp_path: Path) -> None:
+    # B, a window, and A, a raised floor, both newly block; the example for B has a score
+    # that A does not block, so B alone makes the difference there
+    window = {"start": "2026-02-15T01:00:00", "end": "2026-02-15T05:00:00"}
+    old, new, result = diff(tmp_path, [rule("A", "credit_score < 550")],
+                            [rule("A", "credit_score < 600"), rule("B", category="maintenance", window=window)])
+    by_b = next(f for f in findings(result) if f.kind == NEWLY_BLOCKED and f.rules == ("B",))
+    assert by_b.new is not None and by_b.new.restricting == ("B",)
+    assert by_b.witness is not None and by_b.witness.matters == ()
+    assert_really_differs(old, new, by_b)
+
+
+def test_a_rule_that_never_blocks_alone_still_gets_an_example(tmp_path: Path) -> None:
+    # B only ever restricts together with A (its condition implies A's)
+    old, new, result = diff(tmp_path, [], [rule("A", "credit_score < 600"), rule("B", "credit_score < 500")])
+    by_b = next(f for f in findings(result) if f.kind == NEWLY_BLOCKED and f.rules == ("B",))
+    assert by_b.new is not None and set(by_b.new.restricting) == {"A", "B"}
+    assert_really_differs(old, new, by_b)

@@ -222,8 +222,9 @@ def test_an_eighteenth_birthday_is_a_change_point_and_coincides_with_a_version(h
                     ev("profile_updated", "2026-01-05", zone, birth_date="2008-02-29", occupation="engineer"))
     decision = decide(huabei, minor, "open", local("2026-02-20T10:00", zone))
     assert [r.rule.id for r in decision.reasons] == ["REG-MINORS"]
-    # born 29 February 2008: 18 on 1 March 2026, the day 2026.03 takes effect
-    assert lifts(decision) == {"REG-MINORS": ("2026-03-01T00:00:00+08:00", "age changes; version 2026.03 takes effect")}
+    # born 29 February 2008: 18 on 1 March 2026, the day 2026.03 takes effect; the lift is
+    # the birthday's alone (2026.03 keeps REG-MINORS as it was), the next change names both
+    assert lifts(decision) == {"REG-MINORS": ("2026-03-01T00:00:00+08:00", "age changes")}
     assert next_change(decision) == ("2026-03-01T00:00:00+08:00", ("age changes", "version 2026.03 takes effect"))
 
 
@@ -269,3 +270,79 @@ def test_with_nothing_ahead_there_is_no_next_change(huabei: chronolex.Bundle,
                       local("2026-02-13", zone))
     assert decision.decision == "allowed"
     assert next_change(decision) == (None, ())
+
+
+# -- what a lift names -----------------------------------------------------------------------------
+
+BROKER = """\
+bundle: broker
+timezone: America/New_York
+actions: [withdraw]
+facts:
+  withdrawals_7d: {type: int, derive: {count: withdrawal, window: P7D, default: 0}}
+  large_withdrawals_7d: {type: int, derive: {count: withdrawal, window: P7D, where: "amount >= 1000", default: 0}}
+"""
+
+
+def broker(tmp_path: Path, *rules: tuple[str, str]) -> chronolex.Bundle:
+    """A bundle whose versions (effective 1 January, 1 February 2026) each hold one rule ``when``."""
+    files = [(f"v{i}.yaml", version(f"v{i}", eff=eff, pub="2025-12-01T00:00:00-05:00",
+                                     rules=f"  - {{id: R, category: platform, actions: [withdraw], when: {when}}}\n"))
+             for i, (eff, when) in enumerate(rules, start=1)]
+    return chronolex.load_bundle(mini(tmp_path, *files, bundle=BROKER))
+
+
+def withdrawals(zone: object, *amounts: tuple[str, int]) -> chronolex.AccountHistory:
+    return history(*(ev("withdrawal", at, zone, amount=amount) for at, amount in amounts))  # type: ignore[arg-type]
+
+
+def test_a_lift_does_not_name_a_fact_that_only_another_version_reads(tmp_path: Path) -> None:
+    # R read large_withdrawals_7d in v1; in v2, in force at T, it reads withdrawals_7d
+    bundle = broker(tmp_path, ("2026-01-01", "large_withdrawals_7d >= 1"), ("2026-02-01", "withdrawals_7d >= 2"))
+    hist = withdrawals(bundle.timezone, ("2026-02-10T10:00", 10), ("2026-02-11T10:00", 5000))
+    decision = decide(bundle, hist, "withdraw", local("2026-02-12T10:00", bundle.timezone))
+    assert lifts(decision) == {"R": (
+        "2026-02-17T10:00:00-05:00",
+        "the withdrawal event of 2026-02-10T10:00:00-05:00 leaves the P7D window of withdrawals_7d")}
+    assert decision.reasons[0].lifts is not None and decision.reasons[0].lifts.facts == ("withdrawals_7d",)
+    assert next_change(decision) == ("2026-02-17T10:00:00-05:00", (
+        "the withdrawal event of 2026-02-10T10:00:00-05:00 leaves the P7D window of withdrawals_7d",))
+
+
+def test_an_event_that_a_where_rejects_never_leaves_that_window(tmp_path: Path) -> None:
+    bundle = broker(tmp_path, ("2026-01-01", "large_withdrawals_7d >= 1 or withdrawals_7d >= 2"))
+    hist = withdrawals(bundle.timezone, ("2026-02-10T10:00", 10), ("2026-02-11T10:00", 5000))
+    decision = decide(bundle, hist, "withdraw", local("2026-02-12T10:00", bundle.timezone))
+    # the small withdrawal leaves withdrawals_7d on the 17th (never counted by large_withdrawals_7d);
+    # the block lifts on the 18th, when the large one leaves both
+    points = walk(bundle, hist, "withdraw", "2026-02-12T10:00", count=2)
+    assert [(at, because) for at, _, because in points] == [
+        ("2026-02-17T10:00:00-05:00",
+         ("the withdrawal event of 2026-02-10T10:00:00-05:00 leaves the P7D window of withdrawals_7d",)),
+        ("2026-02-18T10:00:00-05:00",
+         ("the withdrawal event of 2026-02-11T10:00:00-05:00 leaves the P7D window of large_withdrawals_7d",
+          "the withdrawal event of 2026-02-11T10:00:00-05:00 leaves the P7D window of withdrawals_7d")),
+    ]
+    assert lifts(decision)["R"][0] == "2026-02-18T10:00:00-05:00"
+
+
+def test_a_lift_names_only_what_its_own_rule_reads_when_two_rules_lift_together(tmp_path: Path) -> None:
+    rules = ("  - {id: ANY, category: platform, actions: [withdraw], when: withdrawals_7d >= 1}\n"
+             "  - {id: LARGE, category: platform, actions: [withdraw], when: large_withdrawals_7d >= 1}\n")
+    bundle = chronolex.load_bundle(mini(tmp_path, ("v1.yaml", version("v1", rules=rules)), bundle=BROKER))
+    hist = withdrawals(bundle.timezone, ("2026-02-11T10:00", 5000))
+    decision = decide(bundle, hist, "withdraw", local("2026-02-12T10:00", bundle.timezone))
+    leaves = "the withdrawal event of 2026-02-11T10:00:00-05:00 leaves the P7D window of "
+    assert lifts(decision) == {"ANY": ("2026-02-18T10:00:00-05:00", leaves + "withdrawals_7d"),
+                               "LARGE": ("2026-02-18T10:00:00-05:00", leaves + "large_withdrawals_7d")}
+
+
+def test_a_version_that_changes_the_rule_is_named_with_the_fact(tmp_path: Path) -> None:
+    # v2 raises the threshold on the day the first withdrawal leaves: both decide the lift
+    bundle = broker(tmp_path, ("2026-01-01", "withdrawals_7d >= 1"), ("2026-02-17T10:00", "withdrawals_7d >= 2"))
+    hist = withdrawals(bundle.timezone, ("2026-02-10T10:00", 10), ("2026-02-11T10:00", 10))
+    decision = decide(bundle, hist, "withdraw", local("2026-02-12T10:00", bundle.timezone))
+    assert lifts(decision) == {"R": (
+        "2026-02-17T10:00:00-05:00",
+        "the withdrawal event of 2026-02-10T10:00:00-05:00 leaves the P7D window of withdrawals_7d; "
+        "version v2 takes effect")}

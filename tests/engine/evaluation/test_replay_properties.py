@@ -8,7 +8,10 @@
 - the timeline agrees with ``decide`` inside every interval and at both of its ends;
 - ``next_change.at`` is the start of the next timeline interval (of the history as it
   stands at T) whose decision or reasons differ;
-- every ``lifts.at`` is the first instant at which that reason is gone.
+- every ``lifts.at`` is the first instant at which that reason is gone;
+- a lift names only what decides its own rule: each fact it names is read by the
+  deciding part of that rule's condition at the lift instant and has another value there
+  than at T, a rule it names is that rule, and a version it names drops or changes it.
 
 Bundles are drawn as YAML text and loaded from a ``tempfile.TemporaryDirectory()`` per
 example (see ``tests/replay_strategies.py``).
@@ -23,17 +26,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
-from hypothesis import Phase, assume, given, note, settings
+from hypothesis import Phase, assume, example, given, note, settings
 from hypothesis import strategies as st
 
 import chronolex
 from chronolex import AccountHistory, Bundle, Decision
+from chronolex.events.encoding import freeze_fields
 from chronolex.bundle.schemas import validator
+from chronolex.evaluation.facts import needed_facts
+from chronolex.lang import nodes
+from chronolex.lang.interpret import deciding_part, interpret
 from tests.replay_strategies import (
     ACCOUNT,
     ACTIONS,
@@ -47,6 +56,7 @@ from tests.replay_strategies import (
     load_spec,
 )
 
+UTC = timezone.utc
 TICK = timedelta(microseconds=1)
 #: How far the timeline of a look-ahead reaches (next_change may lie beyond it).
 HORIZON = timedelta(days=75)
@@ -304,3 +314,98 @@ def test_every_lifts_at_is_the_first_instant_at_which_that_reason_is_gone(
             assert reason.rule.id not in [r.rule.id for r in gone.reasons], lifted.isoformat()
             still = decide(bundle, stands, action, lifted - TICK, known_at)
             assert reason.rule.id in [r.rule.id for r in still.reasons], (lifted - TICK).isoformat()
+
+
+def named_in(because: str) -> tuple[set[str], set[str], set[str]]:
+    """The facts, rules and versions a lift's ``because`` names."""
+    facts, rules, versions = set(), set(), set()
+    for part in because.split("; "):
+        if found := re.fullmatch(r"the \S+ event of \S+ leaves the \S+ window of (\w+)", part):
+            facts.add(found[1])
+        elif found := re.fullmatch(r"(\w+) (?:becomes \S+|changes)", part):
+            facts.add(found[1])
+        elif found := re.fullmatch(r"version (\S+) takes effect", part):
+            versions.add(found[1])
+        elif found := re.fullmatch(r"(?:the (?:window|active interval) of|a scheduled window of|"
+                                   r"the condition of) (\S+) .*", part):
+            rules.add(found[1])
+        else:
+            raise AssertionError(f"a lift cause of unknown form: {part!r}")
+    return facts, rules, versions
+
+
+def deciding_facts(bundle: Bundle, rule: chronolex.Rule, ctx: chronolex.Context) -> set[str]:
+    """The facts read by the part of ``rule`` that keeps it from restricting in ``ctx``."""
+    parts = []
+    when = interpret(rule.when.ast, ctx) if rule.when else True
+    unless = interpret(rule.unless.ast, ctx) if rule.unless else False
+    if when is False and rule.when:
+        parts = [rule.when.ast]
+    elif unless is True and rule.unless:
+        parts = [rule.unless.ast]
+    else:
+        parts = [c.ast for c in (rule.when, rule.unless) if c]
+    return set(needed_facts(bundle, {name for p in parts for name in nodes.names(deciding_part(p, ctx))}))
+
+
+@st.composite
+def recent_histories(draw: st.DrawFn) -> tuple[datetime, list[chronolex.Event], datetime | None]:
+    """T, events in the 40 days before it (so that several are in a window and leave it
+    together) and a knowledge instant."""
+    at = draw(instants())
+    events = draw(event_lists(min_size=2, lo=at - timedelta(days=40), hours=40 * 24))
+    return at, events, draw(known_ats(at))
+
+
+#: R1 read big_payments_30d in v1 and reads spent_30d in v2; both count the same payments
+#: (the first only those of 1,000 or more): the lift of R1 in v2 must name spent_30d alone.
+_REPLACED_RULE = BundleSpec("Asia/Shanghai", (
+    ("bundle.yaml", """\
+bundle: random
+timezone: Asia/Shanghai
+actions: [open, borrow]
+facts:
+  spent_30d: {type: decimal, derive: {sum: payment.amount, window: P30D, default: 0}}
+  big_payments_30d: {type: int, derive: {count: payment, window: P30D, where: "amount >= 1000", default: 0}}
+"""),
+    ("versions/v1.yaml", 'version: "v1"\neffective_from: 2026-01-01\npublished_at: 2025-12-01T09:00:00\nrules:\n'
+                         "  - {id: R1, category: platform, actions: [open], when: big_payments_30d >= 1}\n"),
+    ("versions/v2.yaml", 'version: "v2"\neffective_from: 2026-02-01\npublished_at: 2025-12-01T09:00:00\nrules:\n'
+                         "  - {id: R1, category: platform, actions: [open], when: spent_30d >= 1000}\n"),
+))
+_PAYMENTS = [chronolex.Event(ACCOUNT, at, "payment", at, freeze_fields({"amount": amount})) for at, amount in (
+    (datetime(2026, 2, 5, 2, tzinfo=UTC), Decimal("200")), (datetime(2026, 2, 6, 2, tzinfo=UTC), Decimal("1200")))]
+
+
+@PROPERTY
+@given(spec=bundle_specs(), scenario=recent_histories(), action=st.sampled_from(ACTIONS))
+@example(spec=_REPLACED_RULE, scenario=(datetime(2026, 2, 10, tzinfo=UTC), _PAYMENTS, None), action="open")
+def test_a_lift_names_only_what_decides_its_own_rule(
+    spec: BundleSpec, scenario: tuple[datetime, list[chronolex.Event], datetime | None], action: str
+) -> None:
+    at, events, known_at = scenario
+    bundle, hist = setup(spec, events)
+    stands = hist.truncated(at)
+    decision = decide(bundle, hist, action, at, known_at)
+    for reason in decision.reasons:
+        lift = reason.lifts
+        assert lift is not None
+        if lift.at is None:
+            continue
+        gone = decide(bundle, stands, action, lift.at, known_at)
+        assert reason.rule.id not in [r.rule.id for r in gone.reasons]
+        assert lift.because, lift.at.isoformat()
+        facts, rules, versions = named_in(lift.because)
+        assert facts == set(lift.facts)
+        assert rules <= {reason.rule.id}
+        now = next((r for r in gone.version.rules if r.id == reason.rule.id), None) if gone.version else None
+        if versions:
+            assert gone.version is not None and versions == {gone.version.id}
+            assert now is None or now != reason.rule
+        if facts:
+            assert now is not None
+            values = chronolex.derive_facts(bundle, stands, lift.at, known_at)
+            before = chronolex.derive_facts(bundle, stands, at, known_at)
+            ctx = chronolex.Context({k: v.value for k, v in values.items()}, lift.at, bundle.timezone)
+            assert facts <= deciding_facts(bundle, now, ctx)
+            assert all(values[f].value != before[f].value for f in facts), facts
