@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from chronolex.evaluation.decision import Decision, Evidence, json_value, Lift, NextChange, Reason
     from chronolex.evaluation.decide import decide, decide_with_facts, timeline, TimelineInterval
     from chronolex.evaluation.hindsight import decide_in_hindsight, knowledge_notes
+    from chronolex.explain.locales import choose_locale, LocaleChoice, TEMPLATE_LOCALES
+    from chronolex.explain.plain import action_phrase, category_words, interval_words, localized_document, missing_texts, plain_answer, PlainAnswer, PlainReason, span_words, summary_sentence
     from chronolex.diff.sides import Side
     from chronolex.diff.operands import diff_pairs, load_side
     from chronolex.diff.structural import Change, structural_diff, StructuralDiff
@@ -74,6 +76,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Decision", "Evidence", "json_value", "Lift", "NextChange", "Reason"], "chronolex.evaluation.decision"),
     **dict.fromkeys(["decide", "decide_with_facts", "timeline", "TimelineInterval"], "chronolex.evaluation.decide"),
     **dict.fromkeys(["decide_in_hindsight", "knowledge_notes"], "chronolex.evaluation.hindsight"),
+    **dict.fromkeys(["choose_locale", "LocaleChoice", "TEMPLATE_LOCALES"], "chronolex.explain.locales"),
+    **dict.fromkeys(["action_phrase", "category_words", "interval_words", "localized_document", "missing_texts", "plain_answer", "PlainAnswer", "PlainReason", "span_words", "summary_sentence"], "chronolex.explain.plain"),
     **dict.fromkeys(["Side"], "chronolex.diff.sides"),
     **dict.fromkeys(["diff_pairs", "load_side"], "chronolex.diff.operands"),
     **dict.fromkeys(["Change", "structural_diff", "StructuralDiff"], "chronolex.diff.structural"),
@@ -85,6 +89,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "action_phrase",
     "AccountHistory",
     "branch_status",
     "Bundle",
@@ -92,8 +97,10 @@ __all__ = [
     "Case",
     "CaseResult",
     "Category",
+    "category_words",
     "Change",
     "check_bundle",
+    "choose_locale",
     "ChronolexError",
     "compile_condition",
     "CompiledExpr",
@@ -126,11 +133,12 @@ __all__ = [
     "format_instant",
     "GitTree",
     "given_facts",
-    "Impact",
     "impact",
+    "Impact",
     "in_force_spans",
     "interpret",
     "Interval",
+    "interval_words",
     "json_value",
     "knowledge_notes",
     "Lift",
@@ -139,13 +147,19 @@ __all__ = [
     "load_cases",
     "load_side",
     "load_zone",
+    "LocaleChoice",
+    "localized_document",
     "LoggedDecision",
     "LogReplay",
     "MemorySource",
+    "missing_texts",
     "NextChange",
     "open_source",
     "parse",
     "parse_instant",
+    "plain_answer",
+    "PlainAnswer",
+    "PlainReason",
     "policy_test_files",
     "PolicyDiff",
     "PolicyRun",
@@ -169,9 +183,12 @@ __all__ = [
     "snapshot",
     "Source",
     "Span",
+    "span_words",
     "structural_diff",
     "StructuralDiff",
+    "summary_sentence",
     "superseding",
+    "TEMPLATE_LOCALES",
     "timeline",
     "TimelineInterval",
     "UNKNOWN",
