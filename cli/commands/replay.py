@@ -224,8 +224,8 @@ def _summary(total: int, actions: Sequence[str], outcomes: Counter[tuple[str, st
         lines.append(f"{name}: {counts or 'no decisions'}")
         rows = sorted(((c, n) for (a, c), n in per_category.items() if a == name), key=lambda r: (-r[1], r[0]))
         for category, count in rows:
-            label = f"{category} ({names[category]})" if category in names else category
-            lines.append(f"  blocked by {label:<14} {count:>8}  {100 * count / max(total, 1):5.1f}%")
+            words = f"  {names[category]}" if category in names else ""
+            lines.append(f"  blocked by {category:<14} {count:>8}  {100 * count / max(total, 1):5.1f}%{words}")
         rules = sorted(((r, n) for (a, r), n in per_rule.items() if a == name), key=lambda r: (-r[1], r[0]))
         for rule, count in rules:
             lines.append(f"    {rule:<30} {count:>8}  {100 * count / max(total, 1):5.1f}%")

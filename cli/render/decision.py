@@ -145,9 +145,9 @@ def render_timeline(intervals: Sequence[TimelineInterval], bundle: Bundle, accou
 
 _LABELS = {
     "en": {"remedy": "What to do", "unchecked": "Could not be checked (information missing):",
-           "details": "(rule ids, conditions and evidence: --details)", "times": "times are"},
+           "details": "(rule ids, conditions and evidence: --details)", "times": "times are {zone}"},
     "zh-CN": {"remedy": "解决办法", "unchecked": "暂时无法核实（缺少信息）：",
-              "details": "（规则编号、条件和依据：--details）", "times": "时间均为"},
+              "details": "（规则编号、条件和依据：--details）", "times": "时间均为{zone}"},
 }
 
 
@@ -212,6 +212,6 @@ def render_plain_timeline(intervals: Sequence[TimelineInterval], bundle: Bundle,
             merged.append((interval.start, interval.end, words))
     rows = [(span_words(start, end, bundle, choice), words) for start, end, words in merged]
     width = max((len(r[0]) for r in rows), default=0)
-    lines = [f"{account} · {action_phrase(bundle, action, choice)} · {labels['times']} {zone}"]
+    lines = [f"{account} · {action_phrase(bundle, action, choice)} · {labels['times'].format(zone=zone)}"]
     lines += [f"{span:<{width}}  {words}" for span, words in rows]
     return "\n".join(lines) + "\n"
