@@ -173,8 +173,16 @@ def _block_lifts(evaluator: Evaluator, first: Point, reasons: tuple[Reason, ...]
                     if r.lifts is None or r.lifts.at is None]
     if by_condition:
         return Lift(None, "; ".join(w for w in by_condition if w) or None)
+    # The reason that lifts last restricts without a break until it lifts, so the block
+    # lasts at least until then: look there first, and walk on only if it goes on.
+    last = max(reasons, key=lambda r: r.lifts.at if r.lifts is not None and r.lifts.at is not None else first.at)
+    assert last.lifts is not None and last.lifts.at is not None
     walk = new_walk()
-    for point, because in walk.points(first):
+    point = evaluator.point(walk.history, first.action, last.lifts.at, first.known_at, cutoff=walk.cutoff,
+                            given=walk.given)
+    if point.assessment.decision != "blocked":
+        return Lift(last.lifts.at, None, last.lifts.because)
+    for point, because in walk.points(point):
         if point.assessment.decision != "blocked":
             return Lift(point.at, None, "; ".join(because))
         rules_now = evaluator.rules_for(point.version, walk.action) if point.version is not None else ()
