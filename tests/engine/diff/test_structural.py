@@ -394,7 +394,7 @@ def test_a_rename_is_one_change_not_an_add_and_a_remove(loaded: tuple[Path, Any]
 def test_a_renamed_rule_that_also_changed_is_an_add_and_a_remove(loaded: tuple[Path, Any]) -> None:
     root, load = loaded
     edit(root / V2603, "- id: MW-WEEKLY", "- id: MW-SUNDAY-NIGHT")
-    edit(root / V2603, "title: Weekly maintenance, Sunday 02:00-04:00", "title: Sunday night maintenance")
+    edit(root / V2603, "en: Weekly maintenance, Sunday 02:00-04:00", "en: Sunday night maintenance")
     kinds = sorted((c.kind, c.subject) for c in pinned_diff(SHIPPED, load(), "2026.03").changes)
     assert kinds == [("rule-added", "MW-SUNDAY-NIGHT"), ("rule-removed", "MW-WEEKLY")]
 
