@@ -117,6 +117,15 @@ def _ends(reason: Reason, decision: Decision, words: Words) -> str:
     return "此项没有固定的解除时间" if zh else "this part has no set end"
 
 
+def _missing_words(reason: Reason, bundle: Bundle, words: Words) -> str:
+    """What information is missing, by the facts' titles (written in the default locale,
+    so named only in an answer in that language)."""
+    if words.locale != "en" or not reason.missing:
+        return ""  # the heading says that information is missing
+    titles = [bundle.facts[name].title or name if name in bundle.facts else name for name in reason.missing]
+    return "missing: " + "; ".join(_lower_first(t) for t in titles)
+
+
 def _plain_reason(rule: Rule, choice: LocaleChoice, ends: str) -> PlainReason:
     return PlainReason(rule.text("title", choice.locale) or rule.id, rule.text("message", choice.locale),
                        rule.text("remedy", choice.locale), ends)
@@ -126,7 +135,11 @@ def plain_answer(decision: Decision, choice: LocaleChoice | None = None) -> Plai
     """The decision in plain language, in ``choice`` (default: the bundle's default locale)."""
     choice = choice or choose_locale(decision.bundle)
     reasons = tuple(_plain_reason(r.rule, choice, _ends(r, decision, choice.words)) for r in decision.reasons)
-    undetermined = tuple(_plain_reason(r.rule, choice, "") for r in decision.undetermined)
+    # A rule that could not be checked is not a block: its message and remedy would tell
+    # the customer something that may not be true, so only its title and what is missing.
+    undetermined = tuple(PlainReason(r.rule.text("title", choice.locale) or r.rule.id, None, None,
+                                     _missing_words(r, decision.bundle, choice.words))
+                         for r in decision.undetermined)
     return PlainAnswer(choice.locale, summary_sentence(decision, choice), reasons, undetermined)
 
 

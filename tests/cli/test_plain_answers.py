@@ -99,3 +99,19 @@ def test_notes_print_instants_in_the_bundles_zone_even_for_events_written_in_utc
         code, out, _ = run("why", "x", "--action", "open", "--at", "2026-03-16T10:00", "--events", str(events), *extra)
         [note] = [line for line in out.splitlines() if line.startswith("note: borrowed_30d")]
         assert "2026-03-10T10:00:00+08:00" in note and "Z" not in note.split("field")[0]
+
+
+def test_rules_that_could_not_be_checked_name_what_is_missing_not_a_block_that_may_not_be_true(tmp_path: Path) -> None:
+    events = tmp_path / "e.jsonl"
+    events.write_text("".join(json.dumps({"account": "u", "at": "2026-01-10T10:00:00+08:00", **e}) + "\n" for e in (
+        {"type": "kyc_verified"}, {"type": "credit_consent_changed", "granted": True},
+        {"type": "profile_updated", "birth_date": "1990-01-01"})), encoding="utf-8")
+    code, out, _ = run("why", "u", "--action", "open", "--at", "2026-03-16T10:00", "--events", str(events))
+    assert code == 0
+    assert out.splitlines()[1:5] == [
+        "Whether opening Huabei is possible cannot be decided yet: some information about the account is missing.",
+        "Could not be checked (information missing):",
+        "• No consumer credit for full-time students (missing: declared occupation)",
+        "• Credit score floor for opening and limit raises (missing: latest credit score)",
+    ]
+    assert "does not yet meet the minimum" not in out  # the message of a block that may not apply
