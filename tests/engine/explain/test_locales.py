@@ -7,6 +7,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import chronolex
 from chronolex.explain.locales import WORDS
@@ -50,3 +52,15 @@ def test_a_locale_without_a_template_keeps_the_bundles_texts_and_says_the_senten
     choice = chronolex.choose_locale(bundle, "fr")
     assert choice.locale == "fr" and choice.words.locale == "en"
     assert choice.note is not None and "no sentence template for fr" in choice.note
+
+
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2080, 12, 31), timezones=st.just(timezone.utc)),
+       st.sampled_from(["Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe"]))
+def test_both_languages_name_the_same_local_day_and_minute(instant: datetime, zone_name: str) -> None:
+    zone = ZoneInfo(zone_name)
+    local = instant.astimezone(zone)
+    english, chinese = WORDS["en"].when(instant, zone), WORDS["zh-CN"].when(instant, zone)
+    assert f"{local.day} {WORDS['en'].months[local.month - 1]} {local.year}, {local:%H:%M}" in english
+    assert f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}" in chinese
+    named = WORDS["en"].zones.get(zone_name)
+    assert english.endswith(named if named else f"({zone_name})")
