@@ -316,6 +316,12 @@ class _Builder:
                 manifest.source.span(("categories", name), key=True),
             )
         facts = self.catalog(manifest, zone)
+        for action in data.get("action_titles") or {}:
+            if action not in data["actions"]:
+                close = difflib.get_close_matches(str(action), list(data["actions"]), n=1)
+                self.error("unknown-action", f"action_titles names unknown action {action!r}",
+                           manifest.source.span(("action_titles", action), key=True),
+                           f"did you mean `{close[0]}`?" if close else "actions: " + ", ".join(data["actions"]))
         return zone, tuple(data["actions"]), categories, facts
 
     def catalog(self, manifest: Document, zone: ZoneInfo) -> dict[str, Fact]:

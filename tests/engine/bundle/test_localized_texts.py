@@ -57,3 +57,11 @@ def test_the_shipped_bundle_has_every_text_in_english_and_chinese() -> None:
         for rule in version.rules:
             for name in ("title", "message", "remedy"):
                 assert rule.text(name, "zh-CN") and rule.text(name, "zh-CN") != rule.text(name, "en"), (rule.id, name)
+
+
+def test_an_action_title_for_an_action_the_bundle_lacks_is_an_error_at_its_key(tmp_path: Path) -> None:
+    manifest = MINI_BUNDLE + "action_titles:\n  open: {en: Opening}\n  lend: {en: Lending}\n"
+    report = chronolex.check_bundle(mini(tmp_path, ("a.yaml", version("A")), bundle=manifest))
+    [finding] = [d for d in report.diagnostics if d.code == "unknown-action"]
+    assert finding.span is not None and (finding.span.line, finding.span.column) == (9, 3)  # the key `lend`
+    assert "'lend'" in finding.message
