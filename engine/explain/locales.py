@@ -9,6 +9,7 @@ customer message silently falls back to another language is worse than a clear e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -23,10 +24,10 @@ class Words:
 
     locale: str
     #: The built-in categories as they read after "blocked by" (en) or "受…限制" (zh-CN).
-    categories: dict[str, str]
+    categories: Mapping[str, str]
     months: tuple[str, ...]
     #: Names of zones a customer knows by name ("Beijing time"); others are shown by IANA name.
-    zones: dict[str, str]
+    zones: Mapping[str, str]
     and_: str
     list_sep: str
 
