@@ -21,21 +21,30 @@ demo: $(VENV)/.installed
 	$(CLX) validate policies/
 	$(CLX) versions policies/huabei
 	@echo
-	@echo "== 2. 'I took a loan and now I cannot open Huabei': platform strategy, with its evidence and lift time"
+	@echo "== 2. 'I took a loan and now I cannot open Huabei': the answer a support agent reads out, in English and in Chinese"
 	$(CLX) why acct-1001 --action open --at 2026-03-16T10:00 --events $(EVENTS)
+	$(CLX) why acct-1001 --action open --at 2026-03-16T10:00 --events $(EVENTS) --lang zh-CN
+	@echo
+	@echo "== 2b. The same answer with its evidence: rule, condition, fact values and the events behind them"
+	$(CLX) why acct-1001 --action open --at 2026-03-16T10:00 --events $(EVENTS) --details
+	@echo
+	@echo "== 2c. Overlapping reasons: the block as a whole lifts on 27 March, not when the maintenance windows end"
+	$(CLX) why acct-1001 --action open --at 2026-03-08T02:30 --events $(EVENTS) --lang zh-CN
 	@echo
 	@echo "== 3. A maintenance window, and when it ends"
 	$(CLX) why acct-1002 --action open --at 2026-03-08T01:30 --events $(EVENTS)
 	@echo
-	@echo "== 4. A regulation block, with its citation"
+	@echo "== 4. A regulation block, with its citation; time alone does not lift it"
 	$(CLX) why acct-1003 --action open --at 2026-04-01T09:00 --events $(EVENTS)
+	$(CLX) why acct-1003 --action open --at 2026-04-01T09:00 --events $(EVENTS) --details
 	@echo
 	@echo "== 5. A retroactive regulation: the answer today, and what the system could know on 2025-07-10"
-	$(CLX) why acct-1006 --action open --at 2025-07-08T10:00 --events $(EVENTS)
-	$(CLX) why acct-1006 --action open --at 2025-07-08T10:00 --as-known-at 2025-07-10 --events $(EVENTS)
+	$(CLX) why acct-1006 --action open --at 2025-07-08T10:00 --events $(EVENTS) --details
+	$(CLX) why acct-1006 --action open --at 2025-07-08T10:00 --as-known-at 2025-07-10 --events $(EVENTS) --details
 	@echo
 	@echo "== 6. The timeline of the mission customer's 'open' decision over March 2026"
 	$(CLX) timeline acct-1001 --action open --from 2026-03-01 --to 2026-04-01 --events $(EVENTS)
+	$(CLX) timeline acct-1001 --action open --from 2026-03-01 --to 2026-04-01 --events $(EVENTS) --lang zh-CN
 	@echo
 	@echo "== 7. Every account at once: who is blocked, by which category and rule"
 	$(CLX) replay --at 2026-04-15T08:00 --events $(EVENTS) --output .demo-decisions.jsonl

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from chronolex.evaluation.decision import Decision, Evidence, json_value, Lift, NextChange, Reason
     from chronolex.evaluation.decide import decide, decide_with_facts, timeline, TimelineInterval
     from chronolex.evaluation.hindsight import decide_in_hindsight, knowledge_notes
+    from chronolex.explain.locales import choose_locale, LocaleChoice, TEMPLATE_LOCALES
+    from chronolex.explain.plain import action_phrase, category_words, interval_words, localized_document, missing_texts, plain_answer, PlainAnswer, PlainReason, span_words, summary_sentence
     from chronolex.diff.sides import Side
     from chronolex.diff.operands import diff_pairs, load_side
     from chronolex.diff.structural import Change, structural_diff, StructuralDiff
@@ -78,6 +80,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Decision", "Evidence", "json_value", "Lift", "NextChange", "Reason"], "chronolex.evaluation.decision"),
     **dict.fromkeys(["decide", "decide_with_facts", "timeline", "TimelineInterval"], "chronolex.evaluation.decide"),
     **dict.fromkeys(["decide_in_hindsight", "knowledge_notes"], "chronolex.evaluation.hindsight"),
+    **dict.fromkeys(["choose_locale", "LocaleChoice", "TEMPLATE_LOCALES"], "chronolex.explain.locales"),
+    **dict.fromkeys(["action_phrase", "category_words", "interval_words", "localized_document", "missing_texts", "plain_answer", "PlainAnswer", "PlainReason", "span_words", "summary_sentence"], "chronolex.explain.plain"),
     **dict.fromkeys(["Side"], "chronolex.diff.sides"),
     **dict.fromkeys(["diff_pairs", "load_side"], "chronolex.diff.operands"),
     **dict.fromkeys(["Change", "structural_diff", "StructuralDiff"], "chronolex.diff.structural"),
@@ -91,6 +95,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "AccountHistory",
+    "action_phrase",
     "branch_status",
     "Bundle",
     "BundleReport",
@@ -99,9 +104,11 @@ __all__ = [
     "catalog_problems",
     "CatalogProblem",
     "Category",
+    "category_words",
     "Change",
     "check_bundle",
     "CheckedSource",
+    "choose_locale",
     "ChronolexError",
     "compile_condition",
     "CompiledExpr",
@@ -140,6 +147,7 @@ __all__ = [
     "in_force_spans",
     "interpret",
     "Interval",
+    "interval_words",
     "json_value",
     "knowledge_notes",
     "Lift",
@@ -148,13 +156,19 @@ __all__ = [
     "load_cases",
     "load_side",
     "load_zone",
+    "LocaleChoice",
+    "localized_document",
     "LoggedDecision",
     "LogReplay",
     "MemorySource",
+    "missing_texts",
     "NextChange",
     "open_source",
     "parse",
     "parse_instant",
+    "plain_answer",
+    "PlainAnswer",
+    "PlainReason",
     "policy_test_files",
     "PolicyDiff",
     "PolicyRun",
@@ -179,9 +193,12 @@ __all__ = [
     "snapshot",
     "Source",
     "Span",
+    "span_words",
     "structural_diff",
     "StructuralDiff",
+    "summary_sentence",
     "superseding",
+    "TEMPLATE_LOCALES",
     "timeline",
     "TimelineInterval",
     "UNKNOWN",

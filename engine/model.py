@@ -64,12 +64,25 @@ def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
     return MappingProxyType(dict(items or {}))
 
 
+#: The locale of a text written as a plain string in a bundle with no ``default_locale``.
+DEFAULT_LOCALE = "en"
+
+#: A text in several languages, by locale (``{"en": …, "zh-CN": …}``); a plain string in a
+#: file is the text in the bundle's default locale.
+Localized = Mapping[str, str]
+
+
 @dataclass(frozen=True, slots=True)
 class Category:
     name: str
     precedence: int
     title: str
+    #: ``title`` by locale when the bundle gives it in several languages.
+    titles: Localized = field(default_factory=frozen_map, hash=False)
     span: Span | None = field(default=None, compare=False)
+
+    def title_in(self, locale: str) -> str:
+        return self.titles.get(locale, self.title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +201,25 @@ class Rule:
     message: str | None = None
     remedy: str | None = None
     declared_in: str | None = None
+    #: ``title``, ``message``, ``remedy`` and ``because`` (a clause completing "blocked …
+    #: because …" in the plain-language answer) by locale, then by field, for every locale
+    #: the rule's texts are written in. The plain fields above hold the bundle's default
+    #: locale, so a reader that knows one language keeps working.
+    texts: Mapping[str, Localized] = field(default_factory=frozen_map, hash=False)
     span: Span | None = field(default=None, compare=False)
+
+    def text(self, name: str, locale: str) -> str | None:
+        """``title``, ``message``, ``remedy`` or ``because`` in ``locale``, else in the
+        default locale."""
+        default = getattr(self, name) if name in ("title", "message", "remedy") else None
+        assert default is None or isinstance(default, str)
+        fields = self.texts.get(locale)
+        return fields.get(name, default) if fields else default
+
+    @property
+    def locales(self) -> frozenset[str]:
+        """The locales this rule's texts are written in."""
+        return frozenset(self.texts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +267,25 @@ class Bundle:
     #: The event catalog (``events`` in bundle.yaml); None when the bundle declares none,
     #: and then events are not checked.
     events: Mapping[str, EventType] | None = None
+    #: The locale of texts written as plain strings, and of answers when none is asked for.
+    default_locale: str = DEFAULT_LOCALE
+    #: How the plain-language answer names each action, by action then locale
+    #: (``open: {en: Opening Huabei, zh-CN: 开通花呗}``).
+    action_titles: Mapping[str, Localized] = field(default_factory=frozen_map, hash=False)
     span: Span | None = field(default=None, compare=False)
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        """Every locale the bundle's texts are written in, the default first."""
+        found = {self.default_locale}
+        for version in self.versions:
+            for rule in version.rules:
+                found |= rule.locales
+        for category in self.categories.values():
+            found |= set(category.titles)
+        for titles in self.action_titles.values():
+            found |= set(titles)
+        return (self.default_locale, *sorted(found - {self.default_locale}))
 
     def version(self, version_id: str) -> Version | None:
         for version in self.versions:

@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bundle",),  # YAML, files, schemas, load, snapshot
     ("events",),  # events, their files, the store
     ("evaluation",),  # facts, assess, change points, decide, hindsight
+    ("explain",),  # plain-language answers and their locales
     ("diff",),  # sides, structural, semantic, impact, decision logs
     ("checks",),  # validate: load, lint, solver
     ("testing",),  # policy tests

@@ -30,7 +30,7 @@ from chronolex.cli._common import (
     parse_time,
     writes_to_stdout,
 )
-from chronolex.cli.render.decision import render_decision, render_timeline
+from chronolex.cli.render.decision import render_decision, render_plain, render_plain_timeline, render_timeline
 from chronolex import Evaluator, decide, decide_with_facts, timeline
 
 
@@ -65,6 +65,13 @@ def _unknown_note(account: str) -> str:
             "(--allow-unknown-account)")
 
 
+lang_option = click.option("--lang", "lang", metavar="LOCALE",
+                           help="The customer's language, e.g. en or zh-CN (default: the bundle's default_locale, "
+                                "else en). A locale the bundle's texts are not written in is an error.")
+details_option = click.option("--details", "-v", "details", is_flag=True,
+                              help="Show rule ids, conditions, evidence and exact instants (the engineer's view).")
+
+
 def _actions(bundle: chronolex.Bundle, action: str | None) -> tuple[str, ...]:
     if action is None:
         return bundle.actions
@@ -82,12 +89,21 @@ def _actions(bundle: chronolex.Bundle, action: str | None) -> tuple[str, ...]:
 @db_option
 @bundle_option
 @format_option
+@lang_option
+@details_option
 @allow_unknown_option
 @click.option("--exit-code", is_flag=True, help="Exit 1 when an action is blocked.")
 def why(account: str, at_text: str, action: str | None, known_text: str | None, event_files: Sequence[str],
-        db_path: str | None, bundle_ref: str | None, fmt: str, allow_unknown: bool, exit_code: bool) -> None:
-    """Why ACCOUNT is (or is not) blocked at an instant, with evidence, and when it lifts."""
+        db_path: str | None, bundle_ref: str | None, fmt: str, lang: str | None, details: bool,
+        allow_unknown: bool, exit_code: bool) -> None:
+    """Why ACCOUNT is (or is not) blocked at an instant, with evidence, and when it lifts.
+
+    The text opens with one sentence a support agent can read to the customer (what is
+    blocked, by which kind of rule, and when the block as a whole lifts), then each
+    reason's message and remedy, in the customer's language (--lang). --details shows
+    rule ids, conditions, evidence and exact instants; JSON has both."""
     bundle = load(bundle_ref)
+    choice = chronolex.choose_locale(bundle, lang)
     notes: list[str] = []
     at = parse_time(at_text, bundle, "--at", notes)
     known_at = parse_time(known_text, bundle, "--as-known-at", notes) if known_text else None
@@ -101,10 +117,10 @@ def why(account: str, at_text: str, action: str | None, known_text: str | None, 
         decision = chronolex.decide_in_hindsight(bundle, history, name, at, known_at, evaluator=evaluator)
         decisions.append(dataclasses.replace(decision, notes=(*notes, *decision.notes)) if notes else decision)
     if fmt == "json":
-        documents = [_with_input(d.to_json(), history, source) for d in decisions]
+        documents = [_with_input(chronolex.localized_document(d, choice), history, source) for d in decisions]
         emit(json.dumps(documents[0] if action else documents, indent=2, ensure_ascii=False) + "\n")
     else:
-        emit("\n".join(render_decision(d) for d in decisions))
+        emit("\n".join(render_decision(d) if details else render_plain(d, choice) for d in decisions))
     if exit_code and any(d.decision == "blocked" for d in decisions):
         sys.exit(1)
 
@@ -119,12 +135,18 @@ def why(account: str, at_text: str, action: str | None, known_text: str | None, 
 @db_option
 @bundle_option
 @format_option
+@lang_option
+@details_option
 @allow_unknown_option
 def timeline_command(account: str, from_text: str, to_text: str, action: str | None, known_text: str | None,
                      event_files: Sequence[str], db_path: str | None, bundle_ref: str | None, fmt: str,
-                     allow_unknown: bool) -> None:
-    """The exact intervals in which ACCOUNT's decision and its reasons are constant."""
+                     lang: str | None, details: bool, allow_unknown: bool) -> None:
+    """The exact intervals in which ACCOUNT's decision and its reasons are constant.
+
+    The text lists each interval in plain words, in the customer's language (--lang);
+    --details adds versions and rule ids with ISO instants."""
     bundle = load(bundle_ref)
+    choice = chronolex.choose_locale(bundle, lang)
     notes: list[str] = []
     start, end = parse_time(from_text, bundle, "--from", notes), parse_time(to_text, bundle, "--to", notes)
     if end <= start:
@@ -148,7 +170,9 @@ def timeline_command(account: str, from_text: str, to_text: str, action: str | N
             document["notes"] = notes
         emit(json.dumps(_with_input(document, history, source), indent=2, ensure_ascii=False) + "\n")
     else:
-        emit("\n".join(render_timeline(intervals, bundle, account, name) for name, intervals in results.items())
+        emit("\n".join(render_timeline(intervals, bundle, account, name) if details
+                        else render_plain_timeline(intervals, bundle, account, name, choice)
+                        for name, intervals in results.items())
              + "".join(f"note: {note}\n" for note in notes))
 
 
@@ -199,11 +223,15 @@ def evaluate(facts_file: str, at_text: str, action: str, bundle_ref: str | None,
 @bundle_option
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="Write the decisions (JSON Lines) here; - means standard output.")
+@click.option("--lang", "lang", metavar="LOCALE",
+              help="Add each decision's plain-language sentence in this language (en, zh-CN, …) to its line, and "
+                   "name the categories of the summary in words.")
 def replay(at_text: str, action: str | None, known_text: str | None, event_files: Sequence[str],
-           db_path: str | None, bundle_ref: str | None, output: str | None) -> None:
+           db_path: str | None, bundle_ref: str | None, output: str | None, lang: str | None) -> None:
     """Decide for every account at an instant: decisions as JSON Lines, then a summary of
     accounts blocked per category and per rule."""
     bundle = load(bundle_ref)
+    choice = chronolex.choose_locale(bundle, lang) if lang else None
     notes: list[str] = []
     at = parse_time(at_text, bundle, "--at", notes)
     known_at = parse_time(known_text, bundle, "--as-known-at", notes) if known_text else None
@@ -223,13 +251,16 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
                 history = source.history(account)
                 for name in actions:
                     decision = decide(bundle, history, name, at, known_at, evaluator=evaluator)
-                    out.write(json.dumps({**decision.to_json(), **annotation}, ensure_ascii=False) + "\n")
+                    document = chronolex.localized_document(decision, choice) if choice else decision.to_json()
+                    out.write(json.dumps({**document, **annotation}, ensure_ascii=False) + "\n")
                     outcomes[(name, decision.decision)] += 1
                     for category in decision.blocked_by:
                         per_category[(name, category)] += 1
                     for reason in decision.reasons:
                         per_rule[(name, reason.rule.id)] += 1
-    summary = _summary(len(accounts), actions, outcomes, per_category, per_rule)
+    names = {c: chronolex.category_words(bundle, (c,), choice.words, choice.locale) for c in bundle.categories} \
+        if choice else {}
+    summary = _summary(len(accounts), actions, outcomes, per_category, per_rule, names)
     summary += "".join(f"note: {note}\n" for note in notes)
     click.echo(summary, err=writes_to_stdout(output), nl=False)
 
@@ -248,7 +279,8 @@ class _plain:
 
 
 def _summary(total: int, actions: Sequence[str], outcomes: Counter[tuple[str, str]],
-             per_category: Counter[tuple[str, str]], per_rule: Counter[tuple[str, str]]) -> str:
+             per_category: Counter[tuple[str, str]], per_rule: Counter[tuple[str, str]],
+             names: dict[str, str]) -> str:
     lines = [f"{total} accounts"]
     for name in actions:
         counts = ", ".join(f"{d} {outcomes[(name, d)]}" for d in ("allowed", "blocked", "undetermined", "no_policy")
@@ -256,7 +288,8 @@ def _summary(total: int, actions: Sequence[str], outcomes: Counter[tuple[str, st
         lines.append(f"{name}: {counts or 'no decisions'}")
         rows = sorted(((c, n) for (a, c), n in per_category.items() if a == name), key=lambda r: (-r[1], r[0]))
         for category, count in rows:
-            lines.append(f"  blocked by {category:<14} {count:>8}  {100 * count / max(total, 1):5.1f}%")
+            words = f"  {names[category]}" if category in names else ""
+            lines.append(f"  blocked by {category:<14} {count:>8}  {100 * count / max(total, 1):5.1f}%{words}")
         rules = sorted(((r, n) for (a, r), n in per_rule.items() if a == name), key=lambda r: (-r[1], r[0]))
         for rule, count in rules:
             lines.append(f"    {rule:<30} {count:>8}  {100 * count / max(total, 1):5.1f}%")

@@ -1,6 +1,8 @@
-"""Decisions and timelines as text for a support agent: the verdict first, then each
-reason with its evidence, citation, message, remedy and when it lifts, then what
-changes next. Pure functions from engine data to strings."""
+"""Decisions and timelines as text. By default for a support agent (:func:`render_plain`):
+one sentence to read to the customer, then each reason's message and remedy, in the
+customer's language. With ``--details`` for an engineer (:func:`render_decision`): the
+verdict, then each reason with its rule id, condition, evidence, citation and ISO lift
+instant, then what changes next. Pure functions from engine data to strings."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from datetime import datetime
 
 from chronolex import Bundle, format_instant
 from chronolex import Decision, Reason, TimelineInterval, json_value
+from chronolex import LocaleChoice, PlainReason, action_phrase, interval_words, missing_texts, plain_answer, span_words
 
 _VERDICT = {"allowed": "Allowed", "blocked": "Blocked", "undetermined": "Undetermined", "no_policy": "No policy"}
 
@@ -135,4 +138,80 @@ def render_timeline(intervals: Sequence[TimelineInterval], bundle: Bundle, accou
         version = f"@{assessment.version.id}" if assessment.version else ""
         lines.append(f"[{format_instant(interval.start, zone)}, {format_instant(interval.end, zone)})  "
                      f"{assessment.decision:<12} {version:<9} {detail}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+# -- plain language (the default for a person; the forms above are --details) ------------
+
+_LABELS = {
+    "en": {"remedy": "What to do", "unchecked": "Could not be checked (information missing):",
+           "details": "(rule ids, conditions and evidence: --details)", "times": "times are {zone}"},
+    "zh-CN": {"remedy": "解决办法", "unchecked": "暂时无法核实（缺少信息）：",
+              "details": "（规则编号、条件和依据：--details）", "times": "时间均为{zone}"},
+}
+
+
+def _labels(choice: LocaleChoice) -> dict[str, str]:
+    return _LABELS.get(choice.words.locale, _LABELS["en"])
+
+
+def _plain_reason_lines(reason: PlainReason, labels: dict[str, str], zh: bool) -> list[str]:
+    ends = f"（{reason.ends}）" if zh and reason.ends else f" ({reason.ends})" if reason.ends else ""
+    lines = [f"• {reason.title}{ends}"]
+    if reason.message:
+        lines.append(f"  {reason.message}")
+    if reason.remedy:
+        lines.append(f"  {labels['remedy']}{'：' if zh else ': '}{reason.remedy}")
+    return lines
+
+
+def render_plain(decision: Decision, choice: LocaleChoice) -> str:
+    """The answer a support agent reads out: the sentence, then each reason's message and
+    remedy in the customer's language, then the notes; no rule ids, conditions or ISO
+    instants (those are :func:`render_decision`, ``--details``)."""
+    bundle = decision.bundle
+    answer = plain_answer(decision, choice)
+    labels = _labels(choice)
+    zh = choice.words.locale == "zh-CN"
+    account = decision.account or "(given facts)"
+    when = choice.words.when(decision.at, bundle.timezone)
+    lines = [f"{account} · {action_phrase(bundle, decision.action, choice)} · {when}", answer.summary]
+    for reason in answer.reasons:
+        lines += _plain_reason_lines(reason, labels, zh)
+    if answer.undetermined:
+        lines.append(labels["unchecked"])
+        for reason in answer.undetermined:
+            lines += _plain_reason_lines(reason, labels, zh)
+    for note in _plain_notes(decision, choice):
+        lines.append(f"note: {note}")
+    lines.append(labels["details"])
+    return "\n".join(lines) + "\n"
+
+
+def _plain_notes(decision: Decision, choice: LocaleChoice) -> list[str]:
+    notes = list(decision.notes)
+    if choice.note:
+        notes.append(choice.note)
+    missing = missing_texts(decision, choice)
+    if missing:
+        notes.append(f"no {choice.locale} text for {', '.join(missing)}: shown in {decision.bundle.default_locale}")
+    return notes
+
+
+def render_plain_timeline(intervals: Sequence[TimelineInterval], bundle: Bundle, account: str, action: str,
+                          choice: LocaleChoice) -> str:
+    """A timeline as plain intervals: when, and what holds in words (``--details``: rule ids)."""
+    labels = _labels(choice)
+    zone = choice.words.zone_name(bundle.timezone)
+    merged: list[tuple[datetime, datetime, str]] = []
+    for interval in intervals:  # intervals that differ only in rule ids read the same here: one row
+        words = interval_words(interval, bundle, choice)
+        if merged and merged[-1][2] == words and merged[-1][1] == interval.start:
+            merged[-1] = (merged[-1][0], interval.end, words)
+        else:
+            merged.append((interval.start, interval.end, words))
+    rows = [(span_words(start, end, bundle, choice), words) for start, end, words in merged]
+    width = max((len(r[0]) for r in rows), default=0)
+    lines = [f"{account} · {action_phrase(bundle, action, choice)} · {labels['times'].format(zone=zone)}"]
+    lines += [f"{span:<{width}}  {words}" for span, words in rows]
     return "\n".join(lines) + "\n"

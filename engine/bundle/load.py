@@ -30,6 +30,7 @@ from chronolex.model import (
     AGGREGATION_RESULT,
     AGGREGATIONS,
     BUILTIN_CATEGORIES,
+    DEFAULT_LOCALE,
     Bundle,
     Category,
     Derivation,
@@ -50,6 +51,39 @@ from chronolex.bundle.yaml_source import DEFAULT_LIMITS, Document, Limits, Path 
 
 BUNDLE_FILE = "bundle.yaml"
 _MAX_EXTENDS_DEPTH = 100
+
+#: The texts of a rule that may be written by locale.
+RULE_TEXTS = ("title", "message", "remedy", "because")
+
+
+def localized(value: object, default_locale: str) -> tuple[str | None, dict[str, str]]:
+    """A text written as a string or as a map by locale: the text in the default locale
+    (else the first one written) and the text by locale.
+
+    >>> localized({"en": "Hi", "zh-CN": "你好"}, "zh-CN")
+    ('你好', {'en': 'Hi', 'zh-CN': '你好'})
+    >>> localized("Hi", "en")
+    ('Hi', {'en': 'Hi'})
+    """
+    if value is None:
+        return None, {}
+    if isinstance(value, dict):
+        by_locale = {str(k): str(v) for k, v in value.items()}
+        if not by_locale:
+            return None, {}
+        return by_locale.get(default_locale, next(iter(by_locale.values()))), by_locale
+    return str(value), {default_locale: str(value)}
+
+
+def rule_texts(spec: Mapping[str, Any], default_locale: str) -> tuple[dict[str, str | None], dict[str, dict[str, str]]]:
+    """A rule's texts in the default locale (by field) and by locale, then by field."""
+    plain: dict[str, str | None] = {}
+    by_locale: dict[str, dict[str, str]] = {}
+    for name in RULE_TEXTS:
+        plain[name], texts = localized(spec.get(name), default_locale)
+        for locale, text in texts.items():
+            by_locale.setdefault(locale, {})[name] = text
+    return plain, by_locale
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +167,7 @@ class _Builder:
         self.model: Bundle | None = None
         self.version_sources: dict[str, Document] = {}
         self.zone: ZoneInfo = ZoneInfo("UTC")
+        self.default_locale = DEFAULT_LOCALE
         self.failed_versions: set[str] = set()
         self.catalog_types: Mapping[str, t.Type] = {}
         self.failed_rules: set[tuple[str, str]] = set()
@@ -251,6 +286,11 @@ class _Builder:
             versions=versions,
             events=None if self.event_types is None else frozen_map(self.event_types),
             root=self.tree.label,
+            default_locale=self.default_locale,
+            action_titles=frozen_map({
+                str(action): frozen_map(localized(titles, self.default_locale)[1])
+                for action, titles in (manifest.data.get("action_titles") or {}).items()
+            }),
             span=manifest.source.span(()),
         )
         self.model = model
@@ -267,19 +307,28 @@ class _Builder:
             self.error("invalid-timezone", str(exc), manifest.source.span(("timezone",)),
                        f"did you mean `{close[0]}`?" if close else "use an IANA name such as Asia/Shanghai")
             return None
+        self.default_locale = str(data.get("default_locale") or DEFAULT_LOCALE)
         categories = {
             name: Category(name, precedence, title) for name, (precedence, title) in BUILTIN_CATEGORIES.items()
         }
         for name, spec in (data.get("categories") or {}).items():
             builtin = BUILTIN_CATEGORIES.get(name)
+            title, titles = localized(spec.get("title"), self.default_locale)
             categories[name] = Category(
                 name,
                 int(spec["precedence"]),
-                str(spec.get("title") or (builtin[1] if builtin else name)),
+                title or (builtin[1] if builtin else name),
+                frozen_map(titles),
                 manifest.source.span(("categories", name), key=True),
             )
         self.event_types = self.event_catalog(manifest)
         facts = self.catalog(manifest, zone)
+        for action in data.get("action_titles") or {}:
+            if action not in data["actions"]:
+                close = difflib.get_close_matches(str(action), list(data["actions"]), n=1)
+                self.error("unknown-action", f"action_titles names unknown action {action!r}",
+                           manifest.source.span(("action_titles", action), key=True),
+                           f"did you mean `{close[0]}`?" if close else "actions: " + ", ".join(data["actions"]))
         return zone, tuple(data["actions"]), categories, facts
 
     def event_catalog(self, manifest: Document) -> dict[str, EventType] | None:
@@ -559,11 +608,12 @@ class _Builder:
         cited = spec.get("source")
         if not ok:
             return None
+        plain, texts = rule_texts(spec, self.default_locale)
         return Rule(
             id=str(spec["id"]),
             category=category,
             actions=tuple(spec["actions"]),
-            title=spec.get("title"),
+            title=plain["title"],
             description=spec.get("description"),
             when=when,
             unless=unless,
@@ -572,8 +622,9 @@ class _Builder:
             window=window,
             schedule=schedule,
             source=Source(cited["authority"], cited["document"], cited.get("clause"), cited.get("url")) if cited else None,
-            message=spec.get("message"),
-            remedy=spec.get("remedy"),
+            message=plain["message"],
+            remedy=plain["remedy"],
+            texts=frozen_map({locale: frozen_map(fields) for locale, fields in texts.items()}),
             span=source.span((*path, "id")),
         )
 

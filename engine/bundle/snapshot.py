@@ -39,10 +39,21 @@ def _interval(interval: Interval, keys: tuple[str, str], bundle: Bundle) -> dict
     return out
 
 
+def _text(rule: Rule, name: str, bundle: Bundle) -> str | dict[str, str] | None:
+    """A text as it was written: a string when only the default locale has it, else by locale."""
+    by_locale = {locale: fields[name] for locale, fields in rule.texts.items() if name in fields}
+    if not by_locale:
+        return None
+    if list(by_locale) == [bundle.default_locale]:
+        return by_locale[bundle.default_locale]
+    return by_locale
+
+
 def _rule(rule: Rule, bundle: Bundle) -> dict[str, Any]:
     out: dict[str, Any] = {"id": rule.id, "category": rule.category}
-    if rule.title:
-        out["title"] = rule.title
+    title = _text(rule, "title", bundle) if rule.texts else rule.title
+    if title:
+        out["title"] = title
     out["actions"] = list(rule.actions)
     if rule.when:
         out["when"] = rule.when.text
@@ -62,10 +73,10 @@ def _rule(rule: Rule, bundle: Bundle) -> dict[str, Any]:
         }
     if rule.source:
         out["source"] = rule.source.as_dict()
-    if rule.message:
-        out["message"] = rule.message
-    if rule.remedy:
-        out["remedy"] = rule.remedy
+    for name in ("message", "remedy", "because"):
+        text = _text(rule, name, bundle) if rule.texts else getattr(rule, name, None)
+        if text:
+            out[name] = text
     if rule.declared_in:
         out["declared_in"] = rule.declared_in
     return out

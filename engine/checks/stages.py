@@ -3,7 +3,8 @@
 1. **load** (:func:`chronolex.bundle.load.read_bundle`): YAML, JSON Schemas, the model,
    every condition parsed and type-checked, ``extends`` resolved. Errors stop here.
 2. **lint** (:mod:`chronolex.checks.lint`): time that is legal but probably wrong
-   (versions never in force, retroactive versions, overlapping windows).
+   (versions never in force, retroactive versions, overlapping windows), and texts
+   missing a locale the bundle uses (:mod:`chronolex.checks.locales`).
 3. **solver** (:mod:`chronolex.checks.solver`): conditions read for meaning (dead rules,
    exemptions that always hold, redundant rules, versions that mean the same). It runs
    only when asked for and only on a bundle without errors; z3 is imported then, not
@@ -29,6 +30,7 @@ from chronolex.bundle.load import LoadResult, read_bundle
 from chronolex.bundle.yaml_source import DEFAULT_LIMITS, Limits
 from chronolex.checks.cases import case_problems
 from chronolex.checks.lint import lint_bundle
+from chronolex.checks.locales import lint_locales
 from chronolex.errors import Diagnostic, Severity, sort_diagnostics
 from chronolex.model import Bundle
 
@@ -48,7 +50,7 @@ class BundleReport:
 
 
 def _lint(loaded: LoadResult, model: Bundle) -> Iterable[Diagnostic]:
-    return lint_bundle(model, loaded.version_documents)
+    return [*lint_bundle(model, loaded.version_documents), *lint_locales(model, loaded.version_documents)]
 
 
 def _solver(loaded: LoadResult, model: Bundle) -> Iterable[Diagnostic]:

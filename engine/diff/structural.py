@@ -97,7 +97,9 @@ class Change:
     @property
     def sort_key(self) -> tuple[str, int, str, int, str]:
         field = self.field or ""
-        return (self.version or "", _KIND_ORDER[self.kind], self.subject, _FIELD_ORDER.get(field, -1), field)
+        base = field.split("[")[0]  # a text in one locale ("message[zh-CN]") sorts with its field
+        return (self.version or "", _KIND_ORDER[self.kind], self.subject, _FIELD_ORDER.get(base, -1),
+                field)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -565,12 +567,35 @@ def _renames(
 
 
 def _field_changes(old_rule: Rule, new_rule: Rule, old: _Scope, new: _Scope, version: str | None) -> Iterator[Change]:
+    changed = False
     for field in RULE_FIELDS:
         if _field_key(old_rule, field, old) == _field_key(new_rule, field, new):
             continue
+        changed = True
         text = _SENTENCES[field](old_rule, new_rule, old, new)
         yield Change("rule-changed", new_rule.id, version, field, _field_json(old_rule, field, old),
                      _field_json(new_rule, field, new), text)
+    yield from _translation_changes(old_rule, new_rule, new.bundle.default_locale, changed, version)
+
+
+def _translation_changes(old_rule: Rule, new_rule: Rule, default_locale: str, changed: bool,
+                         version: str | None) -> Iterator[Change]:
+    """Text changes the fields above do not show, as ``message[zh-CN]``: a translation
+    changed while the default-locale text stayed, and a ``because`` clause changed in a
+    rule nothing else of which changed (alongside a new condition it follows from it)."""
+    for field in ("title", "message", "remedy", "because"):
+        if field == "because" and changed:
+            continue
+        if field != "because" and getattr(old_rule, field) != getattr(new_rule, field):
+            continue  # the default-locale change is reported; its translations go with it
+        for locale in sorted(set(old_rule.texts) | set(new_rule.texts)):
+            if field != "because" and locale == default_locale:
+                continue
+            before = old_rule.texts.get(locale, {}).get(field)
+            after = new_rule.texts.get(locale, {}).get(field)
+            if before != after:
+                yield Change("rule-changed", new_rule.id, version, f"{field}[{locale}]", before, after,
+                             _text_sentence(f"Rule {new_rule.id}", f"{field} in {locale}", before, after))
 
 
 _Sentence = Callable[[Rule, Rule, _Scope, _Scope], str]

@@ -9,7 +9,7 @@ constant.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,6 +112,8 @@ def _explain(evaluator: Evaluator, point: Point, history: AccountHistory, accoun
                                           given=given))
     reasons = tuple(_as_reason(bundle, o, point, lifts) for o in assessment.restricting)
     undetermined = tuple(_as_reason(bundle, o, point, {}) for o in assessment.undetermined)
+    block_lifts = _block_lifts(evaluator, point, reasons, lambda: Walk(evaluator, history, point.action, point.at,
+                                                                       point.known_at, given=given))
     notes = tuple(sorted({note for value in point.facts.values() for note in value.notes}))
     return Decision(
         bundle=bundle,
@@ -127,6 +129,7 @@ def _explain(evaluator: Evaluator, point: Point, history: AccountHistory, accoun
         undetermined=undetermined,
         next_change=next_change,
         notes=notes,
+        lifts=block_lifts,
     )
 
 
@@ -156,6 +159,38 @@ def _next_change(evaluator: Evaluator, first: Point, walk: Walk) -> NextChange:
         if not walk.time_can_still_matter(point, rules_now):
             break
     return NextChange(None)
+
+
+def _block_lifts(evaluator: Evaluator, first: Point, reasons: tuple[Reason, ...],
+                 new_walk: Callable[[], Walk]) -> Lift | None:
+    """When the block as a whole lifts (None unless blocked): the first change point at
+    which the decision is no longer ``blocked``. A reason that ends can give way to another
+    that starts meanwhile (a weekly window inside a longer upgrade), so this is not the
+    latest of the reasons' own lifts. A reason that time alone does not lift makes the end
+    unknown (``at`` None, ``when`` what would lift it), and so does a walk that ends blocked.
+    """
+    if first.assessment.decision != "blocked":
+        return None
+    by_condition = [r.lifts.when if r.lifts is not None else None for r in reasons
+                    if r.lifts is None or r.lifts.at is None]
+    if by_condition:
+        return Lift(None, "; ".join(w for w in by_condition if w) or None)
+    # The reason that lifts last restricts without a break until it lifts, so the block
+    # lasts at least until then: look there first, and walk on only if it goes on.
+    last = max(reasons, key=lambda r: r.lifts.at if r.lifts is not None and r.lifts.at is not None else first.at)
+    assert last.lifts is not None and last.lifts.at is not None
+    walk = new_walk()
+    point = evaluator.point(walk.history, first.action, last.lifts.at, first.known_at, cutoff=walk.cutoff,
+                            given=walk.given)
+    if point.assessment.decision != "blocked":
+        return Lift(last.lifts.at, None, last.lifts.because)
+    for point, because in walk.points(point):
+        if point.assessment.decision != "blocked":
+            return Lift(point.at, None, "; ".join(because))
+        rules_now = evaluator.rules_for(point.version, walk.action) if point.version is not None else ()
+        if not walk.time_can_still_matter(point, rules_now):
+            break
+    return Lift(None)
 
 
 def _lifts(evaluator: Evaluator, first: Point, walk: Walk) -> dict[str, Lift]:

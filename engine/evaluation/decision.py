@@ -93,6 +93,10 @@ class Decision:
     undetermined: tuple[Reason, ...] = ()
     next_change: NextChange | None = None
     notes: tuple[str, ...] = ()
+    #: When the block as a whole lifts if no new event arrives (None unless blocked):
+    #: ``at`` the instant, or None when time alone does not end it (``when`` then says
+    #: what would). Not the end of any one reason: another may start meanwhile.
+    lifts: Lift | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The decision document (``schemas/decision.schema.json``)."""
@@ -118,6 +122,8 @@ class Decision:
             "undetermined": [_reason(r, zone, undetermined=True) for r in self.undetermined],
             "next_change": _next_change(self.next_change, zone),
         }
+        if self.lifts is not None:
+            document["lifts"] = _lift(self.lifts, zone)
         if self.notes:
             document["notes"] = list(self.notes)
         return document
@@ -176,15 +182,18 @@ def _reason(reason: Reason, zone: tzinfo, undetermined: bool = False) -> dict[st
     if undetermined:
         out["missing_facts"] = list(reason.missing)
     if reason.lifts is not None:
-        lifts: dict[str, Any] = {"at": format_instant(reason.lifts.at, zone) if reason.lifts.at else None,
-                                 "when": reason.lifts.when}
-        if reason.lifts.because:
-            lifts["because"] = reason.lifts.because
-        out["lifts"] = lifts
+        out["lifts"] = _lift(reason.lifts, zone)
     if reason.settled_by:
         out["settled_by"] = reason.settled_by
     if reason.error:
         out["error"] = reason.error
+    return out
+
+
+def _lift(lift: Lift, zone: tzinfo) -> dict[str, Any]:
+    out: dict[str, Any] = {"at": format_instant(lift.at, zone) if lift.at else None, "when": lift.when}
+    if lift.because:
+        out["because"] = lift.because
     return out
 
 

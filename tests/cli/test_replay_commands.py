@@ -25,8 +25,8 @@ def why(*args: str) -> tuple[int, str, str]:
     return run("why", *args, "--events", EVENTS, "--bundle", BUNDLE)
 
 
-def test_why_text_opens_with_the_verdict_line() -> None:
-    code, out, _ = why("acct-1002", "--action", "open", "--at", "2026-03-08T01:30")
+def test_why_details_open_with_the_verdict_line() -> None:
+    code, out, _ = why("acct-1002", "--action", "open", "--at", "2026-03-08T01:30", "--details")
     assert code == 0
     lines = out.splitlines()
     assert lines[1] == "Blocked — maintenance: MW-CORE-UPGRADE until 05:00"
@@ -35,7 +35,7 @@ def test_why_text_opens_with_the_verdict_line() -> None:
 
 
 def test_why_cites_the_regulation_source() -> None:
-    code, out, _ = why("acct-1003", "--action", "open", "--at", "2026-04-01T09:00")
+    code, out, _ = why("acct-1003", "--action", "open", "--at", "2026-04-01T09:00", "-v")
     assert code == 0
     assert "Blocked — regulation: REG-STUDENT-LENDING" in out
     assert "source: Consumer Credit Authority, CCA Notice 2021-28, Art. 2" in out
@@ -64,7 +64,8 @@ def test_why_without_action_answers_every_action() -> None:
 
 
 def test_as_known_at_says_what_differs_from_today() -> None:
-    code, out, _ = why("acct-1006", "--action", "open", "--at", "2025-07-08T10:00", "--as-known-at", "2025-07-10")
+    code, out, _ = why("acct-1006", "--action", "open", "--at", "2025-07-08T10:00", "--as-known-at", "2025-07-10",
+                       "--details")
     assert code == 0
     assert out.splitlines()[1] == "Allowed"
     assert "2025.07" in out and "with everything known today the decision is blocked (regulation)" in out
@@ -121,7 +122,7 @@ def test_timeline_intervals_are_consecutive_and_cover_the_range() -> None:
 
 def test_timeline_text() -> None:
     code, out, _ = run("timeline", "acct-1002", "--action", "open", "--from", "2026-03-08", "--to", "2026-03-09",
-                       "--events", EVENTS, "--bundle", BUNDLE)
+                       "--events", EVENTS, "--bundle", BUNDLE, "--details")
     assert code == 0
     lines = out.splitlines()[1:]
     assert lines[0].startswith("[2026-03-08T00:00:00+08:00, 2026-03-08T01:00:00+08:00)  allowed")

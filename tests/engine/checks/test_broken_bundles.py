@@ -40,6 +40,8 @@ EXPECTED: list[tuple[str, str, str, str, int, int]] = [
     ("schema", "schema", E, "versions/1.yaml", 1, 10),  # `version: 2026.03` is a number
     ("window-and-schedule", "window-and-schedule", E, "versions/1.yaml", 9, 5),  # the second of the two keys
     ("invalid-duration", "invalid-duration", E, "versions/1.yaml", 10, 17),  # `2 hours`
+    ("invalid-text", "invalid-text", E, "versions/1.yaml", 9, 14),  # a message that is a list
+    ("invalid-locale", "invalid-locale", E, "bundle.yaml", 3, 17),  # `default_locale: chinese`
     # -- conditions -------------------------------------------------------------------------
     ("unknown-fact", "unknown-fact", E, "versions/1.yaml", 10, 10),  # `overdue_days`, 2nd line of `when: |`
     ("type-mismatch", "type-mismatch", E, "versions/1.yaml", 8, 26),  # `"600"`, a string for an int fact
@@ -66,6 +68,7 @@ EXPECTED: list[tuple[str, str, str, str, int, int]] = [
     ("never-in-force", "never-in-force", W, "versions/1.yaml", 1, 10),  # "2" has the same start, published later
     ("overlapping-windows", "overlapping-windows", W, "versions/1.yaml", 12, 13),  # the later window
     ("retroactive", "retroactive", I, "versions/1.yaml", 3, 15),  # published after effective_from
+    ("missing-locale", "missing-locale", W, "versions/1.yaml", 10, 13),  # remedy in en only, message in en and zh-CN
 ]
 
 CASES = [row[0] for row in EXPECTED]

@@ -394,7 +394,7 @@ def test_a_rename_is_one_change_not_an_add_and_a_remove(loaded: tuple[Path, Any]
 def test_a_renamed_rule_that_also_changed_is_an_add_and_a_remove(loaded: tuple[Path, Any]) -> None:
     root, load = loaded
     edit(root / V2603, "- id: MW-WEEKLY", "- id: MW-SUNDAY-NIGHT")
-    edit(root / V2603, "title: Weekly maintenance, Sunday 02:00-04:00", "title: Sunday night maintenance")
+    edit(root / V2603, "en: Weekly maintenance, Sunday 02:00-04:00", "en: Sunday night maintenance")
     kinds = sorted((c.kind, c.subject) for c in pinned_diff(SHIPPED, load(), "2026.03").changes)
     assert kinds == [("rule-added", "MW-SUNDAY-NIGHT"), ("rule-removed", "MW-WEEKLY")]
 
@@ -667,3 +667,20 @@ def test_generated_versions_mirror_and_match_themselves(a: Version, b: Version) 
     # nothing reported means the two rule sets agree on every rule, by id
     if forth.empty:
         assert {r.id for r in a.rules} == {r.id for r in b.rules}
+
+
+def test_a_changed_translation_alone_is_reported_with_its_locale(loaded: tuple[Path, Any]) -> None:
+    root, load = loaded
+    edit(root / V2603, "zh-CN: 信贷服务正在进行例行维护。", "zh-CN: 信贷服务正在例行维护，请稍后再试。")
+    [change] = pinned_diff(SHIPPED, load(), "2026.03").changes
+    assert (change.kind, change.subject, change.field) == ("rule-changed", "MW-WEEKLY", "message[zh-CN]")
+    assert change.old == "信贷服务正在进行例行维护。" and change.new == "信贷服务正在例行维护，请稍后再试。"
+    assert change.text == 'Rule MW-WEEKLY has a new message in zh-CN: "信贷服务正在例行维护，请稍后再试。" (was "信贷服务正在进行例行维护。").'
+
+
+def test_a_new_condition_with_its_because_reads_as_the_condition_only(loaded: tuple[Path, Any]) -> None:
+    root, load = loaded
+    edit(root / V2603, "when: credit_score < 600", "when: credit_score < 620")
+    edit(root / V2603, "en: the credit score is below 600", "en: the credit score is below 620")
+    fields = [c.field for c in pinned_diff(SHIPPED, load(), "2026.03").changes]
+    assert fields == ["when"]

@@ -103,7 +103,8 @@ def test_every_document_validates_and_has_its_keys_in_a_fixed_order(
         known_at: str | None) -> None:
     doc = document(huabei, examples.history(account), action, at, known_at)
     assert list(doc)[:len(KEYS)] == KEYS
-    assert set(doc) - set(KEYS) <= {"notes"}
+    assert set(doc) - set(KEYS) <= {"notes", "lifts"}  # lifts: when the block as a whole ends (blocked only)
+    assert ("lifts" in doc) == (doc["decision"] == "blocked")
 
 
 @pytest.mark.parametrize(("account", "action", "at", "known_at"), QUERIES)

@@ -92,7 +92,7 @@ def test_why_reproduction_answers_blocked_by_regulation_with_a_consistent_note(t
                           {"account": "a1", "at": "2025-09-01T11:59:59+02:00", "type": "id_verified"})
     args = ["why", "a1", "--at", "2025-09-01T12:00:00+02:00", "--as-known-at", "2025-08-01T00:00:00+02:00",
             "--bundle", str(BUNDLE), "--events", str(events), "--action", "open"]
-    text = CliRunner().invoke(cli, args)
+    text = CliRunner().invoke(cli, [*args, "--details"])
     assert text.exit_code == 0, text.output
     assert "Blocked — regulation: REG-ID" in text.output
     assert ("id_verified of 2025-09-01T11:59:59+02:00 happened after the knowledge instant, so it is not counted"

@@ -1,0 +1,141 @@
+"""The languages plain-language answers are written in: choosing one for a bundle, and
+the words each needs (category words, month names, zone names, date and time format).
+
+A bundle's texts may be in any locale (``message: {en: …, fr: …}``); the sentence around
+them needs a template, and there are templates for :data:`TEMPLATE_LOCALES`. A locale the
+bundle's texts are not written in is refused (:func:`choose_locale`): an answer whose
+customer message silently falls back to another language is worse than a clear error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from chronolex.errors import ChronolexError
+from chronolex.model import Bundle
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """What the sentence templates of one language need besides the bundle's own texts."""
+
+    locale: str
+    #: The built-in categories as they read after "blocked by" (en) or "受…限制" (zh-CN).
+    categories: Mapping[str, str]
+    months: tuple[str, ...]
+    #: Names of zones a customer knows by name ("Beijing time"); others are shown by IANA name.
+    zones: Mapping[str, str]
+    and_: str
+    list_sep: str
+
+    def join(self, items: list[str]) -> str:
+        """"a, b and c" / "a、b和c"."""
+        if len(items) <= 1:
+            return "".join(items)
+        return self.list_sep.join(items[:-1]) + self.and_ + items[-1]
+
+    def when(self, instant: datetime, zone: ZoneInfo, *, zone_shown: bool = True) -> str:
+        """An instant as a customer reads it, in ``zone``, with the zone's name (unless
+        ``zone_shown`` is false: a table that names it once).
+
+        >>> from datetime import timezone
+        >>> t = datetime(2026, 3, 27, 6, 30, tzinfo=timezone.utc)
+        >>> WORDS["en"].when(t, ZoneInfo("Asia/Shanghai"))
+        '27 March 2026, 14:30 Beijing time'
+        >>> WORDS["zh-CN"].when(t, ZoneInfo("Asia/Shanghai"))
+        '北京时间2026年3月27日 14:30'
+        >>> WORDS["en"].when(t, ZoneInfo("America/New_York"))
+        '27 March 2026, 02:30 (America/New_York)'
+        """
+        local = instant.astimezone(zone)
+        clock = local.strftime("%H:%M:%S" if local.second else "%H:%M")
+        name = self.zones.get(zone.key)
+        if self.locale == "zh-CN":
+            day = f"{local.year}年{local.month}月{local.day}日 {clock}"
+            if not zone_shown:
+                return day
+            return f"{name}{day}" if name else f"{day}（{zone.key}）"
+        day = f"{local.day} {self.months[local.month - 1]} {local.year}, {clock}"
+        if not zone_shown:
+            return day
+        return f"{day} {name}" if name else f"{day} ({zone.key})"
+
+    def zone_name(self, zone: ZoneInfo) -> str:
+        return self.zones.get(zone.key, zone.key)
+
+
+WORDS: dict[str, Words] = {
+    "en": Words(
+        locale="en",
+        categories={"regulation": "regulation", "platform": "the platform's risk strategy",
+                    "maintenance": "scheduled maintenance"},
+        months=("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December"),
+        zones={"Asia/Shanghai": "Beijing time", "Asia/Hong_Kong": "Hong Kong time", "Asia/Taipei": "Taipei time",
+               "Asia/Singapore": "Singapore time", "Asia/Tokyo": "Japan time", "Europe/London": "UK time",
+               "UTC": "UTC", "Etc/UTC": "UTC"},
+        and_=" and ",
+        list_sep=", ",
+    ),
+    "zh-CN": Words(
+        locale="zh-CN",
+        categories={"regulation": "监管规定", "platform": "平台风控策略", "maintenance": "系统维护"},
+        months=tuple(f"{m}月" for m in range(1, 13)),
+        zones={"Asia/Shanghai": "北京时间", "Asia/Hong_Kong": "香港时间", "Asia/Taipei": "台北时间",
+               "Asia/Singapore": "新加坡时间", "Asia/Tokyo": "日本时间", "Europe/London": "英国时间",
+               "UTC": "协调世界时", "Etc/UTC": "协调世界时"},
+        and_="和",
+        list_sep="、",
+    ),
+}
+
+#: The locales with sentence templates.
+TEMPLATE_LOCALES = tuple(WORDS)
+
+
+@dataclass(frozen=True, slots=True)
+class LocaleChoice:
+    """The locale of an answer: the bundle's texts in ``locale``, the sentence around them
+    in ``words.locale`` (the same, unless there is no template for it: then English, and
+    ``note`` says so)."""
+
+    locale: str
+    words: Words
+    note: str | None = None
+
+
+def _canonical(requested: str, available: tuple[str, ...]) -> str | None:
+    """``requested`` as the bundle spells it, matching case-insensitively and ``_`` as ``-``."""
+    wanted = requested.replace("_", "-").lower()
+    for locale in available:
+        if locale.lower() == wanted:
+            return locale
+    return None
+
+
+def choose_locale(bundle: Bundle, requested: str | None = None) -> LocaleChoice:
+    """The locale of an answer: ``requested``, else the bundle's ``default_locale``.
+
+    Raises :class:`~chronolex.errors.ChronolexError` (``unknown-locale``) when the bundle's
+    texts are not written in the requested locale.
+
+    >>> from chronolex.model import Bundle
+    >>> bundle = Bundle("b", ZoneInfo("UTC"), ("open",), {}, {}, ())
+    >>> choose_locale(bundle).locale
+    'en'
+    """
+    available = bundle.locales
+    locale = _canonical(requested, available) if requested else bundle.default_locale
+    if locale is None:
+        assert requested is not None
+        raise ChronolexError.single(
+            "unknown-locale", f"bundle {bundle.name} has no texts in {requested!r}",
+            bundle.span, "its locales are: " + ", ".join(available))
+    template = _canonical(locale, TEMPLATE_LOCALES) or _canonical(locale.split("-")[0], TEMPLATE_LOCALES)
+    if template is None:
+        return LocaleChoice(locale, WORDS["en"], f"no sentence template for {locale}: the sentence is in en, "
+                                                 f"the bundle's texts in {locale}")
+    return LocaleChoice(locale, WORDS[template])

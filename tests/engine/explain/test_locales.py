@@ -1,0 +1,66 @@
+"""Choosing the language of an answer, and the words the sentence needs in it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import chronolex
+from chronolex.explain.locales import WORDS
+from tests.conftest import HUABEI
+from tests.helpers.bundles import mini, version
+
+T = datetime(2026, 3, 27, 6, 30, tzinfo=timezone.utc)
+
+
+def test_dates_read_as_a_customer_says_them_with_the_zone_by_name() -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert WORDS["en"].when(T, shanghai) == "27 March 2026, 14:30 Beijing time"
+    assert WORDS["zh-CN"].when(T, shanghai) == "北京时间2026年3月27日 14:30"
+
+
+def test_a_zone_without_a_name_is_shown_by_its_iana_name() -> None:
+    new_york = ZoneInfo("America/New_York")
+    assert WORDS["en"].when(T, new_york) == "27 March 2026, 02:30 (America/New_York)"
+    assert WORDS["zh-CN"].when(T, new_york) == "2026年3月27日 02:30（America/New_York）"
+
+
+def test_the_default_is_the_bundles_default_locale_and_a_request_matches_any_case() -> None:
+    bundle = chronolex.load_bundle(HUABEI)
+    assert bundle.locales == ("en", "zh-CN")
+    assert chronolex.choose_locale(bundle).locale == "en"
+    assert chronolex.choose_locale(bundle, "zh-cn").locale == "zh-CN"
+    assert chronolex.choose_locale(bundle, "zh_CN").words.locale == "zh-CN"
+
+
+def test_a_locale_the_bundle_has_no_texts_in_is_an_error_naming_those_it_has() -> None:
+    bundle = chronolex.load_bundle(HUABEI)
+    with pytest.raises(chronolex.ChronolexError) as caught:
+        chronolex.choose_locale(bundle, "fr")
+    [diagnostic] = caught.value.diagnostics
+    assert diagnostic.code == "unknown-locale" and diagnostic.help == "its locales are: en, zh-CN"
+
+
+def test_a_locale_without_a_template_keeps_the_bundles_texts_and_says_the_sentence_is_english(tmp_path: Path) -> None:
+    rules = "  - {id: R1, category: platform, actions: [open], when: score < 600, message: {en: Low, fr: Bas}}\n"
+    bundle = chronolex.load_bundle(mini(tmp_path, ("a.yaml", version("A", rules=rules))))
+    choice = chronolex.choose_locale(bundle, "fr")
+    assert choice.locale == "fr" and choice.words.locale == "en"
+    assert choice.note is not None and "no sentence template for fr" in choice.note
+
+
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2080, 12, 31), timezones=st.just(timezone.utc)),
+       st.sampled_from(["Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe"]))
+def test_both_languages_name_the_same_local_day_and_minute(instant: datetime, zone_name: str) -> None:
+    zone = ZoneInfo(zone_name)
+    local = instant.astimezone(zone)
+    english, chinese = WORDS["en"].when(instant, zone), WORDS["zh-CN"].when(instant, zone)
+    assert f"{local.day} {WORDS['en'].months[local.month - 1]} {local.year}, {local:%H:%M}" in english
+    assert f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}" in chinese
+    named = WORDS["en"].zones.get(zone_name)
+    assert english.endswith(named if named else f"({zone_name})")
