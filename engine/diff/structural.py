@@ -40,6 +40,7 @@ from chronolex.model import (
     Bundle,
     Category,
     Derivation,
+    EventType,
     Fact,
     Interval,
     Rule,
@@ -55,6 +56,9 @@ __all__ = ["KINDS", "RULE_FIELDS", "Change", "StructuralDiff", "structural_diff"
 #: Every kind of change, in the order a report lists them.
 KINDS = (
     "bundle-changed",
+    "event-added",
+    "event-removed",
+    "event-redefined",
     "fact-added",
     "fact-removed",
     "fact-redefined",
@@ -151,6 +155,7 @@ def structural_diff(old: Side, new: Side) -> StructuralDiff:
     if old.is_version != new.is_version:
         raise ValueError("compare a version with a version, or a bundle with a bundle")
     changes = list(_bundle_changes(old.bundle, new.bundle))
+    changes += _event_changes(old.bundle, new.bundle)
     changes += _fact_changes(old.bundle, new.bundle)
     if old.version is not None and new.version is not None:
         changes += _rule_changes(_Scope(old.bundle, old.version), _Scope(new.bundle, new.version), None)
@@ -319,6 +324,38 @@ def _how(fact: Fact) -> str:
 def _fact_json(fact: Fact, zone: ZoneInfo) -> dict[str, Any]:
     return {"type": str(fact.type), "derive": _derive_json(fact.derive, zone), "expr": _text(fact.expr),
             "title": fact.title}
+
+
+def _fields_json(event: EventType) -> dict[str, str]:
+    return {name: str(kind) for name, kind in sorted(event.fields.items())}
+
+
+def _event_changes(old: Bundle, new: Bundle) -> Iterator[Change]:
+    """What changed in the event catalog: the types a bundle reads and their fields. A
+    catalog added or dropped as a whole is one change each way per type."""
+    before_all, after_all = old.events or {}, new.events or {}
+    for name in sorted(set(before_all) | set(after_all)):
+        before, after = before_all.get(name), after_all.get(name)
+        if after is None and before is not None:
+            yield Change("event-removed", name, None, None, _fields_json(before), None,
+                         f"Event type {name} is no longer declared.")
+        elif before is None and after is not None:
+            fields = ", ".join(f"{f}: {t}" for f, t in _fields_json(after).items()) or "no fields"
+            yield Change("event-added", name, None, None, None, _fields_json(after),
+                         f"Event type {name} is now declared ({fields}).")
+        elif before is not None and after is not None:
+            for field_name in sorted(set(before.fields) | set(after.fields)):
+                was, now = before.fields.get(field_name), after.fields.get(field_name)
+                if was == now:
+                    continue
+                if now is None:
+                    text = f"Field {name}.{field_name} ({was}) is no longer declared."
+                elif was is None:
+                    text = f"Field {name}.{field_name} is now declared ({now})."
+                else:
+                    text = f"Field {name}.{field_name} now has type {now} instead of {was}."
+                yield Change("event-redefined", name, None, field_name,
+                             None if was is None else str(was), None if now is None else str(now), text)
 
 
 def _fact_changes(old: Bundle, new: Bundle) -> Iterator[Change]:

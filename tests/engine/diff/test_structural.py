@@ -684,3 +684,21 @@ def test_a_new_condition_with_its_because_reads_as_the_condition_only(loaded: tu
     edit(root / V2603, "en: the credit score is below 600", "en: the credit score is below 620")
     fields = [c.field for c in pinned_diff(SHIPPED, load(), "2026.03").changes]
     assert fields == ["when"]
+
+
+def test_event_catalog_changes_are_reported(loaded: tuple[Path, Any]) -> None:
+    root, load = loaded
+    edit(root / "bundle.yaml", "    fields: {channel: string}\n", "    fields: {channel: string, device: string}\n")
+    edit(root / "bundle.yaml", "  tier_changed:\n", "  device_added: {}\n  tier_changed:\n")
+    edit(root / "bundle.yaml", "fields: {method: string}", "fields: {method: {enum: [id_card, passport]}}")
+    new = load()
+    changes = [(c.kind, c.subject, c.field, c.text) for c in bundle_diff(SHIPPED, new).changes
+               if c.kind.startswith("event-")]
+    assert changes == [
+        ("event-added", "device_added", None, "Event type device_added is now declared (no fields)."),
+        ("event-redefined", "kyc_verified", "method",
+         "Field kyc_verified.method now has type enum[id_card, passport] instead of string."),
+        ("event-redefined", "password_reset", "device", "Field password_reset.device is now declared (string)."),
+    ]
+    back = [(c.kind, c.subject) for c in bundle_diff(new, SHIPPED).changes if c.kind.startswith("event-")]
+    assert ("event-removed", "device_added") in back
