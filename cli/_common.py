@@ -231,6 +231,15 @@ def _report_skipped(skipped: chronolex.SkippedRecords | None) -> None:
         click.echo("  … and more (fix the listed ones and read again to see the rest)", err=True)
 
 
+def skipped_notes(source: EventSource) -> list[str]:
+    """A note for the answer itself (not only standard error) when bad records were skipped."""
+    skipped = getattr(source, "skipped", None)
+    if skipped is None:
+        return []
+    records = "record was" if skipped.count == 1 else "records were"
+    return [f"{skipped.count} bad event {records} skipped (--skip-bad-events): this answer leaves them out"]
+
+
 def skipped_input(source: EventSource) -> dict[str, Any]:
     """What the decision documents record about the input: the bad records skipped, if any."""
     skipped = getattr(source, "skipped", None)

@@ -26,6 +26,7 @@ from chronolex.cli._common import (
     load,
     open_events,
     skipped_input,
+    skipped_notes,
     output_stream,
     parse_time,
     writes_to_stdout,
@@ -111,6 +112,7 @@ def why(account: str, at_text: str, action: str | None, known_text: str | None, 
     history = _history(source, account, allow_unknown, event_files, db_path)
     if not history.events:
         notes.append(_unknown_note(account))
+    notes.extend(skipped_notes(source))
     evaluator = Evaluator(bundle)
     decisions = []
     for name in _actions(bundle, action):
@@ -156,6 +158,7 @@ def timeline_command(account: str, from_text: str, to_text: str, action: str | N
     history = _history(source, account, allow_unknown, event_files, db_path)
     if not history.events:
         notes.append(_unknown_note(account))
+    notes.extend(skipped_notes(source))
     evaluator = Evaluator(bundle)
     results = {name: timeline(bundle, history, name, start, end, known_at, evaluator=evaluator)
                for name in _actions(bundle, action)}
@@ -261,7 +264,7 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
     names = {c: chronolex.category_words(bundle, (c,), choice.words, choice.locale) for c in bundle.categories} \
         if choice else {}
     summary = _summary(len(accounts), actions, outcomes, per_category, per_rule, names)
-    summary += "".join(f"note: {note}\n" for note in notes)
+    summary += "".join(f"note: {note}\n" for note in (*notes, *skipped_notes(source)))
     click.echo(summary, err=writes_to_stdout(output), nl=False)
 
 

@@ -101,3 +101,10 @@ def test_ingest_checks_the_records_against_the_bundle_it_takes_the_timezone_from
     db = tmp_path / "s.db"
     code, _, err = run("ingest", str(misspelt(tmp_path)), "--db", str(db), "--bundle", BUNDLE)
     assert code == 2 and "login_fialed" in err and not db.exists()
+
+
+def test_the_text_answer_itself_says_that_records_were_skipped(tmp_path: Path) -> None:
+    code, out, _ = run("why", "acct-1001", "--action", "open", "--at", "2026-03-16T10:00",
+                       "--events", str(misspelt(tmp_path)), "--bundle", BUNDLE, "--skip-bad-events")
+    assert code == 0
+    assert "note: 6 bad event records were skipped (--skip-bad-events): this answer leaves them out" in out
