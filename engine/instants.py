@@ -1,4 +1,4 @@
-"""Instants, dates and durations read in a bundle's timezone (DESIGN.md §5).
+"""Instants, dates and durations read in a bundle's timezone (docs/reference/time.md).
 
 A date alone is the start of that day, and a time without an offset is wall-clock
 time, both in the bundle timezone. A wall time in a DST gap is read with the offset
@@ -113,7 +113,7 @@ class Duration:
         return timedelta(hours=self.hours, minutes=self.minutes, seconds=self.seconds)
 
     def shift(self, instant: datetime, zone: tzinfo, sign: int = 1) -> datetime:
-        """``instant`` plus (sign=1) or minus (sign=-1) this duration, per DESIGN.md §5, in UTC.
+        """``instant`` plus (sign=1) or minus (sign=-1) this duration, per docs/reference/time.md, in UTC.
 
         Raises ValueError when the result falls outside the calendar."""
         try:
@@ -150,7 +150,7 @@ def _calendar(years: int, months: int, weeks: int, days: int, sign: int) -> rela
 
 
 def localize(wall: datetime, zone: tzinfo) -> datetime:
-    """The instant (in UTC) of a naive wall-clock time in ``zone``, resolving DST gaps and folds (DESIGN.md §5).
+    """The instant (in UTC) of a naive wall-clock time in ``zone``, resolving DST gaps and folds (docs/reference/time.md).
 
     In a gap the wall time is read with the offset in force before it, which lands after
     the gap (02:30 on a spring-forward night becomes 03:30 summer time); in a fold, the

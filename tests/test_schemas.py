@@ -1,5 +1,5 @@
 """The JSON Schemas themselves: valid draft 2020-12, referenced by every shipped file, and
-accepting the documents DESIGN.md shows."""
+accepting the documents the reference pages (docs/reference/) show."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Between two change points nothing that a decision depends on moves, so the decision
 is constant there: ``next_change``, ``lifts`` and ``timeline`` walk these points in
-order instead of sampling time. The sources (DESIGN.md §5):
+order instead of sampling time. The sources (docs/reference/time.md):
 
 - version boundaries (``effective_from`` of every version known at K);
 - rule ``active`` bounds and one-off ``window`` bounds;

@@ -1,4 +1,4 @@
-"""A decision and its explanation, as data (DESIGN.md §6).
+"""A decision and its explanation, as data (docs/reference/decision.md).
 
 :class:`Decision` holds what was decided and why: the version used and why it was the
 one, every restriction with its evidence and when it lifts, the rules that could not be

@@ -1,6 +1,6 @@
 """Account events and the per-account index that fact derivation reads.
 
-An :class:`Event` is one record of an account's history (DESIGN.md §4): when it
+An :class:`Event` is one record of an account's history (docs/reference/events.md): when it
 happened (``at``), when the platform learned of it (``recorded_at``, default ``at``),
 its type and its own fields. Instants are UTC inside the engine.
 

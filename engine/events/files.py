@@ -1,4 +1,4 @@
-"""Reading account events from JSON Lines and CSV files (DESIGN.md §4).
+"""Reading account events from JSON Lines and CSV files (docs/reference/events.md).
 
 This module owns the file formats of event histories: it turns each record into an
 :class:`~chronolex.events.event.Event`, checks it against ``schemas/event.schema.json`` and

@@ -1,4 +1,4 @@
-"""The embedded event store: account histories in one SQLite file (DESIGN.md §4).
+"""The embedded event store: account histories in one SQLite file (docs/reference/events.md).
 
 Files are fine for a demo; a platform's histories grow for years and are appended
 to every day, so they need a store that takes the same export twice without

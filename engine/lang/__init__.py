@@ -1,4 +1,4 @@
-"""The condition language (DESIGN.md §3), as a short list of named passes.
+"""The condition language (docs/conditions.md), as a short list of named passes.
 
 ``text → parse → AST with offsets → check against the fact catalog → typed AST →
 compile → closure``. Each pass is a pure function; :func:`compile_condition` runs

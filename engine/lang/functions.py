@@ -65,7 +65,7 @@ def _calendar_pair(a: object, b: object, zone: tzinfo) -> tuple[date | datetime,
 def _whole_units(x: date | datetime, y: date | datetime, unit: str) -> int:
     """The greatest n with ``y - n units >= x`` (calendar arithmetic, day clamped to the month's end).
 
-    This is the same rule as a fact window (DESIGN.md §5): someone born on 29 February
+    This is the same rule as a fact window (docs/reference/time.md): someone born on 29 February
     turns one year older on 1 March in a common year, when ``now - 1 year`` first
     reaches the birth date.
     """

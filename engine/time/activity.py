@@ -1,5 +1,5 @@
 """When a rule is active by time alone: its ``active`` interval, one-off ``window`` and
-recurring ``schedule`` (DESIGN.md §2, §5).
+recurring ``schedule`` (docs/policy-format.md, docs/reference/time.md).
 
 Schedule occurrences start at local wall-clock times of the bundle timezone (a start in
 a DST gap reads with the offset before the gap, a start in a fold takes its first

@@ -1,6 +1,6 @@
 """Recurring windows: RRULE text to a dateutil recurrence in the bundle's wall-clock time.
 
-A schedule is expanded in local wall-clock time of the bundle timezone (DESIGN.md §5),
+A schedule is expanded in local wall-clock time of the bundle timezone (docs/reference/time.md),
 so the recurrence runs on naive local datetimes. An ``UNTIL`` written in UTC
 (``...Z``, as RFC 5545 asks when the start has a zone) is converted to the same
 instant in local wall time first; dateutil does the rest.

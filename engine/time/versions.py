@@ -1,4 +1,4 @@
-"""Which policy version is in force when, as known when (DESIGN.md §5).
+"""Which policy version is in force when, as known when (docs/reference/time.md).
 
 Among versions published by the knowledge instant K, the one in force at T is the one
 with the greatest ``effective_from <= T``; ties go to the later ``published_at``. With

@@ -5,7 +5,7 @@ The rules without ``active``, ``window`` or ``schedule`` of every version of
 Kleene's unknown modelled explicitly (see ``zen_rules``), and both engines decide the
 same 100,000 seeded random fact sets. Any disagreement fails the test and prints the
 case. ZEN's ``null`` is not Kleene's unknown, so the translation models unknown itself
-and the Kleene table below checks that model against DESIGN.md and the reference
+and the Kleene table below checks that model against docs/conditions.md and the reference
 interpreter.
 """
 
@@ -72,7 +72,7 @@ CATALOG = {"a": t.BOOL, "b": t.BOOL, "score": t.INT, "amount": t.DECIMAL, "statu
 
 
 @pytest.mark.parametrize(("condition", "facts", "expected"), [
-    # DESIGN.md §2: false and unknown is false, true or unknown is true, not unknown is unknown
+    # docs/conditions.md: false and unknown is false, true or unknown is true, not unknown is unknown
     ("a and b", {"a": False, "b": None}, False),
     ("a and b", {"a": True, "b": None}, UNKNOWN),
     ("a or b", {"a": True, "b": None}, True),

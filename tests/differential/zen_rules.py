@@ -7,7 +7,7 @@ evaluators: what ZEN computes from it is an independent second opinion.
 ZEN has ``null`` but not Kleene's three-valued logic: ``null < 5`` and ``not null`` are
 errors and ``null in [...]`` is false. So every boolean node becomes two ordinary
 two-valued ZEN expressions, "certainly true" (``holds``) and "certainly false"
-(``fails``); a node for which neither holds is unknown. This encodes DESIGN.md §2
+(``fails``); a node for which neither holds is unknown. This encodes docs/policy-format.md
 exactly: ``a and b`` holds when both hold and fails when either fails, ``not a`` swaps
 the two, and a comparison holds or fails only when its operands are known (a known
 check guards every read of a fact that may be null; ZEN's ``and`` does not evaluate its
@@ -90,7 +90,7 @@ def translate_bundle(bundle: Bundle) -> dict[tuple[str, str], tuple[tuple[str, s
 
 def outcome_expression(rule: Rule) -> str:
     """A ZEN expression giving ``"restricts"``, ``"clear"`` or ``"undetermined"`` for ``rule``:
-    it restricts while ``when`` holds and ``unless`` fails (DESIGN.md §2)."""
+    it restricts while ``when`` holds and ``unless`` fails (docs/policy-format.md)."""
     try:
         when = truth(rule.when.ast) if rule.when is not None else TRUE
         unless = truth(rule.unless.ast) if rule.unless is not None else FALSE

@@ -1,5 +1,5 @@
 """Evaluation at one instant: the version in force, every applicable restriction,
-exemptions, Kleene logic, ``on_unknown`` and the order of reasons (DESIGN.md §2, §5, §6).
+exemptions, Kleene logic, ``on_unknown`` and the order of reasons (docs/policy-format.md, docs/reference/time.md, docs/reference/decision.md).
 """
 
 from __future__ import annotations

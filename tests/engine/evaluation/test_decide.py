@@ -1,4 +1,4 @@
-"""Decisions with their explanation, and timelines (DESIGN.md §5, §6).
+"""Decisions with their explanation, and timelines (docs/reference/time.md, docs/reference/decision.md).
 
 Scenario tests on the shipped bundle's example accounts (``policies/huabei/examples``)
 and on the small bundles of ``tests/fixtures/bundles``. Every expected decision, reason,

@@ -1,6 +1,6 @@
-"""Fact derivation at (T, K) with provenance (DESIGN.md §2, §5).
+"""Fact derivation at (T, K) with provenance (docs/policy-format.md, docs/reference/time.md).
 
-Every expected value here is worked out by hand from the fact catalog and DESIGN.md:
+Every expected value here is worked out by hand from the fact catalog and the time semantics (docs/reference/time.md):
 events with ``at <= T`` and ``recorded_at <= K``; windows ``T - window < at <= T`` with
 calendar arithmetic in the bundle timezone; ``where`` filters; ``expr`` facts with
 ``now = T``; unknown kept apart from false.

@@ -1,4 +1,4 @@
-"""The knowledge cut (DESIGN.md §5): an event is visible at (T, K) exactly when ``at <= T``
+"""The knowledge cut (docs/reference/time.md): an event is visible at (T, K) exactly when ``at <= T``
 and ``recorded_at <= K``, ``recorded_at`` defaulting to ``at``.
 
 An event recorded on time but happened after K is not late, yet it is unknown at K: the

@@ -1,4 +1,4 @@
-"""Properties of replay on random bundles and histories (DESIGN.md §5, §6).
+"""Properties of replay on random bundles and histories (docs/reference/time.md, docs/reference/decision.md).
 
 - same input, same bytes (also for the same events given in another order);
 - events after T never change the decision at T;

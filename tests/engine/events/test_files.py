@@ -92,7 +92,7 @@ def test_the_zone_only_matters_without_an_offset() -> None:
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
 @pytest.mark.parametrize(("wall", "expected"), [
     ("2026-03-08T01:30", utc(2026, 3, 8, 6, 30)),    # EST, before the gap
-    ("2026-03-08T02:30", utc(2026, 3, 8, 7, 30)),    # in the gap: read with EST, i.e. 03:30 EDT (DESIGN §5)
+    ("2026-03-08T02:30", utc(2026, 3, 8, 7, 30)),    # in the gap: read with EST, i.e. 03:30 EDT (docs/reference/time.md)
     ("2026-03-08T03:30", utc(2026, 3, 8, 7, 30)),    # EDT: the same instant
     ("2026-11-01T01:30", utc(2026, 11, 1, 5, 30)),   # ambiguous: the first occurrence (EDT)
     ("2026-03-08", utc(2026, 3, 8, 5)),              # start of the day, EST

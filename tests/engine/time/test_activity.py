@@ -1,5 +1,5 @@
 """When time lets a rule restrict: ``active`` intervals, one-off windows and recurring
-schedules, with DST gaps and folds (DESIGN.md §2, §5).
+schedules, with DST gaps and folds (docs/policy-format.md, docs/reference/time.md).
 
 Schedules are expanded in wall-clock time of the bundle timezone; a start in a DST gap
 reads with the offset in force before the gap (02:30 on a spring-forward night becomes
