@@ -6,8 +6,10 @@
 - A ```console block is a shell transcript: its ``$ …`` lines run in one bash session in
   a scratch git repository holding a copy of ``policies/`` (so commands that write files
   write there), and what follows each, up to the next ``$`` line, is what it prints
-  (standard output and error). A line ``...`` stands for any number of lines. A block of
-  any other language is not run.
+  (standard output and error). A line ``...`` stands for any number of lines.
+- A block of any other language is not run, so a shell example may not hide in one: a
+  ```bash/```sh/```shell block, or any block with a ``$ `` prompt line that is not a
+  ```console block, fails the suite.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import ROOT
 
-PAGES = sorted([*(ROOT / "docs").glob("*.md"), ROOT / "README.md"])
-_FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
+PAGES = sorted([*(ROOT / "docs").rglob("*.md"), ROOT / "README.md"])
+_FENCE = re.compile(r"^```([\w-]*)\n(.*?)^```", re.M | re.S)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,28 @@ def matches(expected: list[str], actual: list[str]) -> bool:
     if expected[0].strip() == "...":
         return any(matches(expected[1:], actual[i:]) for i in range(len(actual) + 1))
     return bool(actual) and expected[0] == actual[0] and matches(expected[1:], actual[1:])
+
+
+def all_blocks(page: Path) -> list[Block]:
+    text = page.read_text(encoding="utf-8")
+    return [Block(page, text[:m.start()].count("\n") + 1, m.group(1), m.group(2)) for m in _FENCE.finditer(text)]
+
+
+_SHELLS = {"bash", "sh", "shell", "zsh", "shell-session", "shellsession"}
+
+
+def test_the_docs_are_found_in_every_folder_of_docs() -> None:
+    """Pages in sub-folders (docs/reference/) are read too, not only docs/*.md."""
+    assert ROOT / "docs" / "reference" / "index.md" in PAGES
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_every_shell_example_is_a_console_block_that_runs(page: Path) -> None:
+    """A command shown in a block that is not run could drift from what chronolex does."""
+    hidden = [b.label for b in all_blocks(page)
+              if b.language != "console"
+              and (b.language in _SHELLS or any(line.startswith("$ ") for line in b.text.splitlines()))]
+    assert not hidden, f"shell examples that the suite does not run (make them ```console blocks): {hidden}"
 
 
 # -- python ------------------------------------------------------------------------------
@@ -187,3 +211,35 @@ def test_console_transcripts_show_what_the_shell_prints(block: Block, scratch: P
         assert matches(expected, lines), (
             f"{block.label}: $ {command}\n--- the page shows ---\n" + "\n".join(expected)
             + "\n--- the shell printed ---\n" + "\n".join(lines))
+
+
+# -- files the docs create ---------------------------------------------------------------
+
+_CREATED = re.compile(r"(?:--output|--junit|--db|--list-affected)[ =](\S+)|(?<![0-9&])> ?([\w./-]+)|"
+                      r"\b(?:cp -r \S+|mkdir(?: -p)?) ([\w.-]+)")
+
+
+def created_files() -> list[tuple[str, str]]:
+    """(page position, path) of every file or folder a console command of the docs writes
+    in the working directory."""
+    found = []
+    for block in CONSOLE:
+        for command, _ in transcript(block):
+            for match in _CREATED.finditer(command):
+                path = next(group for group in match.groups() if group)
+                if path in {"-", "/dev/null"} or path.startswith(("$", "/")):
+                    continue
+                found.append((block.label, path.split("/")[0] + "/" if match.group(3) else path))
+    return found
+
+
+def test_every_file_the_docs_create_is_ignored_by_git() -> None:
+    """A reader who follows the docs in a checkout does not end up with untracked
+    outputs (a SARIF file, JUnit XML, a store) to commit by mistake."""
+    created = created_files()
+    assert any(path == "policy-tests.xml" for _, path in created)  # the pattern finds them
+    result = subprocess.run(["git", "check-ignore", "--no-index", "--stdin", "-v", "-n"], cwd=ROOT, text=True,
+                            input="\n".join(path for _, path in created) + "\n", capture_output=True)
+    not_ignored = [line.split("\t")[1] for line in result.stdout.splitlines() if line.startswith("::")]
+    assert not not_ignored, "add these to .gitignore: " + ", ".join(
+        f"{path} ({label})" for label, path in created if path in not_ignored)
