@@ -31,6 +31,10 @@ def test_the_wheel_installs_chronolex_only_with_schemas_type_marker_and_licence(
     schemas = {p.name for p in (ROOT / "schemas").glob("*.schema.json")}
     assert {f"chronolex/_schemas/{name}" for name in schemas} <= names
     assert {"chronolex/py.typed", "chronolex/__main__.py", "chronolex/cli/app.py"} <= names
+    templates = {"chronolex/cli/templates/" + str(p.relative_to(ROOT / "cli" / "templates"))
+                 for p in (ROOT / "cli" / "templates" / "init").rglob("*") if p.is_file()}
+    assert "chronolex/cli/templates/init/dot-github/workflows/chronolex.yml" in templates
+    assert templates <= names, f"templates of chronolex init missing from the wheel: {templates - names}"
     assert {name.split("/")[0] for name in names} == {"chronolex", "chronolex-0.1.0.dist-info"}
     metadata = zipfile.ZipFile(wheel).read("chronolex-0.1.0.dist-info/METADATA").decode()
     assert "License-Expression: Apache-2.0" in metadata
