@@ -3,8 +3,9 @@ as it is, so a policy author starts from something that works and changes it ste
 step.
 
 The scaffold is built in a temporary folder next to DIR and renamed into place, so an
-interrupted run leaves either nothing or the whole scaffold. A folder that already holds
-files is refused unless ``--force`` says to write into it.
+interrupted run leaves either nothing or the whole scaffold (into an existing empty
+folder, its top-level entries are renamed in, and taken back out on failure). A folder
+that already holds files is refused unless ``--force`` says to write into it.
 """
 
 from __future__ import annotations
@@ -74,6 +75,24 @@ def _move_into(staging: Path, target: Path, files: dict[str, str]) -> None:
         os.replace(staging / relative, destination)
 
 
+def _fill_empty(staging: Path, target: Path) -> None:
+    """An existing empty folder (perhaps the working directory, which cannot be replaced)
+    takes the scaffold's top-level entries by renames; if one fails, those already moved
+    are taken back out, so the folder is empty again."""
+    moved: list[Path] = []
+    try:
+        for entry in sorted(staging.iterdir()):
+            os.replace(entry, target / entry.name)
+            moved.append(target / entry.name)
+    except OSError:
+        for path in moved:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        raise
+
+
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--name", help="The bundle id (default: DIRECTORY's name): lower-case letters, digits, '-' and '_'.")
@@ -114,11 +133,13 @@ def init(directory: str, name: str | None, timezone: str, force: bool) -> None:
         fail(f"cannot create {directory}: {exc.strerror or exc}")
     try:
         _write_tree(staging, files)
-        if occupied:
+        staging.chmod(0o777 & ~_umask())
+        if not target.exists():
+            os.replace(staging, target)  # the whole scaffold appears at once
+        elif occupied:
             _move_into(staging, target, files)
         else:
-            staging.chmod(0o777 & ~_umask())
-            os.replace(staging, target)  # an empty target folder is replaced in the same step
+            _fill_empty(staging, target)
     except OSError as exc:
         fail(f"cannot create {directory}: {exc.strerror or exc}")
     finally:

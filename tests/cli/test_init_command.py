@@ -117,6 +117,36 @@ def test_init_fills_an_empty_folder(tmp_path: Path) -> None:
     assert (target / "policies" / "acme" / "bundle.yaml").is_file()
 
 
+def test_init_fills_the_empty_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``chronolex init .`` in a new, empty folder: the folder itself cannot be replaced
+    (it is the working directory), so the scaffold is moved into it."""
+    (tmp_path / "acme").mkdir()
+    monkeypatch.chdir(tmp_path / "acme")
+    result = run("init", ".")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("created .: bundle 'acme', timezone UTC\n")
+    assert Path("policies/acme/bundle.yaml").is_file() and Path.cwd() == tmp_path / "acme"
+    assert [p.name for p in tmp_path.iterdir()] == ["acme"]
+
+
+def test_a_failed_move_into_an_empty_folder_leaves_it_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "acme"
+    target.mkdir()
+    calls: list[str] = []
+    real_replace = os.replace
+
+    def replace_then_fail(source: str | Path, destination: str | Path) -> None:
+        calls.append(str(destination))
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real_replace(source, destination)
+
+    monkeypatch.setattr(init_module.os, "replace", replace_then_fail)
+    result = run("init", str(target))
+    assert result.exit_code == 2
+    assert list(target.iterdir()) == [] and [p.name for p in tmp_path.iterdir()] == ["acme"]
+
+
 def test_force_writes_into_a_folder_and_keeps_other_files(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
     (tmp_path / "README.md").write_text("old\n", encoding="utf-8")
