@@ -256,3 +256,38 @@ def test_every_file_the_docs_create_is_ignored_by_git() -> None:
     not_ignored = [line.split("\t")[1] for line in result.stdout.splitlines() if line.startswith("::")]
     assert not not_ignored, "add these to .gitignore: " + ", ".join(
         f"{path} ({label})" for label, path in created if path in not_ignored)
+
+
+# -- links -------------------------------------------------------------------------------
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to '-'."""
+    text = re.sub(r"[`*_]", "", heading.strip().lower())
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+    return {_slug(line.lstrip("#")) for line in text.splitlines() if line.startswith("#")}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_links_lead_to_files_and_headings_of_the_project(page: Path) -> None:
+    """A link to a page or heading that is not there (a design file outside the project,
+    a renamed section) is drift too."""
+    broken = []
+    text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+    for target in _LINK.findall(text):
+        if target.startswith(("http://", "https://", "mailto:")):
+            continue
+        path, _, anchor = target.partition("#")
+        file = (page.parent / path).resolve() if path else page
+        if not file.exists() or ROOT not in file.parents:
+            broken.append(target)
+        elif anchor and file.suffix == ".md" and anchor not in _anchors(file):
+            broken.append(target)
+    assert not broken, f"links to nothing: {broken}"
+    assert "DESIGN.md" not in page.read_text(encoding="utf-8")
