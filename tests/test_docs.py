@@ -154,10 +154,6 @@ def transcript(block: Block) -> list[tuple[str, list[str]]]:
 
 
 CONSOLE = [b for p in PAGES for b in blocks(p, "console")]
-#: The tutorial's bundle declares an event catalog (``events:`` in bundle.yaml); its
-#: commands run once the bundle schema knows the key.
-_CATALOG = '"events"' in (ROOT / "schemas" / "bundle.schema.json").read_text(encoding="utf-8")
-_NEEDS_CATALOG = {ROOT / "docs" / "tutorial.md"}
 _MARK = "@@chronolex-docs-step@@"
 
 
@@ -209,8 +205,6 @@ def test_console_transcripts_show_what_the_shell_prints(block: Block, scratch: P
                                                         tmp_path_factory: pytest.TempPathFactory) -> None:
     """The commands of a block run in one bash session with this environment's
     ``chronolex`` first on the PATH."""
-    if block.page in _NEEDS_CATALOG and not _CATALOG:
-        pytest.skip("needs the event catalog in schemas/bundle.schema.json")
     steps = transcript(block)
     assert steps, f"{block.label}: a console block with no '$ ' command"
     for (command, expected), actual in zip(steps, run_block(block, scratch, tmp_path_factory)):
