@@ -69,6 +69,9 @@ def test_why_notes_a_time_moved_out_of_a_dst_gap_in_text_and_json(ny: tuple[str,
     bundle, events = ny
     code, out, _ = run("why", "a-1", "--at", "2026-03-08T02:45", "--events", events, "--bundle", bundle)
     assert code == 0
+    assert out.splitlines()[0] == "a-1 · The action “trade” · 8 March 2026, 03:45 (America/New_York)"
+    assert f"note: {GAP_NOTE}" in out.splitlines()
+    code, out, _ = run("why", "a-1", "--at", "2026-03-08T02:45", "--events", events, "--bundle", bundle, "--details")
     assert out.splitlines()[0] == "a-1 · trade · 2026-03-08T03:45:00-04:00"
     assert f"note: {GAP_NOTE}" in out.splitlines()
     code, out, _ = run("why", "a-1", "--at", "2026-03-08T02:45", "--events", events, "--bundle", bundle,

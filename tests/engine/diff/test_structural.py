@@ -488,6 +488,7 @@ def test_facts_added_removed_and_redefined(loaded: tuple[Path, Any]) -> None:
     new = load()
     changes = {(c.kind, c.subject, c.field): c for c in bundle_diff(SHIPPED, new).changes}
     assert set(changes) == {
+        ("event-added", "device_added", None),
         ("fact-added", "device_count", None),
         ("fact-redefined", "large_loans_30d", "where"),
         ("fact-redefined", "large_loans_30d", "default"),
