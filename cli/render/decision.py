@@ -145,9 +145,11 @@ def render_timeline(intervals: Sequence[TimelineInterval], bundle: Bundle, accou
 
 _LABELS = {
     "en": {"remedy": "What to do", "unchecked": "Could not be checked (information missing):",
-           "details": "(rule ids, conditions and evidence: --details)", "times": "times are {zone}"},
+           "details": "(rule ids, conditions and evidence: --details)", "times": "times are {zone}",
+           "known": "as known at {when}"},
     "zh-CN": {"remedy": "解决办法", "unchecked": "暂时无法核实（缺少信息）：",
-              "details": "（规则编号、条件和依据：--details）", "times": "时间均为{zone}"},
+              "details": "（规则编号、条件和依据：--details）", "times": "时间均为{zone}",
+              "known": "按{when}时已知的信息"},
 }
 
 
@@ -175,7 +177,11 @@ def render_plain(decision: Decision, choice: LocaleChoice) -> str:
     zh = choice.words.locale == "zh-CN"
     account = decision.account or "(given facts)"
     when = choice.words.when(decision.at, bundle.timezone)
-    lines = [f"{account} · {action_phrase(bundle, decision.action, choice)} · {when}", answer.summary]
+    head = f"{account} · {action_phrase(bundle, decision.action, choice)} · {when}"
+    if decision.known_at is not None:
+        # An answer "as known at K" is not today's answer: the reader must see that first.
+        head += " · " + labels["known"].format(when=choice.words.when(decision.known_at, bundle.timezone))
+    lines = [head, answer.summary]
     for reason in answer.reasons:
         lines += _plain_reason_lines(reason, labels, zh)
     if answer.undetermined:

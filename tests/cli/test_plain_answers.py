@@ -125,3 +125,12 @@ def test_rules_that_could_not_be_checked_name_what_is_missing_not_a_block_that_m
         "• Credit score floor for opening and limit raises (missing: latest credit score)",
     ]
     assert "does not yet meet the minimum" not in out  # the message of a block that may not apply
+
+
+def test_an_answer_as_known_at_an_earlier_instant_says_so_in_its_first_line() -> None:
+    for lang, said in (("en", "· as known at 10 July 2025, 00:00 Beijing time"),
+                       ("zh-CN", "· 按北京时间2025年7月10日 00:00时已知的信息")):
+        code, out, _ = run("why", "acct-1006", "--action", "open", "--at", "2025-07-08T10:00",
+                           "--as-known-at", "2025-07-10", "--events", EVENTS, "--lang", lang)
+        assert code == 0 and out.splitlines()[0].endswith(said)
+        assert any("with everything known today the decision is blocked" in line for line in out.splitlines())
