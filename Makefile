@@ -60,8 +60,9 @@ typecheck: $(VENV)/.installed
 	ln -s ../../../schemas build/typecheck/chronolex/_schemas
 	$(BIN)/python -m mypy
 
+# Tests run on every core; a test file stays on one worker (the docs' pages run in order).
 test: typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 	$(CLX) test policies/ --threshold 100
 
 bench: $(VENV)/.installed
