@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from chronolex.evaluation.given import given_facts, read_facts
     from chronolex.evaluation.assess import Evaluator, RuleState, Verdict
     from chronolex.evaluation.decision import Decision, Evidence, json_value, Lift, NextChange, Reason
-    from chronolex.evaluation.decide import decide, decide_with_facts, timeline, TimelineInterval
+    from chronolex.evaluation.decide import decide, decide_with_facts, IncompleteTimeline, timeline, TimelineInterval
     from chronolex.evaluation.hindsight import decide_in_hindsight, knowledge_notes
     from chronolex.explain.locales import choose_locale, LocaleChoice, TEMPLATE_LOCALES
     from chronolex.explain.plain import action_phrase, category_words, interval_words, localized_document, missing_texts, plain_answer, PlainAnswer, PlainReason, span_words, summary_sentence
@@ -78,7 +78,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["given_facts", "read_facts"], "chronolex.evaluation.given"),
     **dict.fromkeys(["Evaluator", "RuleState", "Verdict"], "chronolex.evaluation.assess"),
     **dict.fromkeys(["Decision", "Evidence", "json_value", "Lift", "NextChange", "Reason"], "chronolex.evaluation.decision"),
-    **dict.fromkeys(["decide", "decide_with_facts", "timeline", "TimelineInterval"], "chronolex.evaluation.decide"),
+    **dict.fromkeys(["decide", "decide_with_facts", "IncompleteTimeline", "timeline", "TimelineInterval"],
+                   "chronolex.evaluation.decide"),
     **dict.fromkeys(["decide_in_hindsight", "knowledge_notes"], "chronolex.evaluation.hindsight"),
     **dict.fromkeys(["choose_locale", "LocaleChoice", "TEMPLATE_LOCALES"], "chronolex.explain.locales"),
     **dict.fromkeys(["action_phrase", "category_words", "interval_words", "localized_document", "missing_texts", "plain_answer", "PlainAnswer", "PlainReason", "span_words", "summary_sentence"], "chronolex.explain.plain"),
@@ -145,6 +146,7 @@ __all__ = [
     "impact",
     "Impact",
     "in_force_spans",
+    "IncompleteTimeline",
     "interpret",
     "Interval",
     "interval_words",

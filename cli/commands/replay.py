@@ -11,6 +11,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import click
@@ -140,9 +141,12 @@ def why(account: str, at_text: str, action: str | None, known_text: str | None, 
 @lang_option
 @details_option
 @allow_unknown_option
+@click.option("--allow-partial", is_flag=True,
+              help="When the range needs more change points than the walk takes (20,000), print the part computed "
+                   "and say where it stops, instead of failing.")
 def timeline_command(account: str, from_text: str, to_text: str, action: str | None, known_text: str | None,
                      event_files: Sequence[str], db_path: str | None, bundle_ref: str | None, fmt: str,
-                     lang: str | None, details: bool, allow_unknown: bool) -> None:
+                     lang: str | None, details: bool, allow_unknown: bool, allow_partial: bool) -> None:
     """The exact intervals in which ACCOUNT's decision and its reasons are constant.
 
     The text lists each interval in plain words, in the customer's language (--lang);
@@ -160,8 +164,18 @@ def timeline_command(account: str, from_text: str, to_text: str, action: str | N
         notes.append(_unknown_note(account))
     notes.extend(skipped_notes(source))
     evaluator = Evaluator(bundle)
-    results = {name: timeline(bundle, history, name, start, end, known_at, evaluator=evaluator)
-               for name in _actions(bundle, action)}
+    results: dict[str, tuple[chronolex.TimelineInterval, ...]] = {}
+    incomplete: dict[str, datetime] = {}
+    for name in _actions(bundle, action):
+        try:
+            results[name] = timeline(bundle, history, name, start, end, known_at, evaluator=evaluator)
+        except chronolex.IncompleteTimeline as stopped:
+            if not allow_partial:
+                raise
+            results[name], incomplete[name] = stopped.intervals, stopped.stopped_at
+            notes.append(f"{name}: the timeline stops at {chronolex.format_instant(stopped.stopped_at, bundle.timezone)}"
+                         f" (the walk's step limit); [{chronolex.format_instant(stopped.stopped_at, bundle.timezone)}, "
+                         f"{chronolex.format_instant(end, bundle.timezone)}) was not examined (--allow-partial)")
     if fmt == "json":
         document: dict[str, Any] = {
             "account": account, "from": chronolex.format_instant(start, bundle.timezone),
@@ -169,6 +183,9 @@ def timeline_command(account: str, from_text: str, to_text: str, action: str | N
             "known_at": chronolex.format_instant(known_at, bundle.timezone) if known_at else None,
             "timelines": {name: [i.to_json(bundle) for i in intervals] for name, intervals in results.items()},
         }
+        if incomplete:
+            document["incomplete"] = {name: chronolex.format_instant(at, bundle.timezone)
+                                      for name, at in incomplete.items()}
         if notes:
             document["notes"] = notes
         emit(json.dumps(_with_input(document, history, source), indent=2, ensure_ascii=False) + "\n")

@@ -85,6 +85,9 @@ class Walk:
         self.given = given
         self.versions = [v for v in self.bundle.versions if known_at is None or v.published_at <= known_at]
         self.focus = focus
+        #: Where the walk stopped because it took :data:`MAX_STEPS` steps before reaching its
+        #: end: nothing after this instant was examined. None while the walk is complete.
+        self.stopped_at: datetime | None = None
         self.rules, self._scope_facts = evaluator.walk_scope(self.versions, action, focus)
         # Fixed change points come from streams that are each in time order, merged lazily:
         # a walk usually stops long before the last event of a long history leaves its window.
@@ -299,6 +302,9 @@ class Walk:
             current = self.evaluator.point(self.history, self.action, instant, self.known_at, cutoff=self.cutoff,
                                            given=self.given, only=self.focus)
             yield current, self._concerning(current, [c for c in candidates if c.at == instant])
+        # The step budget ran out before the end: say where, so that no caller reads the
+        # instants beyond as "no change".
+        self.stopped_at = current.at
 
     def _concerning(self, point: Point, candidates: list[Candidate]) -> tuple[Candidate, ...]:
         """Those of ``candidates`` that can move a rule of the version at ``point``, in the

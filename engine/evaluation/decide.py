@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chronolex.evaluation.changes import Candidate, Walk
+from chronolex.errors import ChronolexError, Diagnostic, Severity
+from chronolex.evaluation.changes import MAX_STEPS, Candidate, Walk
 from chronolex.evaluation.decision import Decision, Evidence, Lift, NextChange, Reason
 from chronolex.evaluation.facts import FactValue, needed_facts
 from chronolex.evaluation.assess import Evaluator, Point, RuleOutcome
@@ -105,16 +106,24 @@ def _explain(evaluator: Evaluator, point: Point, history: AccountHistory, accoun
              given: Mapping[str, FactValue] | None = None) -> Decision:
     bundle = evaluator.bundle
     assessment = point.assessment
-    walk = Walk(evaluator, history, point.action, point.at, point.known_at, given=given)
-    next_change = _next_change(evaluator, point, walk)
+    walks: list[Walk] = []
+
+    def new_walk(**focus: Any) -> Walk:
+        walk = Walk(evaluator, history, point.action, point.at, point.known_at, given=given, **focus)
+        walks.append(walk)
+        return walk
+
+    next_change = _next_change(evaluator, point, new_walk())
     pending = frozenset(o.rule.id for o in assessment.restricting)
-    lifts = _lifts(evaluator, point, Walk(evaluator, history, point.action, point.at, point.known_at, focus=pending,
-                                          given=given))
+    lifts = _lifts(evaluator, point, new_walk(focus=pending))
     reasons = tuple(_as_reason(bundle, o, point, lifts) for o in assessment.restricting)
     undetermined = tuple(_as_reason(bundle, o, point, {}) for o in assessment.undetermined)
-    block_lifts = _block_lifts(evaluator, point, reasons, lambda: Walk(evaluator, history, point.action, point.at,
-                                                                       point.known_at, given=given))
+    block_lifts = _block_lifts(evaluator, point, reasons, new_walk)
     notes = tuple(sorted({note for value in point.facts.values() for note in value.notes}))
+    stopped = [w.stopped_at for w in walks if w.stopped_at is not None]
+    if stopped:
+        notes += (f"the search for what changes next stopped at {format_instant(min(stopped), bundle.timezone)} "
+                  f"after {MAX_STEPS:,} change points: a change or lift after it is not known (not 'none')",)
     return Decision(
         bundle=bundle,
         account=account,
@@ -325,5 +334,30 @@ def timeline(
         if point.assessment.signature != current.assessment.signature:
             intervals.append(TimelineInterval(current_start, point.at, current, current_because))
             current, current_start, current_because = point, point.at, because
+    if walk.stopped_at is not None:
+        # Closing the last interval at ``end`` would claim that nothing changes over a range
+        # nobody examined (a 210-year block): the answer stops where the walk did.
+        if walk.stopped_at > current_start:
+            intervals.append(TimelineInterval(current_start, walk.stopped_at, current, current_because))
+        raise IncompleteTimeline(tuple(intervals), walk.stopped_at, end, bundle)
     intervals.append(TimelineInterval(current_start, end, current, current_because))
     return tuple(intervals)
+
+
+class IncompleteTimeline(ChronolexError):
+    """A timeline whose walk took :data:`~chronolex.evaluation.changes.MAX_STEPS` change
+    points before reaching the end of its range. ``intervals`` are exact up to
+    ``stopped_at``; ``[stopped_at, end)`` was not examined, so no answer is given for it."""
+
+    def __init__(self, intervals: tuple[TimelineInterval, ...], stopped_at: datetime, end: datetime,
+                 bundle: Bundle) -> None:
+        zone = bundle.timezone
+        super().__init__([Diagnostic(
+            "timeline-incomplete", Severity.ERROR,
+            f"the timeline stopped at {format_instant(stopped_at, zone)} after {MAX_STEPS:,} change points; "
+            f"[{format_instant(stopped_at, zone)}, {format_instant(end, zone)}) was not examined",
+            None, "ask for a shorter range (several timelines), or accept the part computed (--allow-partial)",
+        )])
+        self.intervals = intervals
+        self.stopped_at = stopped_at
+        self.end = end
