@@ -105,6 +105,18 @@ class ChronolexError(Exception):
 #: The code of the marker that ends a capped list of diagnostics ("N more problems not listed").
 TOO_MANY = "too-many-errors"
 
+#: At most this many problems of one input are listed; the rest are counted.
+MAX_REPORTED = 50
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters, so that one bad value cannot make a message megabytes long.
+
+    >>> clip("x" * 70)[-3:], len(clip("x" * 70))
+    ('xx…', 60)
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class EvaluationError(ChronolexError):
     """A condition failed at run time (division by zero, a field of the wrong type).

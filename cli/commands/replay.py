@@ -62,9 +62,17 @@ def _history(source: chronolex.EventSource, account: str, allow_unknown: bool,
          "(pass --allow-unknown-account to decide on an empty history)")
 
 
-def _unknown_note(account: str) -> str:
-    return (f"account {account!r} has no events: this answer is decided on the defaults of an empty history "
-            "(--allow-unknown-account)")
+def _account(bundle: chronolex.Bundle, account: str, event_files: Sequence[str], db_path: str | None,
+             allow_unknown: bool, notes: list[str]) -> tuple[chronolex.EventSource, chronolex.AccountHistory]:
+    """The event source and ACCOUNT's history, adding to ``notes`` what the answer must say
+    about its input: an account decided on an empty history, bad records skipped."""
+    source = open_events(bundle, event_files, db_path)
+    history = _history(source, account, allow_unknown, event_files, db_path)
+    if not history.events:
+        notes.append(f"account {account!r} has no events: this answer is decided on the defaults of an empty "
+                     "history (--allow-unknown-account)")
+    notes.extend(skipped_notes(source))
+    return source, history
 
 
 lang_option = click.option("--lang", "lang", metavar="LOCALE",
@@ -109,11 +117,7 @@ def why(account: str, at_text: str, action: str | None, known_text: str | None, 
     notes: list[str] = []
     at = parse_time(at_text, bundle, "--at", notes)
     known_at = parse_time(known_text, bundle, "--as-known-at", notes) if known_text else None
-    source = open_events(bundle, event_files, db_path)
-    history = _history(source, account, allow_unknown, event_files, db_path)
-    if not history.events:
-        notes.append(_unknown_note(account))
-    notes.extend(skipped_notes(source))
+    source, history = _account(bundle, account, event_files, db_path, allow_unknown, notes)
     evaluator = Evaluator(bundle)
     decisions = []
     for name in _actions(bundle, action):
@@ -158,11 +162,7 @@ def timeline_command(account: str, from_text: str, to_text: str, action: str | N
     if end <= start:
         fail("--to must be after --from")
     known_at = parse_time(known_text, bundle, "--as-known-at", notes) if known_text else None
-    source = open_events(bundle, event_files, db_path)
-    history = _history(source, account, allow_unknown, event_files, db_path)
-    if not history.events:
-        notes.append(_unknown_note(account))
-    notes.extend(skipped_notes(source))
+    source, history = _account(bundle, account, event_files, db_path, allow_unknown, notes)
     evaluator = Evaluator(bundle)
     results: dict[str, tuple[chronolex.TimelineInterval, ...]] = {}
     incomplete: dict[str, datetime] = {}

@@ -183,41 +183,29 @@ def render_markdown(document: dict[str, Any]) -> str:
     for diff in document["diffs"]:
         old, new = diff["old"]["label"], diff["new"]["label"]
         if diff["structural"]:
-            out.append(f"<details><summary>Text changes: <code>{old}</code> → <code>{new}</code> "
-                       f"({len(_change_texts(diff['structural']))})</summary>")
-            out.append("")
-            out.extend(f"- {_md(text)}" for text in _change_texts(diff["structural"]))
-            out.append("")
-            out.append("</details>")
-            out.append("")
+            out += _details(f"Text changes: <code>{old}</code> → <code>{new}</code> "
+                            f"({len(_change_texts(diff['structural']))})",
+                            [f"- {_md(text)}" for text in _change_texts(diff["structural"])])
         for action in (diff["semantic"] or {}).get("actions", []):
             if not action["findings"]:
                 continue
-            out.append(f"<details><summary>Meaning of <code>{action['action']}</code>: {action['status']} "
-                       f"({len(action['findings'])} finding{'s' if len(action['findings']) != 1 else ''})</summary>")
-            out.append("")
+            body = []
             for finding in action["findings"]:
                 lines = _finding_lines(finding, *_side_names(diff))
-                out.append(f"- **{_md(lines[0])}**")
-                out.extend(f"  - {_md(line.strip())}" for line in lines[1:])
-            out.append("")
-            out.append("</details>")
-            out.append("")
+                body.append(f"- **{_md(lines[0])}**")
+                body.extend(f"  - {_md(line.strip())}" for line in lines[1:])
+            out += _details(f"Meaning of <code>{action['action']}</code>: {action['status']} "
+                            f"({len(action['findings'])} finding{'s' if len(action['findings']) != 1 else ''})", body)
         if "impact" in diff:
-            out.append("<details><summary>Accounts</summary>")
-            out.append("")
-            out.extend(f"    {line}" for line in _impact_lines(diff["impact"]))
-            out.append("")
-            out.append("</details>")
-            out.append("")
+            out += _details("Accounts", [f"    {line}" for line in _impact_lines(diff["impact"])])
         if "decision_log" in diff:
-            out.append("<details><summary>Decision log</summary>")
-            out.append("")
-            out.extend(f"    {line}" for line in _log_lines(diff["decision_log"]))
-            out.append("")
-            out.append("</details>")
-            out.append("")
+            out += _details("Decision log", [f"    {line}" for line in _log_lines(diff["decision_log"])])
     return "\n".join(out)
+
+
+def _details(summary: str, body: list[str]) -> list[str]:
+    """A collapsed Markdown section (GitHub renders ``<details>``), a blank line either side of its body."""
+    return [f"<details><summary>{summary}</summary>", "", *body, "", "</details>", ""]
 
 
 def _change_texts(changes: list[dict[str, Any]]) -> list[str]:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from chronolex.evaluation.facts import FactValue
-from chronolex.errors import TOO_MANY, ChronolexError, Diagnostic, Severity, Span
+from chronolex.errors import MAX_REPORTED, TOO_MANY, ChronolexError, Diagnostic, Severity, Span
 from chronolex.evaluation.assess import (
     ALLOWED,
     BLOCKED,
@@ -59,8 +59,6 @@ __all__ = [
 #: The decision values a record may hold.
 DECISIONS = (ALLOWED, BLOCKED, UNDETERMINED, NO_POLICY)
 CODE = "bad-decision-log"
-#: At most this many bad lines are reported; one more diagnostic counts the rest.
-MAX_REPORTED = 50
 _REQUIRED = ("account", "action", "at", "decision", "version")
 _EXAMPLE = ('{"account": "acct-1001", "action": "open", "at": "2026-03-16T10:00:00+08:00", '
             '"decision": "blocked", "version": "2026.03"}')

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from chronolex.errors import ChronolexError, Diagnostic, Severity, Span
+from chronolex.errors import MAX_REPORTED, ChronolexError, Diagnostic, Severity, Span, clip
 from chronolex.events.event import AccountHistory, EventSource
 from chronolex.events.field_values import coerce
 from chronolex.model import EventType
@@ -69,10 +69,10 @@ def catalog_problems(
             if close:
                 yield CatalogProblem(
                     "unknown-event-field",
-                    f"event type {event_type!r} declares no field {_clip(name)!r}, and this record lacks "
+                    f"event type {event_type!r} declares no field {clip(name)!r}, and this record lacks "
                     f"its declared field {close[0]!r}",
                     name,
-                    f"did you mean `{close[0]}`? (or declare {_clip(name)!r} under events: {event_type}: fields:)",
+                    f"did you mean `{close[0]}`? (or declare {clip(name)!r} under events: {event_type}: fields:)",
                 )
             continue
         if value is None:
@@ -86,7 +86,7 @@ def catalog_problems(
         except (ValueError, ArithmeticError):
             yield CatalogProblem(
                 "bad-field-value",
-                f"field {name!r} of {event_type}: {_clip(repr(value))} is not {_article(str(field_type))}",
+                f"field {name!r} of {event_type}: {clip(repr(value))} is not {_article(str(field_type))}",
                 name,
                 _HINTS.get(field_type.name),
             )
@@ -114,8 +114,6 @@ def _article(type_name: str) -> str:
     return ("an " if type_name[0] in "aeiou" else "a ") + type_name
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class CheckedSource:
@@ -146,9 +144,6 @@ class CheckedSource:
                     event.origin or Span(self.label, 1, 1), problem.help,
                 ))
         if diagnostics:
-            raise ChronolexError(diagnostics[:MAX_LISTED], omitted=max(0, len(diagnostics) - MAX_LISTED))
+            raise ChronolexError(diagnostics[:MAX_REPORTED], omitted=max(0, len(diagnostics) - MAX_REPORTED))
         return history
 
-
-#: At most this many problems of one stored history are listed.
-MAX_LISTED = 50

@@ -46,7 +46,7 @@ from typing import IO, Any
 from jsonschema.exceptions import ValidationError
 
 from chronolex.bundle.schemas import JSON_WORDS, value_kind
-from chronolex.errors import TOO_MANY, ChronolexError, Diagnostic, Severity, Span
+from chronolex.errors import MAX_REPORTED, TOO_MANY, ChronolexError, Diagnostic, Severity, Span, clip
 from chronolex.events.catalog import Catalog, catalog_problems
 from chronolex.events.event import RESERVED_KEYS, Event, MemorySource, SkippedRecords
 from chronolex.events.encoding import freeze_fields
@@ -68,8 +68,6 @@ __all__ = [
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 CSV_SUFFIXES = (".csv",)
 
-#: At most this many problems are reported; one more diagnostic says how many were left out.
-MAX_REPORTED = 50
 
 _BOM = b"\xef\xbb\xbf"
 _INSTANT_KEYS = ("at", "recorded_at")
@@ -551,14 +549,14 @@ def _describe(error: ValidationError) -> tuple[str, str, str | None]:
     path = list(error.absolute_path)
     key = str(path[0]) if path else None
     value = error.instance
-    name = _clip(key) if key is not None else None  # as shown: a hostile key or value may be megabytes long
+    name = clip(key) if key is not None else None  # as shown: a hostile key or value may be megabytes long
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
         return "event-schema", f"missing required field '{missing}'", None
     if key is None:
-        return "event-schema", _clip(error.message, 200), None
+        return "event-schema", clip(error.message, 200), None
     if key in _INSTANT_KEYS and isinstance(value, str):
-        return "invalid-date", f"field '{name}': {_clip(json.dumps(value, ensure_ascii=False))} is not an ISO 8601 date or date-time", key
+        return "invalid-date", f"field '{name}': {clip(json.dumps(value, ensure_ascii=False))} is not an ISO 8601 date or date-time", key
     if error.validator == "type":
         expected = error.validator_value
         if key not in RESERVED_KEYS:
@@ -570,16 +568,11 @@ def _describe(error: ValidationError) -> tuple[str, str, str | None]:
         return "event-schema", f"field '{name}' must not be empty", key
     if error.validator == "pattern" and key == "type":
         return ("event-schema",
-                f"field 'type': {_clip(json.dumps(value, ensure_ascii=False))} is not an event type "
+                f"field 'type': {clip(json.dumps(value, ensure_ascii=False))} is not an event type "
                 "(lowercase letters, digits and '_', starting with a letter)", key)
     if error.validator in ("minimum", "maximum"):
         return "event-schema", f"field '{name}': {_shorten(str(value))} is out of range (numbers must be finite)", key
-    return "event-schema", f"field '{name}': {_clip(error.message, 200)}", key
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    """``text`` cut to ``limit`` characters, so that one bad value cannot make a message megabytes long."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return "event-schema", f"field '{name}': {clip(error.message, 200)}", key
 
 
 def _has_lone_surrogate(record: Mapping[str, object]) -> bool:
