@@ -294,12 +294,16 @@ class Evaluator:
         cutoff: datetime | None = None,
         given: Mapping[str, FactValue] | None = None,
         only: frozenset[str] | None = None,
+        unchanged: Mapping[str, FactValue] | None = None,
     ) -> Point:
         """Derive the facts and assess ``action`` at (``at``, ``known_at``); events after
         ``cutoff`` (if given) are not seen, ``given`` fact values replace derived ones, and
-        with ``only`` just those rules (and the facts they read) are considered."""
+        with ``only`` just those rules (and the facts they read) are considered.
+        ``unchanged`` holds derived values known to be the same at ``at`` (see
+        :func:`~chronolex.evaluation.facts.derive_facts`)."""
         version = self.version_at(at, known_at)
         names = self.facts_for(version, action, only) if version is not None else frozenset()
-        facts = derive_facts(self.bundle, history, at, known_at, names, cutoff=cutoff, given=given)
+        facts = derive_facts(self.bundle, history, at, known_at, names, cutoff=cutoff, given=given,
+                             unchanged=unchanged)
         return Point(action, at, known_at, version, facts, self.assess(version, facts, action, at, only))
 

@@ -154,7 +154,8 @@ class Walk:
 
     def _schedule(self, rule: Rule, after: datetime) -> Iterator[Candidate]:
         assert rule.schedule is not None
-        for instant, kind in schedule_boundaries(rule.schedule, after, self.bundle.timezone):
+        limit = self.end or (self.start + HORIZON)
+        for instant, kind in schedule_boundaries(rule.schedule, after, self.bundle.timezone, limit):
             word = "starts" if kind == "start" else "ends"
             yield Candidate(instant, f"a scheduled window of {rule.id} {word}", rule=rule.id)
 
@@ -299,9 +300,13 @@ class Walk:
             instant = min(c.at for c in candidates)
             if instant >= limit:
                 return
+            here = [c for c in candidates if c.at == instant]
+            # where only rules' time bounds move, the events' facts stand: derived once, not again
+            unchanged = current.facts if all(c.rule is not None and c.fact is None and c.version is None
+                                             for c in here) else None
             current = self.evaluator.point(self.history, self.action, instant, self.known_at, cutoff=self.cutoff,
-                                           given=self.given, only=self.focus)
-            yield current, self._concerning(current, [c for c in candidates if c.at == instant])
+                                           given=self.given, only=self.focus, unchanged=unchanged)
+            yield current, self._concerning(current, here)
         # The step budget ran out before the end: say where, so that no caller reads the
         # instants beyond as "no change".
         self.stopped_at = current.at

@@ -422,11 +422,16 @@ def derive_facts(
     *,
     cutoff: datetime | None = None,
     given: Mapping[str, FactValue] | None = None,
+    unchanged: Mapping[str, FactValue] | None = None,
 ) -> dict[str, FactValue]:
     """Every fact (or only ``names`` and what they need) at (``at``, ``known_at``).
 
     ``cutoff`` hides events after it: a look ahead "if no new event arrives". ``given``
-    values replace what the events would give (``expr`` facts are computed from them)."""
+    values replace what the events would give (``expr`` facts are computed from them).
+    ``unchanged`` holds derived values the caller knows to be the same at ``at`` (no event
+    entered or left a window since they were derived); they are taken as they are, except
+    ``days_since``, which moves with ``at`` itself. A walk over a fine-grained schedule
+    then derives each fact once, not at every boundary."""
     given = given or {}
     wanted = needed_facts(bundle, names) if names is not None else frozenset(bundle.facts)
     zone = bundle.timezone
@@ -436,7 +441,9 @@ def derive_facts(
         if name in given:
             values[name] = given[name]
         elif fact.derive is not None:
-            values[name] = derive_one(fact, history, at, known_at, zone, cutoff)
+            kept = unchanged.get(name) if unchanged is not None else None
+            values[name] = kept if kept is not None and fact.derive.aggregation != "days_since" else \
+                derive_one(fact, history, at, known_at, zone, cutoff)
     for name in expr_order(bundle.facts):
         if name not in wanted or name in given:
             continue

@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from itertools import chain
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule
-
+from chronolex.instants import MAX_YEAR, localize
 from chronolex.model import Rule, Schedule
+from chronolex.time.expansion import Expansion
 from chronolex.time.recurrence import parse_rrule
-from chronolex.instants import localize
 
 
 @lru_cache(maxsize=1024)
-def _recurrence(text: str, start: datetime, zone: ZoneInfo) -> rrule:
-    recurrence = parse_rrule(text, start, zone)
-    return recurrence.replace(cache=True)
+def _expansion(text: str, start: datetime, zone: ZoneInfo) -> Expansion:
+    return Expansion(parse_rrule(text, start, zone))
 
 
 def _local(instant: datetime, zone: ZoneInfo) -> datetime:
@@ -32,6 +31,10 @@ def _local(instant: datetime, zone: ZoneInfo) -> datetime:
 
 
 _DST_MARGIN = timedelta(hours=3)  # more than any change of UTC offset
+#: Occurrences are looked for up to here (wall clock); later ones are past the supported years.
+_LAST_LOCAL = datetime(MAX_YEAR, 12, 31) - _DST_MARGIN
+#: The end of an occurrence that would end after the supported years: past any walk's limit.
+BEYOND = datetime(MAX_YEAR + 1, 1, 1, tzinfo=timezone.utc)
 
 
 def _longest(schedule: Schedule) -> timedelta:
@@ -39,47 +42,118 @@ def _longest(schedule: Schedule) -> timedelta:
     return d.elapsed + timedelta(days=d.years * 366 + d.months * 31 + d.weeks * 7 + d.days)
 
 
+def _margin(zone: ZoneInfo, low: datetime, high: datetime) -> timedelta:
+    """How far local time may run out of step with real time between the wall-clock times
+    ``low`` and ``high``: nothing when the zone keeps one offset over a stretch of at most two
+    days (too short for two changes that cancel out), else the DST margin."""
+    if high - low > timedelta(days=2):
+        return _DST_MARGIN
+    offsets = {t.replace(tzinfo=zone, fold=f).utcoffset() for t in (low, high) for f in (0, 1)}
+    return timedelta(0) if len(offsets) == 1 else _DST_MARGIN
+
+
+def _occurrence(schedule: Schedule, local_start: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = localize(local_start, zone)
+    try:
+        end = schedule.duration.shift(start, zone, 1)
+    except ValueError:  # it ends past the supported years
+        return start, BEYOND
+    return start, min(end, BEYOND)
+
+
 def occurrence_at(schedule: Schedule, at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
-    """The occurrence ``[start, end)`` of ``schedule`` that contains ``at``, if any.
+    """The occurrence ``[start, end)`` of ``schedule`` that contains ``at``, if any; of
+    several (overlapping occurrences), the one started last.
 
     Occurrences are found by local start, and local time is not monotone across a DST
-    fold, so every occurrence whose local start lies within the longest duration (plus
-    the largest offset change) of ``at`` is checked; the one started last wins."""
-    recurrence = _recurrence(schedule.rrule, schedule.start, zone)
+    change, so the search looks back from a little after ``at`` on the wall clock, over a
+    stretch that grows until it holds the latest occurrence started at or before ``at``
+    and everything within the DST margin before it, or reaches back the longest duration.
+    An occurrence started more than the margin before another ends before it, so no
+    earlier one can contain ``at`` when the later ones do not."""
+    expansion = _expansion(schedule.rrule, schedule.start, zone)
     local_at = _local(at, zone)
-    earliest = local_at - _longest(schedule) - _DST_MARGIN
-    local_start = recurrence.before(local_at + _DST_MARGIN, inc=True)
-    found: tuple[datetime, datetime] | None = None
-    while local_start is not None and local_start >= earliest:
-        start = localize(local_start, zone)
-        end = schedule.duration.shift(start, zone, 1)
-        if start <= at < end and (found is None or start > found[0]):
-            found = (start, end)
-        local_start = recurrence.before(local_start)
-    return found
+    margin = _margin(zone, local_at - _longest(schedule) - _DST_MARGIN, local_at + _DST_MARGIN)
+    high = min(local_at + margin, _LAST_LOCAL) + timedelta(microseconds=1)
+    earliest = local_at - _longest(schedule) - margin
+    width = timedelta(hours=6)
+    while True:
+        low = max(earliest, high - width)
+        found: tuple[datetime, datetime] | None = None
+        latest: datetime | None = None
+        for local_start in reversed(expansion.starts(low, high)):
+            if latest is not None and local_start < latest - margin:
+                break
+            start, end = _occurrence(schedule, local_start, zone)
+            if start > at:
+                continue
+            latest = latest or local_start
+            if at < end and (found is None or start > found[0]):
+                found = (start, end)
+        if low <= earliest or (latest is not None and low <= latest - margin):
+            return found
+        width *= 8
 
 
 def occurrences(schedule: Schedule, after: datetime, zone: ZoneInfo) -> Iterator[tuple[datetime, datetime]]:
-    """The occurrence running at ``after`` (if any), then every later one, in order."""
-    recurrence = _recurrence(schedule.rrule, schedule.start, zone)
+    """The occurrence running at ``after`` (if any), then every later one, in order (not merged)."""
+    expansion = _expansion(schedule.rrule, schedule.start, zone)
     current = occurrence_at(schedule, after, zone)
     if current is not None:
         yield current
-    # Start the search a little before ``after`` on the wall clock: a local start in a DST
-    # gap (02:30) lies after 03:15 summer time in real time, though earlier on the clock.
-    local = recurrence.after(_local(after, zone) - _DST_MARGIN, inc=False)
-    while local is not None:
-        start = localize(local, zone)
-        if start > after and (current is None or start > current[0]):
-            yield start, schedule.duration.shift(start, zone, 1)
-        local = recurrence.after(local, inc=False)
+    pending: list[tuple[datetime, datetime]] = []
+    # Start a little before ``after`` on the wall clock: a local start in a DST gap (02:30)
+    # lies after 03:15 summer time in real time, though earlier on the clock.
+    for local_start in chain(expansion.forward(_local(after, zone) - _DST_MARGIN, _LAST_LOCAL), [None]):
+        safe = BEYOND if local_start is None else localize(local_start, zone) - _DST_MARGIN
+        if local_start is not None:
+            heapq.heappush(pending, _occurrence(schedule, local_start, zone))
+        while pending and pending[0][0] < safe:
+            start, end = heapq.heappop(pending)
+            if start > after and (current is None or start > current[0]):
+                yield start, end
 
 
-def schedule_boundaries(schedule: Schedule, after: datetime, zone: ZoneInfo) -> Iterator[tuple[datetime, str]]:
-    """Occurrence starts and ends strictly after ``after``, in time order, labelled."""
-    starts = ((start, "start") for start, _ in occurrences(schedule, after, zone) if start > after)
-    ends = ((end, "end") for _, end in occurrences(schedule, after, zone) if end > after)
-    return heapq.merge(starts, ends)
+def schedule_boundaries(schedule: Schedule, after: datetime, zone: ZoneInfo,
+                        until: datetime | None = None) -> Iterator[tuple[datetime, str]]:
+    """The starts and ends of the time the schedule is on, strictly after ``after`` and
+    before ``until``, in time order, labelled ``"start"`` or ``"end"``.
+
+    Occurrences that overlap or touch are merged: a start inside a running occurrence
+    changes nothing, so it is no boundary, and the cost follows the boundaries rather than
+    occurrences times overlaps. The search stops at ``until`` and at the end of the
+    supported years; an end past those is not given."""
+    expansion = _expansion(schedule.rrule, schedule.start, zone)
+    stop = _LAST_LOCAL if until is None else min(_LAST_LOCAL, _local(until, zone) + _DST_MARGIN)
+    low = _local(after, zone) - _longest(schedule) - _DST_MARGIN
+    # local order is time order except within a DST margin: hold occurrences back until no
+    # later local start can come before them
+    pending: list[tuple[datetime, datetime]] = []
+    run: list[datetime] | None = None  # [start, end) of the merged occurrences so far
+    limit = BEYOND if until is None else until
+    for local_start in chain(expansion.forward(low, stop), [None]):
+        if local_start is not None:
+            heapq.heappush(pending, _occurrence(schedule, local_start, zone))
+            safe = localize(local_start, zone) - _DST_MARGIN
+        else:
+            safe = BEYOND
+        while pending and pending[0][0] < safe:
+            start, end = heapq.heappop(pending)
+            if start >= limit:
+                pending.clear()
+                break
+            if run is not None and start <= run[1]:
+                run[1] = max(run[1], end)
+                continue
+            if run is not None and run[1] > after:
+                yield run[1], "end"
+            if start > after:
+                yield start, "start"
+            run = [start, end]
+        if local_start is not None and not pending and safe >= limit:
+            break
+    if run is not None and after < run[1] < limit:
+        yield run[1], "end"
 
 
 def active_by_time(rule: Rule, at: datetime, zone: ZoneInfo) -> bool:

@@ -8,11 +8,15 @@ instant in local wall time first; dateutil does the rest.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
+
+from chronolex.instants import MAX_YEAR
+from chronolex.time.expansion import Expansion
 
 _UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
 _UNTIL = re.compile(r"^\d{8}(T\d{6}Z?)?$")
@@ -25,6 +29,11 @@ _RANGES = {
     "BYMONTH": (1, 12, False), "BYSETPOS": (1, 366, True),
 }
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+#: The parts of an RRULE that RFC 5545 defines; dateutil also reads BYEASTER and others.
+_PARTS = frozenset({"FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY",
+                    "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST"})
+#: Periods of each FREQ in one 400-year Gregorian cycle, after which the calendar repeats.
+_PERIODS_PER_CYCLE = {"YEARLY": 400, "MONTHLY": 4_800, "WEEKLY": 20_871, "DAILY": 146_097, "HOURLY": 3_506_328}
 
 
 def check_parts(text: str) -> None:
@@ -42,6 +51,8 @@ def check_parts(text: str) -> None:
         name = name.upper()
         if name in parts:
             raise ValueError(f"{name} is given twice")
+        if name not in _PARTS:
+            raise ValueError(f"{name} is not a part of an RFC 5545 RRULE (use {', '.join(sorted(_PARTS))})")
         parts[name] = value
     frequency = parts.get("FREQ", "").upper()
     if frequency not in _FREQUENCIES:
@@ -90,9 +101,24 @@ def parse_rrule(text: str, start: datetime, zone: ZoneInfo) -> rrule:
     return parsed
 
 
+def repeat_years(recurrence: rrule) -> int:
+    """After how many years the pattern of ``recurrence`` repeats (COUNT and UNTIL aside).
+
+    The calendar repeats every 400 years; a recurrence with INTERVAL n restarts its pattern
+    once a whole number of its periods fills whole cycles."""
+    frequency = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY")[recurrence._freq]  # type: ignore[attr-defined]
+    interval: int = recurrence._interval  # type: ignore[attr-defined]
+    return 400 * interval // math.gcd(_PERIODS_PER_CYCLE[frequency], interval)
+
+
 def first_occurrence(recurrence: rrule) -> datetime | None:
-    """The first local start the recurrence produces, or None if it produces none."""
-    try:
-        return next(iter(recurrence), None)
-    except (ValueError, OverflowError):
+    """The first local start the recurrence produces, or None if it produces none.
+
+    The search ends once the pattern has repeated (:func:`repeat_years`) or at the end of
+    the supported years: an occurrence that is not found by then never comes."""
+    first: datetime = recurrence._dtstart  # type: ignore[attr-defined]
+    years = min(repeat_years(recurrence), MAX_YEAR - first.year)
+    if years <= 0:
         return None
+    end = first.replace(year=first.year + years, month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    return next(Expansion(recurrence).forward(first, end), None)

@@ -108,7 +108,7 @@ def _add_pieces(found: Class, sides: Sequence[Side], uses_now: bool) -> None:
             segment.end or LAST_INSTANT)
         points = {segment.start}
         for schedule, bundle in schedules.values():
-            for count, (instant, _) in enumerate(schedule_boundaries(schedule, segment.start, bundle.timezone)):
+            for count, (instant, _) in enumerate(schedule_boundaries(schedule, segment.start, bundle.timezone, stop)):
                 if instant >= stop or count > MAX_PIECES:
                     break
                 points.add(instant)

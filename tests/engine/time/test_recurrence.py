@@ -74,7 +74,8 @@ REFUSED = [
     ("FREQ=WEEKLY;BYDAY=XX", "BYDAY value 'XX' is not a weekday such as SU or -1SU"),
     ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "BYMONTHDAY and BYMONTH never meet"),
     ("FREQ=YEARLY;BYMONTH=4,6;BYMONTHDAY=31", "BYMONTHDAY and BYMONTH never meet"),
-    ("FREQ=DAILY;FOO=1", "invalid RRULE 'FREQ=DAILY;FOO=1': unknown parameter 'FOO'"),
+    ("FREQ=DAILY;FOO=1", "FOO is not a part of an RFC 5545 RRULE"),
+    ("FREQ=YEARLY;BYEASTER=-2", "BYEASTER is not a part of an RFC 5545 RRULE"),
     ("FREQ=DAILY;BYSECOND=60", "invalid RRULE 'FREQ=DAILY;BYSECOND=60'"),
 ]
 
