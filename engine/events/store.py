@@ -62,6 +62,7 @@ from chronolex.errors import ChronolexError
 from chronolex.events.checksums import Row, batch_digest
 from chronolex.events.encoding import (
     Unstorable,
+    content_key,
     decode_instant,
     decode_fields,
     encode_fields,
@@ -94,12 +95,17 @@ _UPGRADE = (
     f"UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version'",
 )
 _COLUMNS = "key, account, at, recorded_at, type, id, fields"
+#: SQLite's page cache, in KiB: a large ingest keeps its indexes in memory instead of spilling to disk.
+_CACHE_KIB = 65536
 
 
 def _row(event: Event) -> Row:
     try:
-        return (event_key(event), event.account, encode_instant(event.at), encode_instant(event.recorded_at),
-                event.type, event.id, encode_fields(event.fields))
+        at = encode_instant(event.at)
+        recorded = at if event.recorded_at is event.at else encode_instant(event.recorded_at)
+        key = "id:" + event.id if event.id is not None else content_key(
+            event.account, at, event.type, recorded, event.fields)
+        return (key, event.account, at, recorded, event.type, event.id, encode_fields(event.fields))
     except (Unstorable, ValueError, TypeError, UnicodeError) as exc:
         raise ChronolexError.single("store-error", f"cannot store this event: {exc}", event.origin) from None
 
@@ -203,9 +209,7 @@ class EventStore:
                 raise self._cannot_open(create) from None
         try:
             #: The layout version of the file, or None while a new store awaits its first ingest.
-            self._version: str | None = self._prepare(create)
-            if check and self._version is not None:
-                self._quick_check()
+            self._version: str | None = self._prepare(create, check)
         except BaseException:
             self._db.close()
             raise
@@ -236,7 +240,7 @@ class EventStore:
             return ChronolexError.single("store-error", f"{self._name}: cannot create the store ({reason})")
         return ChronolexError.single("store-error", f"{self._name}: cannot open the store (permission denied?)")
 
-    def _prepare(self, create: bool) -> str | None:
+    def _prepare(self, create: bool, check: bool) -> str | None:
         with self._translated("cannot open"):
             if not self._existing_tables():
                 if create:
@@ -244,6 +248,8 @@ class EventStore:
                 raise self._not_a_store(
                     "a file without chronolex tables: empty, or a new store whose first ingest has not "
                     "finished or was interrupted")
+            if check:  # before anything is read from the tables, so damage is not taken for another file
+                self._quick_check()
             return self._check()
 
     def _tables(self) -> list[str]:
@@ -318,7 +324,9 @@ class EventStore:
         text = str(exc)
         if "readonly" in text or "read-only" in text:
             return ChronolexError.single("store-error", f"{self._name}: {doing}: the store is not writable ({text})")
-        if "malformed" in text or "not a database" in text:
+        if "file is not a database" in text:
+            return self._not_a_store("not an SQLite database")
+        if "malformed" in text:
             return ChronolexError.single(
                 "store-error", f"{self._name}: {doing}: the store is damaged ({text})", None,
                 "run 'chronolex store verify --db PATH'; re-ingest the source files into a new store")
@@ -356,14 +364,15 @@ class EventStore:
                 self._make_ready()
                 (before,) = self._db.execute("SELECT COALESCE(MAX(rowid), 0) FROM events").fetchone()
                 (number,) = self._db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM batches").fetchone()
+                ordered = sorted(unique.values(), key=itemgetter(0))  # key order: the key index grows at its end
                 cursor = self._db.executemany(
                     f"INSERT OR IGNORE INTO events ({_COLUMNS}, batch) VALUES (?, ?, ?, ?, ?, ?, ?, {int(number)})",
-                    unique.values(),
+                    ordered,
                 )
                 added = max(cursor.rowcount, 0)
                 if added:
-                    if added == len(unique):  # all new: the batch is what was given, in key order
-                        batch: Iterable[Row] = sorted(unique.values(), key=itemgetter(0))
+                    if added == len(unique):  # all new: the batch is what was given
+                        batch: Iterable[Row] = ordered
                     else:
                         batch = self._db.execute(
                             f"SELECT {_COLUMNS} FROM events WHERE rowid > ? ORDER BY key", (before,))
@@ -398,6 +407,7 @@ class EventStore:
             raise
 
     def _start(self) -> None:
+        self._db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         (mode,) = self._db.execute("PRAGMA journal_mode").fetchone()
         if str(mode).lower() != "wal":
             self._db.execute("PRAGMA journal_mode = WAL")
