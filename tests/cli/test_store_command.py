@@ -87,3 +87,21 @@ def test_check_store_refuses_a_store_with_damaged_pages(db: Path, tmp_path: Path
 def test_the_store_command_is_listed_with_its_summary() -> None:
     result = run("--help")
     assert "store" in result.stdout and "Check the embedded event store" in result.stdout
+
+
+def test_ingest_with_check_store_refuses_to_append_to_a_damaged_store(db: Path, tmp_path: Path) -> None:
+    damaged = _damage_pages(db, tmp_path / "damaged.db")
+    before = damaged.read_bytes()
+    result = run("ingest", "--db", str(damaged), "--check-store", "--bundle", BUNDLE, EXAMPLES)
+    assert result.exit_code == 2 and "the store is damaged" in result.stderr
+    assert damaged.read_bytes() == before
+
+
+def test_a_store_of_no_accounts_refuses_every_account(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    db = tmp_path / "events.db"
+    assert run("ingest", "--db", str(db), "--bundle", BUNDLE, str(empty)).stdout.startswith("ingested 0 events")
+    result = run(*WHY, "--db", str(db))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"account 'acct-1001': the store {db} holds no accounts at all" in result.stderr
