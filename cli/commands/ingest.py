@@ -24,6 +24,12 @@ def _bad_input(message: str) -> NoReturn:
     raise BadInput(message)
 
 
+def _a_number(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    if value != value:  # NaN passes a range check: it compares false with both bounds
+        raise click.BadParameter("not a number")
+    return value
+
+
 def _zone(zone_name: str | None, bundle: str | None) -> tuple[tzinfo, Mapping[str, chronolex.EventType] | None]:
     """The timezone for instants written without an offset (--timezone, else the bundle's),
     and the bundle's event catalog to check the records against (none with --timezone)."""
@@ -52,7 +58,7 @@ def _zone(zone_name: str | None, bundle: str | None) -> tuple[tzinfo, Mapping[st
               help="IANA zone for instants written without an offset (default: the bundle's).")
 @click.option("--bundle", help="Take the timezone from this bundle (default: CHRONOLEX_BUNDLE, else the only "
                                "bundle under ./policies).")
-@click.option("--wait", "wait", type=click.FloatRange(min=0), default=30.0, show_default=True,
+@click.option("--wait", "wait", type=click.FloatRange(min=0, max=86_400), default=30.0, callback=_a_number, show_default=True,
               metavar="SECONDS", help="How long to wait for another process that is writing the store.")
 @click.option("--check-store", "check", is_flag=True, envvar="CHRONOLEX_CHECK_STORE", show_envvar=True,
               help="Run SQLite's quick check on the store before appending; a damaged store is refused.")

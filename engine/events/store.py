@@ -77,8 +77,9 @@ SCHEMA_VERSION = 2
 #: The layout versions this release reads; an older one is upgraded by the next ingest.
 _READABLE = ("1", "2")
 _APPLICATION = "chronolex-events"
-#: How long a command waits for another process's ingest by default, in seconds.
+#: How long a command waits for another process's ingest by default, and at most, in seconds.
 DEFAULT_WAIT = 30.0
+_LONGEST_WAIT = 86_400.0
 
 _BATCHES = "CREATE TABLE batches (number INTEGER PRIMARY KEY, events INTEGER NOT NULL, sha256 TEXT NOT NULL)"
 _SCHEMA = (
@@ -194,19 +195,19 @@ class EventStore:
                  check: bool = False) -> None:
         self.path = Path(path)
         self._name = str(path)
-        self._wait = max(float(wait), 0.0)
+        self._wait = min(float(wait), _LONGEST_WAIT) if float(wait) > 0 else 0.0  # NaN waits not at all
         self._refuse_what_is_not_a_file(create)
         uri = "file:" + _url_path(self.path.absolute()) + ("?mode=rwc" if create else "?mode=rw")
         with self._translated("cannot open"):
             try:
                 self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=self._wait)
-            except sqlite3.OperationalError:
+            except sqlite3.OperationalError as exc:
                 if not create and not self.path.exists():
                     raise ChronolexError.single(
                         "store-error", f"{self._name}: no event store here (no such file)", None,
                         "create one with 'chronolex ingest FILE… --db PATH'",
                     ) from None
-                raise self._cannot_open(create) from None
+                raise self._cannot_open(create, exc) from None
         try:
             #: The layout version of the file, or None while a new store awaits its first ingest.
             self._version: str | None = self._prepare(create, check)
@@ -232,13 +233,13 @@ class EventStore:
                 "ingest into a file you may write",
             )
 
-    def _cannot_open(self, create: bool) -> ChronolexError:
+    def _cannot_open(self, create: bool, exc: sqlite3.Error) -> ChronolexError:
         folder = self.path.absolute().parent
         if create and not self.path.exists():
             reason = "no such folder" if not folder.is_dir() else (
-                "the folder is not writable" if not os.access(folder, os.W_OK) else "cannot create the file")
+                "the folder is not writable" if not os.access(folder, os.W_OK) else str(exc))
             return ChronolexError.single("store-error", f"{self._name}: cannot create the store ({reason})")
-        return ChronolexError.single("store-error", f"{self._name}: cannot open the store (permission denied?)")
+        return ChronolexError.single("store-error", f"{self._name}: cannot open the store ({exc})")
 
     def _prepare(self, create: bool, check: bool) -> str | None:
         with self._translated("cannot open"):

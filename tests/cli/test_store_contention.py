@@ -128,3 +128,14 @@ def test_a_store_that_cannot_be_written_is_named_as_such(db: Path) -> None:
     finally:
         db.chmod(0o644)
     assert result.exit_code == 2 and "cannot write to the store (permission denied)" in result.stderr
+
+
+def test_a_store_in_a_missing_folder_is_named_as_such(tmp_path: Path) -> None:
+    result = run("ingest", "--db", str(tmp_path / "no" / "such" / "events.db"), EXAMPLES)
+    assert result.exit_code == 2 and "cannot create the store (no such folder)" in result.stderr
+
+
+@pytest.mark.parametrize("wait", ["nan", "inf", "-1", "1e9"])
+def test_a_wait_that_is_not_a_sensible_number_of_seconds_is_a_usage_error(db: Path, wait: str) -> None:
+    result = run("ingest", "--db", str(db), "--wait", wait, EXAMPLES)
+    assert result.exit_code == 2 and "Invalid value for '--wait'" in result.stderr
