@@ -65,7 +65,8 @@ def write_events(path: Path, count: int, seed: int = 7) -> None:
                 record["id"] = f"e-{number}"
             text = json.dumps(record, ensure_ascii=False)
             if kind == "loan_disbursed":  # an exact decimal, as a platform writes money
-                text = text[:-1] + f', "amount": {rng.randint(100, 99_999)}.{rng.randint(0, 99):02d}, "currency": "CNY"}}'
+                amount = f"{rng.randint(100, 99_999)}.{rng.randint(0, 99):02d}"
+                text = text[:-1] + f', "amount": {amount}, "currency": "CNY"}}'
             out.write(text + "\n")
 
 

@@ -58,8 +58,9 @@ def _zone(zone_name: str | None, bundle: str | None) -> tuple[tzinfo, Mapping[st
               help="IANA zone for instants written without an offset (default: the bundle's).")
 @click.option("--bundle", help="Take the timezone from this bundle (default: CHRONOLEX_BUNDLE, else the only "
                                "bundle under ./policies).")
-@click.option("--wait", "wait", type=click.FloatRange(min=0, max=86_400), default=30.0, callback=_a_number, show_default=True,
-              metavar="SECONDS", help="How long to wait for another process that is writing the store.")
+@click.option("--wait", "wait", type=click.FloatRange(min=0, max=86_400), default=30.0, callback=_a_number,
+              show_default=True, metavar="SECONDS",
+              help="How long to wait for another process that is writing the store.")
 @click.option("--check-store", "check", is_flag=True, envvar="CHRONOLEX_CHECK_STORE", show_envvar=True,
               help="Run SQLite's quick check on the store before appending; a damaged store is refused.")
 def ingest(files: Sequence[str], db: str, zone_name: str | None, bundle: str | None, wait: float,
