@@ -200,8 +200,22 @@ def events_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
     return click.option("--events", "event_files", multiple=True, type=click.Path(dir_okay=False),
                         help="Events as JSON Lines or CSV (repeatable).")(command)
-db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False),
-                         help="The embedded event store (default: CHRONOLEX_DB).")
+_CHECK_STORE = "chronolex.check_store"
+
+
+def _remember_check(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta[_CHECK_STORE] = value
+
+
+def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--db`` and ``--check-store``; the flag reaches :func:`open_events` through the click context."""
+    command = click.option(
+        "--check-store", is_flag=True, expose_value=False, callback=_remember_check,
+        envvar="CHRONOLEX_CHECK_STORE", show_envvar=True,
+        help="Run SQLite's quick check on the --db store when opening it; a damaged store is refused.",
+    )(command)
+    return click.option("--db", "db_path", type=click.Path(dir_okay=False),
+                        help="The embedded event store (default: CHRONOLEX_DB).")(command)
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                              show_default=True)
 
@@ -259,7 +273,7 @@ def open_events(bundle: chronolex.Bundle, event_files: Sequence[str], db_path: s
     if db_path:
         if not Path(db_path).is_file():
             fail(f"{db_path}: no such event store (create it with 'chronolex ingest')")
-        store = chronolex.EventStore(db_path)
+        store = chronolex.EventStore(db_path, check=click.get_current_context().meta.get(_CHECK_STORE, False))
         if bundle.events is None:
             return store
         return chronolex.CheckedSource(store, bundle.events, bundle.timezone, db_path)

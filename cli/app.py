@@ -55,6 +55,8 @@ COMMANDS: dict[str, CommandEntry] = {
                          "Compare policy versions: the text, the meaning (proved with a solver) and the accounts."),
     "ingest": CommandEntry(_COMMANDS + "ingest", "ingest",
                            "Append the events of FILES (JSON Lines or CSV) to the store at --db."),
+    "store": CommandEntry(_COMMANDS + "store", "store",
+                          "Check the embedded event store: SQLite's integrity check and every ingest's checksum."),
     "init": CommandEntry(_COMMANDS + "init", "init",
                          "Create a bundle repository in DIRECTORY that passes validate and test as it is."),
     "schema": CommandEntry(_COMMANDS + "schema", "schema",

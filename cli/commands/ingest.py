@@ -24,6 +24,12 @@ def _bad_input(message: str) -> NoReturn:
     raise BadInput(message)
 
 
+def _a_number(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    if value != value:  # NaN passes a range check: it compares false with both bounds
+        raise click.BadParameter("not a number")
+    return value
+
+
 def _zone(zone_name: str | None, bundle: str | None) -> tuple[tzinfo, Mapping[str, chronolex.EventType] | None]:
     """The timezone for instants written without an offset (--timezone, else the bundle's),
     and the bundle's event catalog to check the records against (none with --timezone)."""
@@ -52,19 +58,30 @@ def _zone(zone_name: str | None, bundle: str | None) -> tuple[tzinfo, Mapping[st
               help="IANA zone for instants written without an offset (default: the bundle's).")
 @click.option("--bundle", help="Take the timezone from this bundle (default: CHRONOLEX_BUNDLE, else the only "
                                "bundle under ./policies).")
-def ingest(files: Sequence[str], db: str, zone_name: str | None, bundle: str | None) -> None:
+@click.option("--wait", "wait", type=click.FloatRange(min=0, max=86_400), default=30.0, callback=_a_number,
+              show_default=True, metavar="SECONDS",
+              help="How long to wait for another process that is writing the store.")
+@click.option("--check-store", "check", is_flag=True, envvar="CHRONOLEX_CHECK_STORE", show_envvar=True,
+              help="Run SQLite's quick check on the store before appending; a damaged store is refused.")
+def ingest(files: Sequence[str], db: str, zone_name: str | None, bundle: str | None, wait: float,
+           check: bool) -> None:
     """Append the events of FILES (JSON Lines or CSV) to the store at --db.
 
     The same event twice (same id, or same content) is stored once, so ingesting a
     file again adds nothing. All files are checked first, against the bundle's event
     catalog when the timezone comes from the bundle; any bad record stops the
-    command before the store is touched, and the store takes all events or none.
-    Exit 0 on success, 2 for bad usage or a bad record (named by file:line:col).
+    command before the store is touched, and the store takes all events or none (a
+    new store exists only once its first ingest has committed). While another
+    process writes the store, this one says so and waits for it (--wait).
+    Exit 0 on success, 2 for bad usage, a bad record (named by file:line:col) or a
+    store that cannot be written.
     """
     zone, catalog = _zone(zone_name, bundle)
     events = read_event_files(files, zone, catalog=catalog)
-    with EventStore(db, create=True) as store:
-        result = store.ingest(events)
+    with EventStore(db, create=True, wait=wait, check=check) as store:
+        result = store.ingest(events, on_wait=lambda: click.echo(
+            f"waiting for another process to finish writing {click.format_filename(db)} "
+            f"(up to {wait:g} s)…", err=True))
     noun = "event" if result.total == 1 else "events"
     click.echo(f"ingested {result.total} {noun} ({result.added} new, {result.duplicates} already stored) "
                f"into {click.format_filename(db)}")

@@ -28,6 +28,8 @@ def encode_instant(instant: datetime) -> str:
     >>> encode_instant(datetime(2026, 3, 8, 9, 0, tzinfo=timezone(timedelta(hours=8))))
     '2026-03-08T01:00:00.000000+00:00'
     """
+    if instant.tzinfo is timezone.utc:  # the engine's own instants: no conversion to make
+        return instant.isoformat(timespec="microseconds")
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise Unstorable(f"instant {instant.isoformat()} has no timezone")
     return instant.astimezone(timezone.utc).isoformat(timespec="microseconds")
@@ -60,8 +62,11 @@ def _normal_text(value: Decimal) -> str:
     return str(Decimal((sign, tuple(numerals), exponent)))
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def _canonical(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(value)  # one encoder made once: json.dumps with options builds one per call
 
 
 def encode_fields(fields: Mapping[str, object]) -> str:
@@ -70,6 +75,8 @@ def encode_fields(fields: Mapping[str, object]) -> str:
     >>> encode_fields({"b": Decimal("12.50"), "a": 1})
     '{"a":1,"b":{"$decimal":"12.50"}}'
     """
+    if not fields:
+        return "{}"
     return _canonical({k: _tagged(v) for k, v in fields.items()})
 
 
@@ -111,6 +118,12 @@ def identity_key(account: str, at: datetime, event_type: str, recorded_at: datet
     (equal decimals hash alike whatever their trailing zeros)."""
     if event_id is not None:
         return "id:" + event_id
-    content = [account, encode_instant(at), event_type, encode_instant(recorded_at),
-               {k: _tagged(v, normal=True) for k, v in fields.items()}]
+    at_text = encode_instant(at)
+    return content_key(account, at_text, event_type, at_text if recorded_at is at else encode_instant(recorded_at),
+                       fields)
+
+
+def content_key(account: str, at: str, event_type: str, recorded_at: str, fields: Mapping[str, object]) -> str:
+    """The content key of an event without an id, from its instants already encoded."""
+    content = [account, at, event_type, recorded_at, {k: _tagged(v, normal=True) for k, v in fields.items()}]
     return "sha256:" + hashlib.sha256(_canonical(content).encode("utf-8")).hexdigest()

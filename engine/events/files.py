@@ -50,6 +50,7 @@ from chronolex.errors import MAX_REPORTED, TOO_MANY, ChronolexError, Diagnostic,
 from chronolex.events.catalog import Catalog, catalog_problems
 from chronolex.events.event import RESERVED_KEYS, Event, MemorySource, SkippedRecords
 from chronolex.events.encoding import freeze_fields
+from chronolex.events.precheck import plainly_valid
 from chronolex.bundle.schemas import validator
 from chronolex.events.store import event_key
 from chronolex.instants import parse_instant
@@ -322,7 +323,8 @@ def _jsonl_events(path: Path, zone: tzinfo, catalog: Catalog | None, problems: _
             except ValueError as exc:
                 problems.add("event-syntax", f"not a readable JSON record: {_first_line(exc)}", Span(file, number, 1))
                 continue
-            event = _event(record, file, number, zone, catalog, problems, lambda key: _key_column(text, key))
+            event = _event(record, file, number, zone, catalog, problems, lambda key: _key_column(text, key),
+                           "\\u" in text)
             if event is not None:
                 yield event
 
@@ -422,7 +424,8 @@ def _csv_events(path: Path, zone: tzinfo, catalog: Catalog | None, problems: _Pr
                 key: (cell if key in RESERVED_KEYS else _cell_value(cell))
                 for key, cell in zip(header, row) if cell != ""
             }
-            event = _event(record, file, start, zone, catalog, problems, lambda key: _nth(columns, position.get(key)))
+            event = _event(record, file, start, zone, catalog, problems, lambda key: _nth(columns, position.get(key)),
+                           False)
             if event is not None:
                 yield event
 
@@ -488,22 +491,27 @@ def _check_header(header: list[str], columns: list[int], file: str, line: int, p
 
 def _event(
     record: Any, file: str, line: int, zone: tzinfo, catalog: Catalog | None, problems: _Problems,
-    column_of: Callable[[str], int],
+    column_of: Callable[[str], int], escaped: bool = True,
 ) -> Event | None:
-    """The event a parsed record describes, or None after reporting why it is not one."""
+    """The event a parsed record describes, or None after reporting why it is not one.
+
+    ``escaped`` is False when the record's text holds no ``\\u`` escape: text decoded from
+    UTF-8 holds no lone surrogate, so only an escape can put one in a string.
+    """
     if not isinstance(record, dict):
         problems.add("event-schema", f"expected an object (one event a line), found {value_kind(record, JSON_WORDS)}",
                      Span(file, line, 1), _ARRAY_HINT if isinstance(record, list) else None)
         return None
-    found = False
-    for error in sorted(validator("event").iter_errors(record), key=_error_order):
-        code, message, key = _describe(error)
-        problems.add(code, message, Span(file, line, column_of(key) if key else 1),
-                     _INSTANT_HINT if code == "invalid-date" else None)
-        found = True
-    if found:
-        return None
-    if _has_lone_surrogate(record):
+    if not plainly_valid(record):  # then jsonschema decides, and words what is wrong
+        found = False
+        for error in sorted(validator("event").iter_errors(record), key=_error_order):
+            code, message, key = _describe(error)
+            problems.add(code, message, Span(file, line, column_of(key) if key else 1),
+                         _INSTANT_HINT if code == "invalid-date" else None)
+            found = True
+        if found:
+            return None
+    if escaped and _has_lone_surrogate(record):
         problems.add("event-syntax", "a string holds an unpaired \\u surrogate escape (not Unicode text)",
                      Span(file, line, 1))
         return None
@@ -578,7 +586,7 @@ def _describe(error: ValidationError) -> tuple[str, str, str | None]:
 def _has_lone_surrogate(record: Mapping[str, object]) -> bool:
     for key, value in record.items():
         for text in (key, value):
-            if isinstance(text, str):
+            if isinstance(text, str) and not text.isascii():  # ASCII text is UTF-8 text
                 try:
                     text.encode("utf-8")
                 except UnicodeEncodeError:

@@ -193,22 +193,36 @@ def test_a_failure_in_the_middle_of_an_ingest_leaves_the_store_as_it_was(
     assert db.ingest(events[10:]) == IngestResult(added=34, duplicates=10)   # and the store still works
 
 
-def test_a_failed_first_ingest_leaves_an_empty_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_failed_first_ingest_leaves_no_store_that_answers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(chronolex.events.store, "_row", _failing_after(3, RuntimeError("boom")))
     with EventStore(tmp_path / "events.db", create=True) as store, pytest.raises(RuntimeError):
         store.ingest(read_events(EXAMPLES, SHANGHAI))
-    with EventStore(tmp_path / "events.db") as store:
-        assert store.count() == 0 and list(store.accounts()) == []
+    assert "first ingest has not finished or was interrupted" in _not_a_store(tmp_path / "events.db")
+    monkeypatch.undo()
+    with EventStore(tmp_path / "events.db", create=True) as store:   # and the next ingest makes the store
+        assert store.ingest(read_events(EXAMPLES, SHANGHAI)).added == 54
+
+
+def test_tables_are_made_in_the_transaction_of_the_first_ingest(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    with EventStore(path, create=True) as store:
+        assert store.count() == 0 and list(store.accounts()) == []      # nothing yet, and nothing on disk
+        if path.exists():
+            assert "without chronolex tables" in _not_a_store(path)
+        store.ingest([])
+    with EventStore(path) as store:     # an ingest of no events still makes a (complete, empty) store
+        assert store.count() == 0
 
 
 def test_the_failure_is_visible_from_another_connection_only_as_nothing(
     monkeypatch: pytest.MonkeyPatch, db: EventStore
 ) -> None:
+    db.ingest([event()])
     monkeypatch.setattr(chronolex.events.store, "_row", _failing_after(3, RuntimeError("boom")))
     with pytest.raises(RuntimeError):
         db.ingest(read_events(EXAMPLES, SHANGHAI))
     with sqlite3.connect(db.path) as other:
-        assert other.execute("SELECT COUNT(*) FROM events").fetchone() == (0,)
+        assert other.execute("SELECT COUNT(*) FROM events").fetchone() == (1,)
 
 
 @pytest.mark.parametrize("bad", [
@@ -267,7 +281,8 @@ def test_someone_elses_meta_table_is_not_ours(tmp_path: Path) -> None:
 
 def test_a_store_of_another_layout_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
-    EventStore(path, create=True).close()
+    with EventStore(path, create=True) as store:
+        store.ingest([])
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     assert "layout version 99" in _not_a_store(path)
@@ -279,7 +294,8 @@ def test_a_missing_store_is_an_error_unless_created(tmp_path: Path) -> None:
     assert not missing.exists()
     with EventStore(missing, create=True) as store:
         assert store.count() == 0
-    with EventStore(missing) as store:     # and then it opens for reading
+        store.ingest([])
+    with EventStore(missing) as store:     # and once an ingest committed, it opens for reading
         assert list(store.accounts()) == []
 
 
