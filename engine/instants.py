@@ -30,12 +30,14 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: offset is ``Z`` or ``±HH:MM[:SS]`` with HH up to 23 and MM, SS up to 59 (``+08:60``
 #: is not read as +09:00), and never ``-00:00``, which RFC 3339 uses for "offset
 #: unknown" rather than UTC.
+_OFFSET_PATTERN = r"(Z|(?!-00:00(:00)?$)[+-]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)"
 INSTANT_PATTERN = (
     r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
     r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
-    r"(Z|(?!-00:00(:00)?$)[+-]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?)?$"
+    + _OFFSET_PATTERN + r"?)?$"
 )
 _INSTANT = re.compile(INSTANT_PATTERN)
+_OFFSET = re.compile("^" + _OFFSET_PATTERN + "$")
 #: The forms :func:`parse_instant` reads, as an error message names them.
 ACCEPTED_FORMS = ("write YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], read in the bundle timezone, "
                   "or add an offset: YYYY-MM-DDTHH:MM+08:00 or ...Z")
@@ -241,7 +243,7 @@ def _form_problem(text: str) -> str:
     """Why ``text`` does not have the form of an instant: its offset when that is what is
     wrong (the commonest slip), else the forms."""
     offset = re.search(r"[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?([+-][\d:]+)$", text)
-    if offset is not None:
+    if offset is not None and not _OFFSET.match(offset.group(1)):
         return (f"{offset.group(1)} is not a UTC offset: write ±HH:MM with hours 00-23 and minutes 00-59, "
                 "or Z (-00:00 means an unknown offset)")
     return ACCEPTED_FORMS

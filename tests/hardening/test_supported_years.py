@@ -252,3 +252,13 @@ def test_validate_checks_a_version_taking_effect_in_8999(tmp_path: Path) -> None
     target = _break(tmp_path, "versions/2026.03.yaml", "effective_from: 2026-03-01", "effective_from: 8999-03-01")
     result = run("validate", str(target))
     assert result.exit_code in (0, 1) and result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_only_a_bad_offset_is_blamed_on_the_offset() -> None:
+    from zoneinfo import ZoneInfo
+
+    from chronolex.instants import ACCEPTED_FORMS, parse_instant
+
+    with pytest.raises(ValueError) as caught:
+        parse_instant("2026-01-01T10:00:00.1234567+08:00", ZoneInfo("Asia/Shanghai"))  # seven digits of fraction
+    assert str(caught.value) == f"'2026-01-01T10:00:00.1234567+08:00' is not a valid date or date-time ({ACCEPTED_FORMS})"
