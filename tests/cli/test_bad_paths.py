@@ -39,7 +39,7 @@ OUTPUTS: dict[tuple[str, str], Callable[[str], list[str]]] = {
                                        "--bundle", str(HUABEI), "-o", p],
     ("diff", "--output"): lambda p: ["diff", *OLD_NEW, "--no-semantic", "-o", p],
     ("diff", "--list-affected"): lambda p: ["diff", *OLD_NEW, "--no-semantic", "--accounts", "--events", EVENTS,
-                                            "--at", "2026-03-16T10:00", "--list-affected", p, "-o", os.devnull],
+                                            "--at", "2026-03-16T10:00", "--list-affected", p, "-o", "-"],
 }
 
 
