@@ -7,6 +7,7 @@ Commands import this module, never :mod:`chronolex.cli.app`, which imports them.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -152,27 +153,76 @@ def output_stream(output: str | None) -> Iterator[TextIO]:
     """Standard output (no ``--output``, or ``-``), or a file written under a temporary
     name in the same folder and renamed when the block ends without error: a reader never
     sees half a file, and a failed run leaves no file behind. A path that cannot be
-    written is bad input (exit 2), never a traceback."""
+    written is bad input (exit 2), never a traceback.
+
+    A path that exists and is not a regular file (``/dev/null``, a terminal, a named pipe)
+    is written in place: renaming over it would replace the device with a file. A
+    symbolic link keeps pointing where it did: the file it names is replaced."""
     if writes_to_stdout(output):
         yield sys.stdout
         return
     assert output is not None
     path = Path(output)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        handle = temporary.open("w", encoding="utf-8")
+        mode: int | None = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:  # a symbolic-link loop, a file where a folder should be
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    if mode is not None and stat.S_ISDIR(mode):
+        fail(f"cannot write {output}: it is a directory")
+    if mode is not None and not stat.S_ISREG(mode):
+        with _written(output, path, None) as handle:
+            yield handle
+        return
+    if path.is_symlink():
+        path = path.resolve()
+    with _written(output, path, path.with_name(f".{path.name}.{os.getpid()}.tmp")) as handle:
+        yield handle
+
+
+@contextmanager
+def _written(output: str, path: Path, temporary: Path | None) -> Iterator[TextIO]:
+    """``path`` opened for writing, directly or through ``temporary`` renamed at the end."""
+    try:
+        handle = (temporary or path).open("w", encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
     try:
         with handle:
             yield handle
-        os.replace(temporary, path)
+        if temporary is not None:
+            os.replace(temporary, path)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
         fail(f"cannot write {output}: {exc.strerror or exc}")
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
         raise
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def check_input_file(path: str, what: str) -> None:
+    """Refuse, before it is opened, an input ``path`` that is not a regular file: a named
+    pipe with no writer would block for ever, a device (``/dev/zero``) never ends, and a
+    symbolic-link loop cannot be opened. A missing file is left to the reader, which
+    says so in its own words; ``-`` (standard input) is left alone."""
+    if path == "-":
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        fail(f"{what} {path}: {exc.strerror or exc}")
+    for test, kind in _KINDS:
+        if test(mode):
+            fail(f"{what} {path}: is {kind}, not a regular file (give a file, or copy the data to one first)")
 
 
 def load_reference(reference: str | None) -> tuple[chronolex.Bundle, str | None]:
@@ -265,6 +315,10 @@ def open_events(bundle: chronolex.Bundle, event_files: Sequence[str], db_path: s
     db_path = db_path or (os.environ.get("CHRONOLEX_DB") if not event_files else None)
     if event_files and db_path:
         fail("give --events or --db, not both")
+    for path in event_files:
+        check_input_file(path, "--events")
+    if db_path:
+        check_input_file(db_path, "--db")
     if event_files:
         source = chronolex.open_source(event_files, bundle.timezone, catalog=bundle.events,
                                        skip_bad=click.get_current_context().meta.get(_SKIP_BAD_EVENTS, False))

@@ -24,6 +24,20 @@ _DURATION = re.compile(
     r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Every instant chronolex reads is written in this form: the same pattern as the
+#: ``instant`` of schemas/event.schema.json and schemas/test.schema.json (a test checks),
+#: so a time option, a test case and an event accept and refuse the same texts. An
+#: offset is ``Z`` or ``±HH:MM[:SS]`` with HH up to 23 and MM, SS up to 59 (``+08:60``
+#: is not read as +09:00), and never ``-00:00``, which RFC 3339 uses for "offset
+#: unknown" rather than UTC.
+_OFFSET_PATTERN = r"(Z|(?!-00:00(:00)?$)[+-]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)"
+INSTANT_PATTERN = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+    + _OFFSET_PATTERN + r"?)?$"
+)
+_INSTANT = re.compile(INSTANT_PATTERN)
+_OFFSET = re.compile("^" + _OFFSET_PATTERN + "$")
 #: The forms :func:`parse_instant` reads, as an error message names them.
 ACCEPTED_FORMS = ("write YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], read in the bundle timezone, "
                   "or add an offset: YYYY-MM-DDTHH:MM+08:00 or ...Z")
@@ -34,6 +48,19 @@ _NOT_ZONES = frozenset({"localtime", "Factory", "posixrules", "posix", "right"})
 #: Instants outside these years are refused: far enough for any policy, and far from
 #: the ends of Python's calendar, where shifting by a duration would overflow.
 MIN_YEAR, MAX_YEAR = 1000, 9000
+#: An instant before every instant the supported years admit (the first day of MIN_YEAR
+#: begins at most 24 hours before it does in UTC, whatever the offset), and one after
+#: every such instant. A window reaching back past the range starts at BEFORE_RANGE:
+#: no event can be earlier, so the answer is the same as from the exact start.
+BEFORE_RANGE = datetime(MIN_YEAR, 1, 1, tzinfo=timezone.utc) - timedelta(days=1)
+AFTER_RANGE = datetime(MAX_YEAR + 1, 1, 1, tzinfo=timezone.utc) + timedelta(days=1)
+#: The longest a duration may reach, counting a year as 366 days and a month as 31: the
+#: supported years lie about a thousand years from each end of Python's calendar (years
+#: 1-9999), so any supported instant shifted by such a duration (with room for a
+#: schedule's look-behind) stays inside it. A longer duration is refused where it is
+#: written, with its position, instead of failing when an answer needs it.
+MAX_DURATION_YEARS = 900
+_MAX_REACH = timedelta(days=366 * MAX_DURATION_YEARS)
 
 
 @lru_cache(maxsize=1)
@@ -55,9 +82,14 @@ def load_zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown timezone {name!r}") from None
 
 
+class OutsideRange(ValueError):
+    """An instant read from text lies outside the supported years, or one computed from it
+    leaves Python's calendar."""
+
+
 def _in_range(instant: datetime) -> datetime:
     if not MIN_YEAR <= instant.year <= MAX_YEAR:
-        raise ValueError(f"{instant.date().isoformat()} is outside the supported years {MIN_YEAR}-{MAX_YEAR}")
+        raise OutsideRange(f"{instant.date().isoformat()} is outside the supported years {MIN_YEAR}-{MAX_YEAR}")
     return instant
 
 
@@ -85,7 +117,11 @@ class Duration:
         parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
         if any(v > _MAX_DURATION_PART for v in parts.values()):
             raise ValueError(f"{text!r}: a duration part above {_MAX_DURATION_PART} is not supported")
-        return cls(**parts)
+        duration = cls(**parts)
+        if duration.longest > _MAX_REACH:
+            raise ValueError(f"{text!r} is longer than {MAX_DURATION_YEARS} years, the longest duration "
+                             f"supported (instants are limited to the years {MIN_YEAR}-{MAX_YEAR})")
+        return duration
 
     @property
     def text(self) -> str:
@@ -112,14 +148,22 @@ class Duration:
     def elapsed(self) -> timedelta:
         return timedelta(hours=self.hours, minutes=self.minutes, seconds=self.seconds)
 
+    @property
+    def longest(self) -> timedelta:
+        """The most this duration can span: a year counted as 366 days, a month as 31."""
+        return self.elapsed + timedelta(days=366 * self.years + 31 * self.months + 7 * self.weeks + self.days)
+
     def shift(self, instant: datetime, zone: tzinfo, sign: int = 1) -> datetime:
         """``instant`` plus (sign=1) or minus (sign=-1) this duration, per docs/reference/time.md, in UTC.
 
-        Raises ValueError when the result falls outside the calendar."""
+        The result may lie outside the supported years (a window reaching back before the
+        year 1000): that limit is on instants read from text, not on arithmetic. Raises
+        :class:`OutsideRange` when it falls outside Python's calendar, which no duration
+        :meth:`parse` accepts can reach from a supported instant."""
         try:
             return self._shift(instant, zone, sign)
-        except OverflowError:
-            raise ValueError(f"{self.text} from {instant.date().isoformat()} leaves the calendar") from None
+        except (OverflowError, OutsideRange):
+            raise OutsideRange(f"{self.text} from {instant.date().isoformat()} leaves the calendar") from None
 
     def _shift(self, instant: datetime, zone: tzinfo, sign: int) -> datetime:
         result = instant
@@ -129,7 +173,7 @@ class Duration:
                 wall = wall + _calendar(self.years, self.months, self.weeks, self.days, 1 if sign > 0 else -1)
             else:  # whole days: no month to clamp, and a timedelta is far cheaper than a relativedelta
                 wall = wall + timedelta(days=(7 * self.weeks + self.days) * (1 if sign > 0 else -1))
-            result = localize(wall, zone)
+            result = _localize(wall, zone)
         result = result.astimezone(timezone.utc)
         if self.has_time_part:
             result = result + self.elapsed if sign > 0 else result - self.elapsed
@@ -140,7 +184,7 @@ class Duration:
         try:
             return day + self.calendar if sign > 0 else day - self.calendar
         except OverflowError:
-            raise ValueError(f"{self.text} from {day.isoformat()} leaves the calendar") from None
+            raise OutsideRange(f"{self.text} from {day.isoformat()} leaves the calendar") from None
 
 
 @lru_cache(maxsize=256)
@@ -156,8 +200,15 @@ def localize(wall: datetime, zone: tzinfo) -> datetime:
     the gap (02:30 on a spring-forward night becomes 03:30 summer time); in a fold, the
     first occurrence is taken.
     """
-    aware = _in_range(wall).replace(tzinfo=zone, fold=0)
-    return aware.astimezone(timezone.utc)
+    return _localize(_in_range(wall), zone)
+
+
+def _localize(wall: datetime, zone: tzinfo) -> datetime:
+    """:func:`localize` for a computed wall time, which may lie outside the supported years."""
+    try:
+        return wall.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
+    except OverflowError:
+        raise OutsideRange(f"{wall.date().isoformat()} in {zone} leaves the calendar") from None
 
 
 def parse_instant(text: str, zone: tzinfo) -> datetime:
@@ -179,11 +230,23 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
     except ValueError as exc:
         # Python's own wording ("Invalid isoformat string") names neither the forms nor the
         # zone rule; a reason it gives about a field (day out of range) is kept.
-        detail = ACCEPTED_FORMS if str(exc).startswith("Invalid isoformat") else str(exc)
+        detail = _form_problem(text) if str(exc).startswith(("Invalid isoformat", "offset must")) else str(exc)
         raise ValueError(f"{text!r} is not a valid date or date-time ({detail})") from None
+    if not _INSTANT.match(text):  # Python reads more than ISO 8601 asks (+08:60 as +09:00, -00:00, +0800)
+        raise ValueError(f"{text!r} is not a valid date or date-time ({_form_problem(text)})")
     if parsed.tzinfo is None:
         return localize(parsed, zone)
     return _in_range(parsed).astimezone(timezone.utc)
+
+
+def _form_problem(text: str) -> str:
+    """Why ``text`` does not have the form of an instant: its offset when that is what is
+    wrong (the commonest slip), else the forms."""
+    offset = re.search(r"[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?([+-][\d:]+)$", text)
+    if offset is not None and not _OFFSET.match(offset.group(1)):
+        return (f"{offset.group(1)} is not a UTC offset: write ±HH:MM with hours 00-23 and minutes 00-59, "
+                "or Z (-00:00 means an unknown offset)")
+    return ACCEPTED_FORMS
 
 
 def wall_time_note(text: str, zone: tzinfo) -> str | None:

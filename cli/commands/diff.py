@@ -14,6 +14,7 @@ import click
 from chronolex.cli._common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    check_input_file,
     db_option,
     emit,
     events_option,
@@ -86,6 +87,7 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
                 impact = chronolex.impact(old, new, source, at, actions=list(actions) or None)
                 affected.update(impact.affected)
             if decision_log:
+                check_input_file(decision_log, "--decision-log")
                 records = chronolex.read_decision_log(Path(decision_log), new.bundle.timezone)
                 log = chronolex.replay_log(new, source, records)
             result = PolicyDiff(result.old, result.new, result.structural, result.semantic, impact, log)

@@ -19,6 +19,7 @@ import click
 import chronolex
 from chronolex.cli._common import (
     bundle_option,
+    check_input_file,
     db_option,
     emit,
     events_option,
@@ -222,6 +223,7 @@ def evaluate(facts_file: str, at_text: str, action: str, bundle_ref: str | None,
     notes: list[str] = []
     at = parse_time(at_text, bundle, "--at", notes)
     _actions(bundle, action)
+    check_input_file(facts_file, "--facts")
     facts = chronolex.read_facts(facts_file, bundle, at)
     decision = decide_with_facts(bundle, facts, action, at)
     if notes:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -94,6 +95,10 @@ class DiskTree:
                 "copy the file into the bundle directory, or link only within it",
             )
         try:
+            if not stat.S_ISREG(file.stat().st_mode):
+                # a named pipe would block for ever and a device never end: read files only
+                raise ChronolexError.single("io-error", f"{file} is not a regular file (a named pipe, device or "
+                                            "socket); refused", Span(str(file), 1, 1))
             with file.open("rb") as handle:
                 return handle.read(max_bytes)
         except OSError as exc:

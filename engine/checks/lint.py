@@ -15,11 +15,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime, tzinfo
 
 from chronolex.errors import Diagnostic, Severity
-from chronolex.instants import MAX_YEAR, MIN_YEAR
+from chronolex.instants import INSTANT_PATTERN, MAX_YEAR, MIN_YEAR
 from chronolex.model import Bundle, Interval, Rule
 from chronolex.time.versions import VersionSpan, in_force_spans, superseding
 from chronolex.bundle.yaml_source import Document
@@ -106,7 +107,7 @@ def _offset_mismatches(document: Document, zone: tzinfo) -> Iterator[Diagnostic]
             continue
         if written.tzinfo is None or value.strip().upper().endswith("Z"):
             continue  # wall time, or UTC said on purpose
-        if not MIN_YEAR <= written.year <= MAX_YEAR:
+        if not MIN_YEAR <= written.year <= MAX_YEAR or not re.match(INSTANT_PATTERN, value.strip()):
             continue  # the loader reports it (invalid-date)
         local = written.astimezone(zone)
         if local.utcoffset() == written.utcoffset():
@@ -125,7 +126,10 @@ def _offset_mismatches(document: Document, zone: tzinfo) -> Iterator[Diagnostic]
 
 
 def _offset(instant: datetime) -> str:
-    return instant.isoformat()[-6:]
+    """``+08:00``, or ``+08:05:43`` for a local mean time (not the last six characters)."""
+    total = int(instant.utcoffset().total_seconds())  # type: ignore[union-attr]
+    hours, rest = divmod(abs(total), 3600)
+    return f"{'-' if total < 0 else '+'}{hours:02}:{rest // 60:02}" + (f":{rest % 60:02}" if rest % 60 else "")
 
 
 def _dead_rules(bundle: Bundle, spans: tuple[VersionSpan, ...], fmt: object) -> Iterator[Diagnostic]:

@@ -24,7 +24,7 @@ from chronolex.events.field_values import coerce, typed_fields
 from chronolex.lang import UNKNOWN, Context
 from chronolex.lang.types import Type
 from chronolex.model import Bundle, Derivation, Fact
-from chronolex.instants import Duration, format_instant
+from chronolex.instants import AFTER_RANGE, BEFORE_RANGE, Duration, OutsideRange, format_instant
 
 #: At most this many events are kept as evidence of one value (the most recent ones).
 MAX_EVIDENCE = 50
@@ -49,15 +49,35 @@ class FactValue:
 def window_start(at: datetime, window: Duration | None, zone: tzinfo) -> datetime | None:
     """The exclusive lower bound ``T - window`` of a window at ``at`` (None: no window).
 
+    A start before the supported years is :data:`~chronolex.instants.BEFORE_RANGE`:
+    every event lies after it (events outside the years are refused), so the window
+    holds the same events as from its exact start, and an answer near the year 1000 is
+    given rather than refused.
+
     Cached: a replay asks the same (T, window) once per account, and calendar
     arithmetic in a timezone is the costliest step of deriving a windowed fact."""
-    return None if window is None else window.shift(at, zone, -1)
+    if window is None:
+        return None
+    try:
+        return max(window.shift(at, zone, -1), BEFORE_RANGE)
+    except OutsideRange:  # pragma: no cover - Duration.parse keeps supported instants in the calendar
+        return BEFORE_RANGE
 
 
 def leaves_window(event_at: datetime, window: Duration, zone: tzinfo) -> datetime:
     """The first instant T at which an event at ``event_at`` is no longer in the window:
     the least T with ``T - window >= event_at`` (not always ``event_at + window``:
-    29 February plus twelve months leaves on 1 March)."""
+    29 February plus twelve months leaves on 1 March).
+
+    An event that stays in the window past the supported years leaves at
+    :data:`~chronolex.instants.AFTER_RANGE` (or later): not within them."""
+    try:
+        return _leaves_window(event_at, window, zone)
+    except OutsideRange:  # pragma: no cover - Duration.parse keeps supported instants in the calendar
+        return AFTER_RANGE
+
+
+def _leaves_window(event_at: datetime, window: Duration, zone: tzinfo) -> datetime:
     guess = window.shift(event_at, zone, 1)
     tick = timedelta(microseconds=1)
     if window.shift(guess, zone, -1) >= event_at:

@@ -17,11 +17,30 @@ from chronolex.instants import Duration, parse_date, parse_instant
 from chronolex.lang.types import Type
 
 
+#: The largest size of a number: a double's, the bound schemas/event.schema.json gives every
+#: number. Beyond it a value cannot be written back as JSON, and turning it into text or a
+#: whole number would take Python's digit limit (4,300) or minutes.
+MAX_MAGNITUDE = Decimal("1.7976931348623157e308")
+
+
+def _bounded(value: int | Decimal) -> int | Decimal:
+    """``value`` if it is a finite number no larger than :data:`MAX_MAGNITUDE`; else ValueError."""
+    size = value.copy_abs() if isinstance(value, Decimal) else abs(value)  # abs() would round, and can overflow
+    if isinstance(value, Decimal) and not value.is_finite() or size > MAX_MAGNITUDE:
+        # never str() of a huge int: that is what hits Python's digit limit
+        shown = (f"a whole number of about {int(value.bit_length() * 0.30103) + 1} digits" if isinstance(value, int)
+                 else f"the number {str(value)[:20]}")
+        raise ValueError(f"{shown} is out of range (numbers must be finite and at most about 1.8e308 in size)")
+    return value
+
+
 def coerce(value: object, declared: Type, zone: tzinfo) -> object:
     """An event field value as a value of the fact's type; raises ValueError if it is not one."""
     name = declared.name
     if value is None:
         raise ValueError("null")
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        _bounded(value)
     if name == "bool":
         if isinstance(value, bool):
             return value
@@ -37,7 +56,7 @@ def coerce(value: object, declared: Type, zone: tzinfo) -> object:
             return Decimal(repr(value))
         if isinstance(value, str):
             try:
-                return Decimal(value)
+                return _bounded(Decimal(value))
             except InvalidOperation:
                 pass
     elif name in ("string", "enum"):
@@ -58,7 +77,8 @@ def coerce(value: object, declared: Type, zone: tzinfo) -> object:
             return value
         if isinstance(value, str):
             return Duration.parse(value)
-    raise ValueError(f"{value!r} is not a {declared}")
+    shown = repr(value) if not isinstance(value, str) or len(value) <= 60 else repr(value[:57]) + "…"
+    raise ValueError(f"{shown} is not a {declared}")
 
 
 def typed_fields(fields: Mapping[str, object], declared: Mapping[str, Type], zone: tzinfo) -> dict[str, object]:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from chronolex.instants import MAX_YEAR
+from chronolex.instants import MAX_YEAR, MIN_YEAR
 from chronolex.time.expansion import Expansion
 
 _UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
@@ -64,6 +64,8 @@ def check_parts(text: str) -> None:
         raise ValueError("give COUNT or UNTIL, not both")
     if "UNTIL" in parts and not _UNTIL.match(parts["UNTIL"].upper()):
         raise ValueError("UNTIL must be YYYYMMDD or YYYYMMDDTHHMMSS[Z]")
+    if "UNTIL" in parts and not MIN_YEAR <= int(parts["UNTIL"][:4]) <= MAX_YEAR:
+        raise ValueError(f"UNTIL is outside the supported years {MIN_YEAR}-{MAX_YEAR} (leave UNTIL out for no end)")
     for name, (low, high, signed) in _RANGES.items():
         for value in parts.get(name, "").split(",") if name in parts else ():
             number = value[1:] if signed and value[:1] in "+-" else value

@@ -317,3 +317,25 @@ def test_given_facts_are_coerced_and_expr_facts_computed_from_them(huabei: chron
     assert facts["occupation"].value is UNKNOWN
     with pytest.raises(chronolex.ChronolexError, match="unknown fact 'no_such_fact'"):
         given_facts(huabei, {"no_such_fact": 1}, local("2026-06-15", SH))
+
+
+def test_a_window_reaching_back_past_the_supported_years_starts_before_every_event() -> None:
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from chronolex.evaluation.facts import leaves_window, window_start
+    from chronolex.instants import AFTER_RANGE, BEFORE_RANGE, Duration, parse_instant
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    first = parse_instant("1000-01-01", shanghai)
+    earliest_event = parse_instant("1000-01-01T00:00+23:59", shanghai)  # the first instant an event may have
+    for window in ("P12M", "P900Y", "P1D", "PT24H"):
+        start = window_start(first, Duration.parse(window), shanghai)
+        assert start is not None and BEFORE_RANGE <= start < earliest_event
+    # an exact start inside the calendar is kept: only a start before the range moves
+    assert window_start(parse_instant("1000-06-01", shanghai), Duration.parse("P1M"), shanghai) == \
+        parse_instant("1000-05-01", shanghai)
+    last = parse_instant("9000-12-31T23:59:59-23:59", shanghai)  # the last instant an event may have
+    assert last < AFTER_RANGE
+    assert leaves_window(last, Duration.parse("P900Y"), shanghai) > AFTER_RANGE
+    assert leaves_window(last, Duration.parse("P12M"), shanghai) == datetime(9002, 1, 1, 23, 58, 59, tzinfo=timezone.utc)
