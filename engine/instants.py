@@ -145,6 +145,13 @@ class Duration:
         return _calendar(self.years, self.months, self.weeks, self.days, 1)
 
     @property
+    def shortest(self) -> timedelta:
+        """The least time this duration can span (a year of 365 days, a month of 28, and an
+        hour less for a DST change): what it lasts at the least, wherever it starts."""
+        days = self.years * 365 + self.months * 28 + self.weeks * 7 + self.days
+        return timedelta(days=days) - (timedelta(hours=1) if days else timedelta(0)) + self.elapsed
+
+    @property
     def elapsed(self) -> timedelta:
         return timedelta(hours=self.hours, minutes=self.minutes, seconds=self.seconds)
 
@@ -191,6 +198,12 @@ class Duration:
 def _calendar(years: int, months: int, weeks: int, days: int, sign: int) -> relativedelta:
     """The calendar part of a duration (shared: relativedelta objects are costly to build)."""
     return relativedelta(years=sign * years, months=sign * months, weeks=sign * weeks, days=sign * days)
+
+
+def last_supported(zone: tzinfo) -> datetime:
+    """The last second of the supported years in ``zone`` (in UTC): where every search
+    for a later change ends."""
+    return localize(datetime(MAX_YEAR, 12, 31, 23, 59, 59), zone)
 
 
 def localize(wall: datetime, zone: tzinfo) -> datetime:

@@ -17,7 +17,7 @@ from typing import NoReturn
 import click
 
 import chronolex
-from chronolex.cli._common import BadInput, resolve_bundle
+from chronolex.cli._common import BadInput, check_input_file, resolve_bundle
 from chronolex import EventStore, load_zone, read_event_files
 
 def _bad_input(message: str) -> NoReturn:
@@ -77,6 +77,8 @@ def ingest(files: Sequence[str], db: str, zone_name: str | None, bundle: str | N
     store that cannot be written.
     """
     zone, catalog = _zone(zone_name, bundle)
+    for path in files:
+        check_input_file(path, "ingest")
     events = read_event_files(files, zone, catalog=catalog)
     with EventStore(db, create=True, wait=wait, check=check) as store:
         result = store.ingest(events, on_wait=lambda: click.echo(

@@ -147,7 +147,7 @@ def why(account: str, at_text: str, action: str | None, known_text: str | None, 
 @details_option
 @allow_unknown_option
 @click.option("--allow-partial", is_flag=True,
-              help="When the range needs more change points than the walk takes (20,000), print the part computed "
+              help="When the range needs more change points than the walk takes (100,000), print the part computed "
                    "and say where it stops, instead of failing.")
 def timeline_command(account: str, from_text: str, to_text: str, action: str | None, known_text: str | None,
                      event_files: Sequence[str], db_path: str | None, bundle_ref: str | None, fmt: str,

@@ -15,7 +15,7 @@ import os
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ from chronolex.model import (
     field_fits,
     frozen_map,
 )
-from chronolex.time.recurrence import first_occurrence, parse_rrule
+from chronolex.time.recurrence import first_occurrence, parse_rrule, repeat_years, shortest_gap
 from chronolex.bundle.schemas import schema_diagnostics
 from chronolex.instants import Duration, format_instant, load_zone, parse_date, parse_instant
 from chronolex.bundle.yaml_source import DEFAULT_LIMITS, Document, Limits, Path as JsonPath, read_yaml
@@ -669,9 +669,16 @@ class _Builder:
                        "write an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0;BYSECOND=0")
             return None
         if first_occurrence(recurrence) is None:
+            if "UNTIL=" not in text.upper():
+                years = repeat_years(recurrence)
+                self.error("invalid-rrule", f"this RRULE never produces an occurrence: it has none in the {years:,} "
+                           f"years after its start, after which its pattern repeats",
+                           doc.source.span((*path, "rrule")), "check that its BY parts can meet (a day that exists "
+                           "in the months, weeks and weekdays given)")
+                return None
             self.diagnostics.append(Diagnostic(
-                "dead-rule", Severity.WARNING, "this schedule never produces an occurrence (UNTIL or COUNT ends it "
-                "before its start)", doc.source.span((*path, "rrule")), "check UNTIL against the schedule's start",
+                "dead-rule", Severity.WARNING, "this schedule never produces an occurrence (UNTIL ends it "
+                "before its first)", doc.source.span((*path, "rrule")), "check UNTIL against the schedule's start",
             ))
         try:
             duration = Duration.parse(str(spec["duration"]))
@@ -682,6 +689,15 @@ class _Builder:
             self.error("empty-window", "a schedule occurrence must last longer than zero",
                        doc.source.span((*path, "duration")))
             return None
+        gap = shortest_gap(recurrence)
+        if gap is not None and duration.shortest > gap:
+            self.diagnostics.append(Diagnostic(
+                "overlapping-occurrences", Severity.WARNING,
+                f"each occurrence lasts {duration.text}, but occurrences start as little as {_spoken(gap)} apart, "
+                "so they overlap and the schedule stays on across them (overlapping occurrences are merged)",
+                doc.source.span((*path, "duration")),
+                "give a duration shorter than the time between two occurrences, or a recurrence that matches less often",
+            ))
         return Schedule(text, duration, start, doc.source.span(path))
 
     def resolve(self, sources: list[_VersionSource]) -> tuple[Version, ...]:
@@ -802,3 +818,10 @@ def _find_cycle(start: str, graph: Mapping[str, list[str]]) -> list[str] | None:
 
 def _zone_names() -> list[str]:
     return sorted(zoneinfo.available_timezones())
+
+
+def _spoken(gap: timedelta) -> str:
+    """A wall-clock gap in words: ``7 days``, ``15 minutes``, ``1 day 2 hours``."""
+    parts = [(gap.days, "day"), (gap.seconds // 3600, "hour"), (gap.seconds // 60 % 60, "minute"),
+             (gap.seconds % 60, "second")]
+    return " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n) or "0 seconds"

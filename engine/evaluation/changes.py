@@ -31,12 +31,12 @@ from chronolex.lang import Context, interpret
 from chronolex.lang import nodes as n
 from chronolex.lang.values import as_instant
 from chronolex.model import Rule, Version
-from chronolex.instants import Duration, localize
+from chronolex.instants import Duration, last_supported, localize
 
 #: How far a walk looks ahead before it gives up (no change within a century).
 HORIZON = timedelta(days=366 * 100)
 #: At most this many change points are evaluated by one walk.
-MAX_STEPS = 20_000
+MAX_STEPS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +88,11 @@ class Walk:
         #: Where the walk stopped because it took :data:`MAX_STEPS` steps before reaching its
         #: end: nothing after this instant was examined. None while the walk is complete.
         self.stopped_at: datetime | None = None
+        #: Where the walk's search ends: its ``end``, else a century ahead, but never past
+        #: the last supported instant; ``out_of_range`` says the walk reached that instant
+        #: with a change still to come, which is then not known.
+        self.limit = min(end or start + HORIZON, last_supported(self.bundle.timezone))
+        self.out_of_range = False
         self.rules, self._scope_facts = evaluator.walk_scope(self.versions, action, focus)
         # Fixed change points come from streams that are each in time order, merged lazily:
         # a walk usually stops long before the last event of a long history leaves its window.
@@ -96,6 +101,7 @@ class Walk:
         self._static_buffer: deque[Candidate] = deque()
         # schedule streams, made when a rule could restrict in an occurrence, dropped when not
         self._schedules: dict[str, tuple[Iterator[Candidate], list[Candidate]]] = {}
+        self._dynamic_cache: tuple[Version | None, dict[str, FactValue], list[Candidate]] | None = None
 
     def _rules_of(self, version: Version) -> tuple[Rule, ...]:
         return self.evaluator.rules_for(version, self.action, self.focus)
@@ -154,8 +160,7 @@ class Walk:
 
     def _schedule(self, rule: Rule, after: datetime) -> Iterator[Candidate]:
         assert rule.schedule is not None
-        limit = self.end or (self.start + HORIZON)
-        for instant, kind in schedule_boundaries(rule.schedule, after, self.bundle.timezone, limit):
+        for instant, kind in schedule_boundaries(rule.schedule, after, self.bundle.timezone, self.limit):
             word = "starts" if kind == "start" else "ends"
             yield Candidate(instant, f"a scheduled window of {rule.id} {word}", rule=rule.id)
 
@@ -188,6 +193,17 @@ class Walk:
             for instant in _now_changes(node, ctx):
                 if instant > point.at:
                     found.append(Candidate(instant, label, fact=fact_name, rule=rule_id))
+        return found
+
+    def _dynamic_at(self, point: Point) -> list[Candidate]:
+        """:meth:`dynamic` for a step of the walk, taken from the step before when the
+        version and every fact value are the same there (only a rule's time bounds moved):
+        the instants found then still come, those passed are dropped."""
+        cached = self._dynamic_cache
+        if cached is not None and cached[0] is point.version and cached[1] == point.facts:
+            return [c for c in cached[2] if c.at > point.at]
+        found = self.dynamic(point)
+        self._dynamic_cache = (point.version, dict(point.facts), found)
         return found
 
     def _day_thresholds(self, name: str, rules: tuple[Rule, ...]) -> set[int] | None:
@@ -292,13 +308,14 @@ class Walk:
         that concern the version in force at it: a fact that version's rules do not read
         (a rule of another version reads it) changes nothing there, so it is no cause."""
         current = first
-        limit = self.end or (self.start + HORIZON)
+        limit = self.limit
         for _ in range(MAX_STEPS):
-            candidates = [*self.dynamic(current), *self._static_after(current.at), *self._scheduled_after(current)]
+            candidates = [*self._dynamic_at(current), *self._static_after(current.at), *self._scheduled_after(current)]
             if not candidates:
                 return
             instant = min(c.at for c in candidates)
             if instant >= limit:
+                self.out_of_range = self.end is None and limit < self.start + HORIZON
                 return
             here = [c for c in candidates if c.at == instant]
             # where only rules' time bounds move, the events' facts stand: derived once, not again

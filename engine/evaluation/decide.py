@@ -124,6 +124,9 @@ def _explain(evaluator: Evaluator, point: Point, history: AccountHistory, accoun
     if stopped:
         notes += (f"the search for what changes next stopped at {format_instant(min(stopped), bundle.timezone)} "
                   f"after {MAX_STEPS:,} change points: a change or lift after it is not known (not 'none')",)
+    if any(w.out_of_range for w in walks):
+        notes += (f"no change was looked for after {format_instant(walks[0].limit, bundle.timezone)}, the end of "
+                  "the supported years: a change or lift after it is not known (not 'none')",)
     return Decision(
         bundle=bundle,
         account=account,

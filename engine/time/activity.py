@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from chronolex.instants import MAX_YEAR, localize
+from chronolex.instants import AFTER_RANGE, MAX_YEAR, localize
 from chronolex.model import Rule, Schedule
 from chronolex.time.expansion import Expansion
 from chronolex.time.recurrence import parse_rrule
@@ -32,9 +32,7 @@ def _local(instant: datetime, zone: ZoneInfo) -> datetime:
 
 _DST_MARGIN = timedelta(hours=3)  # more than any change of UTC offset
 #: Occurrences are looked for up to here (wall clock); later ones are past the supported years.
-_LAST_LOCAL = datetime(MAX_YEAR, 12, 31) - _DST_MARGIN
-#: The end of an occurrence that would end after the supported years: past any walk's limit.
-BEYOND = datetime(MAX_YEAR + 1, 1, 1, tzinfo=timezone.utc)
+_LAST_LOCAL = datetime(MAX_YEAR, 12, 31, 23, 59, 59)
 
 
 def _longest(schedule: Schedule) -> timedelta:
@@ -57,11 +55,74 @@ def _occurrence(schedule: Schedule, local_start: datetime, zone: ZoneInfo) -> tu
     try:
         end = schedule.duration.shift(start, zone, 1)
     except ValueError:  # it ends past the supported years
-        return start, BEYOND
-    return start, min(end, BEYOND)
+        return start, AFTER_RANGE
+    return start, min(end, AFTER_RANGE)
+
+
+#: The last answer of :func:`occurrence_at` per schedule and zone, with the stretch of
+#: instants it holds for: walks ask at instants in time order, mostly between two
+#: boundaries of a schedule, where the answer cannot differ.
+_last_answer: dict[tuple[Schedule, ZoneInfo], tuple[datetime, datetime, tuple[datetime, datetime] | None]] = {}
 
 
 def occurrence_at(schedule: Schedule, at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """The occurrence ``[start, end)`` of ``schedule`` that contains ``at``, if any; of
+    several (overlapping occurrences), the one started last (see :func:`_occurrence_at`)."""
+    key = (schedule, zone)
+    known = _last_answer.get(key)
+    if known is not None and known[0] <= at < known[1]:
+        return known[2]
+    found = _occurrence_at(schedule, at, zone)
+    # the answer holds from ``at`` until the next start, or the end of the one found
+    until = _next_start(schedule, at, zone)
+    if found is not None:
+        until = min(until, found[1])
+    if len(_last_answer) > 256:
+        _last_answer.clear()
+    _last_answer[key] = (at, until, found)
+    return found
+
+
+#: Stretches ``[from, until)`` over which a schedule is known to be on or off, recorded by
+#: :func:`schedule_boundaries` as it finds them: a walk asks whether a rule is active at
+#: each boundary it has just been given, and the answer is already known there.
+_stretches: dict[tuple[Schedule, ZoneInfo], list[tuple[datetime, datetime, bool]]] = {}
+
+
+def _record(key: tuple[Schedule, ZoneInfo], begin: datetime, end: datetime, on: bool) -> None:
+    if begin < end:
+        known = _stretches.setdefault(key, [])
+        known.append((begin, end, on))
+        del known[:-4]
+        if len(_stretches) > 256:
+            _stretches.clear()
+
+
+def is_on(schedule: Schedule, at: datetime, zone: ZoneInfo) -> bool:
+    """Whether an occurrence of ``schedule`` contains ``at``."""
+    for begin, end, on in reversed(_stretches.get((schedule, zone), ())):
+        if begin <= at < end:
+            return on
+    return occurrence_at(schedule, at, zone) is not None
+
+
+def _next_start(schedule: Schedule, at: datetime, zone: ZoneInfo) -> datetime:
+    """The first occurrence start after ``at`` (:data:`AFTER_RANGE` if none)."""
+    local_at = _local(at, zone)
+    if not _margin(zone, local_at - _DST_MARGIN, local_at + timedelta(days=2)):
+        # one offset from a little before ``at`` for two days: local order is time order
+        expansion = _expansion(schedule.rrule, schedule.start, zone)
+        local_start = next(expansion.forward(local_at + timedelta(microseconds=1), _LAST_LOCAL), None)
+        if local_start is None:
+            return AFTER_RANGE
+        start = localize(local_start, zone)
+        if start - at <= timedelta(days=2):
+            return start
+    following = next(occurrences_after(schedule, at, zone), None)
+    return following[0] if following is not None else AFTER_RANGE
+
+
+def _occurrence_at(schedule: Schedule, at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
     """The occurrence ``[start, end)`` of ``schedule`` that contains ``at``, if any; of
     several (overlapping occurrences), the one started last.
 
@@ -97,20 +158,27 @@ def occurrence_at(schedule: Schedule, at: datetime, zone: ZoneInfo) -> tuple[dat
 
 def occurrences(schedule: Schedule, after: datetime, zone: ZoneInfo) -> Iterator[tuple[datetime, datetime]]:
     """The occurrence running at ``after`` (if any), then every later one, in order (not merged)."""
-    expansion = _expansion(schedule.rrule, schedule.start, zone)
     current = occurrence_at(schedule, after, zone)
     if current is not None:
         yield current
+    for start, end in occurrences_after(schedule, after, zone):
+        if current is None or start > current[0]:
+            yield start, end
+
+
+def occurrences_after(schedule: Schedule, after: datetime, zone: ZoneInfo) -> Iterator[tuple[datetime, datetime]]:
+    """Every occurrence that starts strictly after ``after``, in order."""
+    expansion = _expansion(schedule.rrule, schedule.start, zone)
     pending: list[tuple[datetime, datetime]] = []
     # Start a little before ``after`` on the wall clock: a local start in a DST gap (02:30)
     # lies after 03:15 summer time in real time, though earlier on the clock.
     for local_start in chain(expansion.forward(_local(after, zone) - _DST_MARGIN, _LAST_LOCAL), [None]):
-        safe = BEYOND if local_start is None else localize(local_start, zone) - _DST_MARGIN
+        safe = AFTER_RANGE if local_start is None else localize(local_start, zone) - _DST_MARGIN
         if local_start is not None:
             heapq.heappush(pending, _occurrence(schedule, local_start, zone))
         while pending and pending[0][0] < safe:
             start, end = heapq.heappop(pending)
-            if start > after and (current is None or start > current[0]):
+            if start > after:
                 yield start, end
 
 
@@ -124,19 +192,20 @@ def schedule_boundaries(schedule: Schedule, after: datetime, zone: ZoneInfo,
     occurrences times overlaps. The search stops at ``until`` and at the end of the
     supported years; an end past those is not given."""
     expansion = _expansion(schedule.rrule, schedule.start, zone)
+    key = (schedule, zone)
     stop = _LAST_LOCAL if until is None else min(_LAST_LOCAL, _local(until, zone) + _DST_MARGIN)
     low = _local(after, zone) - _longest(schedule) - _DST_MARGIN
     # local order is time order except within a DST margin: hold occurrences back until no
     # later local start can come before them
     pending: list[tuple[datetime, datetime]] = []
     run: list[datetime] | None = None  # [start, end) of the merged occurrences so far
-    limit = BEYOND if until is None else until
+    limit = AFTER_RANGE if until is None else until
     for local_start in chain(expansion.forward(low, stop), [None]):
         if local_start is not None:
             heapq.heappush(pending, _occurrence(schedule, local_start, zone))
             safe = localize(local_start, zone) - _DST_MARGIN
         else:
-            safe = BEYOND
+            safe = AFTER_RANGE
         while pending and pending[0][0] < safe:
             start, end = heapq.heappop(pending)
             if start >= limit:
@@ -146,13 +215,16 @@ def schedule_boundaries(schedule: Schedule, after: datetime, zone: ZoneInfo,
                 run[1] = max(run[1], end)
                 continue
             if run is not None and run[1] > after:
+                _record(key, run[1], start, False)
                 yield run[1], "end"
             if start > after:
+                _record(key, start, end, True)
                 yield start, "start"
             run = [start, end]
         if local_start is not None and not pending and safe >= limit:
             break
     if run is not None and after < run[1] < limit:
+        _record(key, run[1], limit, False)
         yield run[1], "end"
 
 
@@ -162,7 +234,7 @@ def active_by_time(rule: Rule, at: datetime, zone: ZoneInfo) -> bool:
         return False
     if rule.window is not None and not rule.window.contains(at):
         return False
-    if rule.schedule is not None and occurrence_at(rule.schedule, at, zone) is None:
+    if rule.schedule is not None and not is_on(rule.schedule, at, zone):
         return False
     return True
 

@@ -13,8 +13,8 @@ occurrences from there on; and an UNTIL at the end of the stretch asked for stop
 expansion there once an occurrence lies beyond it.
 
 dateutil also stops at the end of year 9999 when nothing matches any more. A stretch is
-therefore expanded a whole number of 400-year Gregorian cycles later, as close below that
-year as it fits, and moved back: the calendar repeats every 400 years, so the
+therefore expanded a whole number of 400-year Gregorian cycles later, as close below year 9998
+as it fits, and moved back: the calendar repeats every 400 years, so the
 occurrences are the same, and a search that finds nothing after the stretch ends within
 one cycle, not thousands of years later. (BYEASTER, which dateutil adds to RFC 5545,
 follows no such cycle and is refused when a schedule is read.) A recurrence with COUNT counts from its first
@@ -36,8 +36,9 @@ from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, YEARLY, rrule, weekda
 #: The Gregorian calendar repeats every 400 years: the same dates fall on the same weekdays,
 #: in the same ISO weeks, with the same leap days.
 _GREGORIAN_CYCLE = 400
-#: dateutil stops looking for a next occurrence only at the end of this year.
-_LAST_YEAR = 9999
+#: dateutil stops looking for a next occurrence only at the end of year 9999 (or fails on
+#: a week that runs into year 10000); stretches are moved to end at the latest in this year.
+_LAST_YEAR = 9998
 
 
 class Expansion:
@@ -84,7 +85,14 @@ class Expansion:
         start, until = self._restart(low, high - timedelta(microseconds=1))
         restarted = rrule(self._freq, dtstart=_years_on(start, years), until=_years_on(until, years), **self._parts)
         moved_low = _years_on(low, years)
-        for moved in restarted:
+        found = iter(restarted)
+        while True:
+            try:
+                moved = next(found)
+            except StopIteration:
+                return
+            except ValueError:  # dateutil ran into the end of the calendar: no more occurrences
+                return
             if moved >= moved_low:
                 yield _years_on(moved, -years)
 

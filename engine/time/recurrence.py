@@ -8,9 +8,10 @@ instant in local wall time first; dateutil does the rest.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
@@ -71,6 +72,8 @@ def check_parts(text: str) -> None:
             number = value[1:] if signed and value[:1] in "+-" else value
             if not number.isdigit() or not low <= int(number) <= high:
                 raise ValueError(f"{name} value {value!r} is outside {'±' if signed else ''}{low}..{high}")
+    if "WKST" in parts and parts["WKST"].upper() not in ("MO", "TU", "WE", "TH", "FR", "SA", "SU"):
+        raise ValueError("WKST must be one weekday such as MO")
     for value in parts.get("BYDAY", "").split(",") if "BYDAY" in parts else ():
         if not _WEEKDAY.match(value.upper()):
             raise ValueError(f"BYDAY value {value!r} is not a weekday such as SU or -1SU")
@@ -124,3 +127,13 @@ def first_occurrence(recurrence: rrule) -> datetime | None:
         return None
     end = first.replace(year=first.year + years, month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
     return next(Expansion(recurrence).forward(first, end), None)
+
+
+def shortest_gap(recurrence: rrule, sample: int = 500) -> timedelta | None:
+    """The least wall-clock time between two consecutive starts among the first ``sample``
+    occurrences (None with fewer than two): an occurrence lasting longer overlaps the next."""
+    first: datetime = recurrence._dtstart  # type: ignore[attr-defined]
+    end = first.replace(year=min(first.year + repeat_years(recurrence), MAX_YEAR), month=1, day=1, hour=0,
+                        minute=0, second=0, microsecond=0)
+    starts = list(itertools.islice(Expansion(recurrence).forward(first, end), sample))
+    return min((b - a for a, b in zip(starts, starts[1:])), default=None)

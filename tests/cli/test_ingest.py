@@ -257,3 +257,12 @@ def test_a_reading_command_refuses_a_file_that_is_not_a_store(tmp_path: Path) ->
     fake = write(tmp_path / "events.db", GOOD)
     line = assert_bad_input(run("why", "a", "--at", "2026-03-01", "--bundle", BUNDLE, "--db", fake))
     assert "store-error" in line and "is not a chronolex event store" in line
+
+
+def test_a_named_pipe_to_ingest_is_refused_before_it_is_opened(tmp_path: Path) -> None:
+    pipe = tmp_path / "events.jsonl"
+    os.mkfifo(pipe)  # with no writer, opening it would block for ever
+    result = CliRunner().invoke(cli, ["ingest", str(pipe), "--db", str(tmp_path / "s.db"), "--timezone", "UTC"])
+    assert result.exit_code == 2
+    assert "is a named pipe, not a regular file" in result.output
+    assert not (tmp_path / "s.db").exists()
