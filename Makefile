@@ -68,6 +68,7 @@ test: typecheck
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/diff.py
+	$(BIN)/python benchmarks/evaluate.py --section d
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .hypothesis

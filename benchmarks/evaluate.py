@@ -17,12 +17,21 @@ Prints figures; asserts nothing about wall-clock time. Three sections:
 (b) ``chronolex.decide`` (with its look-ahead) on one account of 1,000, 10,000 and
     100,000 events under ``policies/huabei``: median latency over a few actions and
     instants. Goal: sub-linear growth (100k/1k under 100x).
+(d) Schedules (issue: walks that took minutes). First, looking up the occurrence that
+    holds an instant, for a weekly two-hour window, a weekly window whose occurrences last
+    a year (each overlaps the next 52) and a quarter-hourly one-minute window, at random
+    instants of the next century: chronolex's expansion near the instant, next to
+    dateutil searching from DTSTART as chronolex did before (the same answers are
+    checked). The commands' "before" figures were measured on the previous release. Then whole commands on the shipped bundle with that schedule: ``why`` with
+    year-long weekly occurrences, a six-month ``timeline`` of the quarter-hourly window,
+    a 400-year ``timeline``, ``why`` in the year 9000, and reading a recurrence that never
+    comes (``validate``'s check).
 (c) A replay of 100,000 accounts (a few events each) at one instant, one
     ``chronolex.decide`` per account and action and one JSON line written per decision,
     as ``chronolex replay`` does; the ``MemorySource`` build is timed separately.
 
     pip install -e '.[bench]'      # the peers of (a); a peer that is missing is skipped
-    python benchmarks/evaluate.py [--quick] [--section a|b|c] [--accounts N] [--action A|all]
+    python benchmarks/evaluate.py [--quick] [--section a|b|c|d] [--accounts N] [--action A|all]
 """
 
 from __future__ import annotations
@@ -330,10 +339,129 @@ def section_c(quick: bool, accounts: int | None, action: str) -> None:
     print(f"    goal: none set by the issue; {count:,} accounts took {(build + total) / 60:.1f} min on this machine")
 
 
+def _from_dtstart(schedule: Any, at: Any, zone: Any) -> Any:
+    """The occurrence holding ``at`` as chronolex found it before: dateutil's ``before``,
+    which expands from DTSTART, over every occurrence that could still last until ``at``."""
+    from datetime import timedelta
+
+    from dateutil.rrule import rrulestr
+
+    from chronolex.instants import localize
+    recurrence = rrulestr(schedule.rrule, dtstart=schedule.start.astimezone(zone).replace(tzinfo=None), cache=True)
+    local_at = at.astimezone(zone).replace(tzinfo=None)
+    d = schedule.duration
+    earliest = local_at - d.elapsed - timedelta(days=d.years * 366 + d.months * 31 + d.weeks * 7 + d.days, hours=3)
+    local_start = recurrence.before(local_at + timedelta(hours=3), inc=True)
+    found = None
+    while local_start is not None and local_start >= earliest:
+        start = localize(local_start, zone)
+        end = d.shift(start, zone, 1)
+        if start <= at < end and (found is None or start > found[0]):
+            found = (start, end)
+        local_start = recurrence.before(local_start)
+    return found
+
+
+def _changed_bundle(folder: Path, old: str, new: str) -> Path:
+    import shutil
+    target = folder / f"huabei-{len(list(folder.iterdir()))}"
+    shutil.copytree(HUABEI, target)
+    path = target / "versions" / "2026.03.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return target
+
+
+def section_d(quick: bool) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from chronolex.instants import Duration
+    from chronolex.model import Schedule
+    from chronolex.time.activity import occurrence_at
+
+    print("\n(d) schedules: occurrence lookups, then whole commands")
+    zone = ZoneInfo("Asia/Shanghai")
+    start = chronolex.parse_instant("2026-03-01", zone)
+    weekly = "FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0;BYSECOND=0"
+    quarter = "FREQ=HOURLY;BYMINUTE=0,15,30,45;BYSECOND=0"
+    rng = random.Random(13)
+    lookups = 3 if quick else 8  # dateutil from DTSTART takes seconds a lookup for the quarter-hourly one
+    instants = [start + timedelta(seconds=rng.randrange(20 * 365 * 86400)) for _ in range(lookups)]
+    print(f"    {'occurrence lookup, ' + str(lookups) + ' instants in 2026-2046':<44} {'chronolex':>12} "
+          f"{'from DTSTART':>14} {'speed-up':>9}")
+    for label, rule, duration in (("weekly PT2H", weekly, "PT2H"), ("weekly P1Y (overlapping)", weekly, "P1Y"),
+                                  ("quarter-hourly PT1M", quarter, "PT1M")):
+        schedule = Schedule(rule, Duration.parse(duration), start)
+        began = time.perf_counter()
+        ours = [occurrence_at(schedule, at, zone) for at in instants]
+        new = (time.perf_counter() - began) / lookups
+        began = time.perf_counter()
+        theirs = [_from_dtstart(schedule, at, zone) for at in instants]
+        old = (time.perf_counter() - began) / lookups
+        if ours != theirs:
+            raise SystemExit(f"{label}: the two expansions disagree")
+        print(f"    {label:<44} {new * 1000:>9.2f} ms {old * 1000:>11.2f} ms {old / new:>8.0f}x")
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        schedule_line = f'schedule: {{rrule: "{weekly}", duration: PT2H}}'
+        yearly = _changed_bundle(folder, schedule_line, schedule_line.replace("PT2H", "P1Y"))
+        quarterly = _changed_bundle(folder, "  - id: MW-WEEKLY\n", (
+            "  - id: MW-QUARTER\n    category: maintenance\n    title: Quarter-hourly settlement\n"
+            "    actions: [borrow]\n"
+            f'    schedule: {{rrule: "{quarter}", duration: PT1M}}\n'
+            "    message: Settlement in progress.\n    remedy: Try again in a minute.\n  - id: MW-WEEKLY\n"))
+        never = _changed_bundle(folder, weekly, "FREQ=HOURLY;BYYEARDAY=-1;BYMONTH=2")
+        events = chronolex.read_events(HUABEI / "examples" / "events.jsonl", zone)
+        source = chronolex.MemorySource(events)
+
+        def timed(label: str, work: Callable[[], str], before: str) -> None:
+            began = time.perf_counter()
+            what = work()
+            print(f"    {label:<56} {time.perf_counter() - began:>7.2f} s  {what:<22} before: {before}")
+
+        print(f"    {'command (before: as measured on the previous release)':<56} {'time':>9}")
+
+        def why(bundle_path: Path, account: str, action: str, at: str) -> Callable[[], str]:
+            def run() -> str:
+                bundle = chronolex.load_bundle(bundle_path)
+                decision = chronolex.decide(bundle, source.history(account), action,
+                                            chronolex.parse_instant(at, zone))
+                return decision.decision
+            return run
+
+        def timeline(bundle_path: Path, action: str, begin: str, end: str) -> Callable[[], str]:
+            def run() -> str:
+                bundle = chronolex.load_bundle(bundle_path)
+                found = chronolex.timeline(bundle, source.history("acct-1001"), action,
+                                           chronolex.parse_instant(begin, zone), chronolex.parse_instant(end, zone))
+                return f"{len(found):,} intervals"
+            return run
+
+        timed("why, weekly occurrences lasting P1Y", why(yearly, "acct-1002", "open", "2026-03-08T01:30"),
+              "299 s")
+        timed("timeline 6 months, quarter-hourly PT1M (borrow)",
+              timeline(quarterly, "borrow", "2026-03-16", "2026-03-23" if quick else "2026-09-16"),
+              "stopped at 20,000 steps after minutes")
+        if not quick:
+            timed("timeline 400 years, weekly PT2H (open)", timeline(HUABEI, "open", "2026-01-01", "2426-01-01"),
+                  "96 s, stopped at 20,000 steps")
+        timed("why at 9000-01-01", why(HUABEI, "acct-1002", "open", "9000-01-01"), "13 s")
+
+        def refused() -> str:
+            try:
+                chronolex.load_bundle(never)
+            except chronolex.ChronolexError as exc:
+                return exc.diagnostics[0].code if exc.diagnostics else "refused"
+            return "loaded"
+        timed("validate, an RRULE that never comes", refused, "17 s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run (under a minute)")
-    parser.add_argument("--section", choices=["a", "b", "c"], help="run one section only (default: all)")
+    parser.add_argument("--section", choices=["a", "b", "c", "d"], help="run one section only (default: all)")
     parser.add_argument("--accounts", type=int, help="accounts in (c) (default: 100,000; --quick: 2,000)")
     parser.add_argument("--action", default="open", help="action(s) decided per account in (c): one, or 'all'")
     args = parser.parse_args()
@@ -349,6 +477,8 @@ def main() -> None:
         section_b(args.quick)
     if args.section in (None, "c"):
         section_c(args.quick, args.accounts, args.action)
+    if args.section in (None, "d"):
+        section_d(args.quick)
     print(f"total {time.perf_counter() - started:.0f} s, load average now {os.getloadavg()[0]:.1f}")
 
 

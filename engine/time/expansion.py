@@ -48,7 +48,7 @@ class Expansion:
         self.recurrence = recurrence
         self.first: datetime = recurrence._dtstart  # type: ignore[attr-defined]
         self.until: datetime | None = recurrence._until  # type: ignore[attr-defined]
-        self._freq: int = recurrence._freq  # type: ignore[attr-defined]
+        self._freq: Any = recurrence._freq  # type: ignore[attr-defined]
         self._interval: int = recurrence._interval  # type: ignore[attr-defined]
         self._count: int | None = recurrence._count  # type: ignore[attr-defined]
         self._parts = _explicit_parts(recurrence)
@@ -80,7 +80,7 @@ class Expansion:
 
     def _uncounted(self, low: datetime, high: datetime) -> Iterator[datetime]:
         """The starts in ``[low, high)`` of the recurrence without COUNT, restarted near
-        ``low`` and moved by whole 400-year cycles as close below year 9999 as ``high`` fits."""
+        ``low`` and moved by whole 400-year cycles as close below year 9998 as ``high`` fits."""
         years = _GREGORIAN_CYCLE * ((_LAST_YEAR - high.year) // _GREGORIAN_CYCLE)
         start, until = self._restart(low, high - timedelta(microseconds=1))
         restarted = rrule(self._freq, dtstart=_years_on(start, years), until=_years_on(until, years), **self._parts)
