@@ -25,6 +25,7 @@ listed once, from the start up to what has been asked.
 from __future__ import annotations
 
 import bisect
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,6 +55,7 @@ class Expansion:
         self._parts = _explicit_parts(recurrence)
         self._listed: list[datetime] = []  # the first occurrences of a recurrence with COUNT
         self._listing = self._uncounted(self.first, datetime(_LAST_YEAR - _GREGORIAN_CYCLE, 1, 1))
+        self._lock = threading.Lock()  # expansions are shared (cached); the listing is extended once
 
     def starts(self, low: datetime, high: datetime) -> list[datetime]:
         """The occurrence starts in ``[low, high)``, in wall-clock order."""
@@ -70,12 +72,13 @@ class Expansion:
         if self._count is None:
             yield from self._uncounted(low, high)
             return
-        while len(self._listed) < self._count and (not self._listed or self._listed[-1] < high):
-            following = next(self._listing, None)
-            if following is None:
-                break
-            self._listed.append(following)
-        listed = self._listed
+        with self._lock:
+            while len(self._listed) < self._count and (not self._listed or self._listed[-1] < high):
+                following = next(self._listing, None)
+                if following is None:
+                    break
+                self._listed.append(following)
+            listed = self._listed[:]
         yield from listed[bisect.bisect_left(listed, low):bisect.bisect_left(listed, high)]
 
     def _uncounted(self, low: datetime, high: datetime) -> Iterator[datetime]:
