@@ -35,11 +35,6 @@ _DST_MARGIN = timedelta(hours=3)  # more than any change of UTC offset
 _LAST_LOCAL = datetime(MAX_YEAR, 12, 31, 23, 59, 59)
 
 
-def _longest(schedule: Schedule) -> timedelta:
-    d = schedule.duration
-    return d.elapsed + timedelta(days=d.years * 366 + d.months * 31 + d.weeks * 7 + d.days)
-
-
 def _margin(zone: ZoneInfo, low: datetime, high: datetime) -> timedelta:
     """How far local time may run out of step with real time between the wall-clock times
     ``low`` and ``high``: nothing when the zone keeps one offset over a stretch of at most two
@@ -134,9 +129,9 @@ def _occurrence_at(schedule: Schedule, at: datetime, zone: ZoneInfo) -> tuple[da
     earlier one can contain ``at`` when the later ones do not."""
     expansion = _expansion(schedule.rrule, schedule.start, zone)
     local_at = _local(at, zone)
-    margin = _margin(zone, local_at - _longest(schedule) - _DST_MARGIN, local_at + _DST_MARGIN)
+    margin = _margin(zone, local_at - schedule.duration.longest - _DST_MARGIN, local_at + _DST_MARGIN)
     high = min(local_at + margin, _LAST_LOCAL) + timedelta(microseconds=1)
-    earliest = local_at - _longest(schedule) - margin
+    earliest = local_at - schedule.duration.longest - margin
     width = timedelta(hours=6)
     while True:
         low = max(earliest, high - width)
@@ -194,7 +189,7 @@ def schedule_boundaries(schedule: Schedule, after: datetime, zone: ZoneInfo,
     expansion = _expansion(schedule.rrule, schedule.start, zone)
     key = (schedule, zone)
     stop = _LAST_LOCAL if until is None else min(_LAST_LOCAL, _local(until, zone) + _DST_MARGIN)
-    low = _local(after, zone) - _longest(schedule) - _DST_MARGIN
+    low = _local(after, zone) - schedule.duration.longest - _DST_MARGIN
     # local order is time order except within a DST margin: hold occurrences back until no
     # later local start can come before them
     pending: list[tuple[datetime, datetime]] = []

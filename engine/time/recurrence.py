@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -116,24 +117,24 @@ def repeat_years(recurrence: rrule) -> int:
     return 400 * interval // math.gcd(_PERIODS_PER_CYCLE[frequency], interval)
 
 
+def _first_cycle(recurrence: rrule) -> Iterator[datetime]:
+    """The starts from the first until the pattern repeats (:func:`repeat_years`) or the
+    supported years end, whichever comes first."""
+    first: datetime = recurrence._dtstart  # type: ignore[attr-defined]
+    end = datetime(min(first.year + repeat_years(recurrence), MAX_YEAR + 1), 1, 1)
+    return Expansion(recurrence).forward(first, end)
+
+
 def first_occurrence(recurrence: rrule) -> datetime | None:
     """The first local start the recurrence produces, or None if it produces none.
 
     The search ends once the pattern has repeated (:func:`repeat_years`) or at the end of
     the supported years: an occurrence that is not found by then never comes."""
-    first: datetime = recurrence._dtstart  # type: ignore[attr-defined]
-    years = min(repeat_years(recurrence), MAX_YEAR - first.year)
-    if years <= 0:
-        return None
-    end = first.replace(year=first.year + years, month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-    return next(Expansion(recurrence).forward(first, end), None)
+    return next(_first_cycle(recurrence), None)
 
 
 def shortest_gap(recurrence: rrule, sample: int = 500) -> timedelta | None:
     """The least wall-clock time between two consecutive starts among the first ``sample``
     occurrences (None with fewer than two): an occurrence lasting longer overlaps the next."""
-    first: datetime = recurrence._dtstart  # type: ignore[attr-defined]
-    end = first.replace(year=min(first.year + repeat_years(recurrence), MAX_YEAR), month=1, day=1, hour=0,
-                        minute=0, second=0, microsecond=0)
-    starts = list(itertools.islice(Expansion(recurrence).forward(first, end), sample))
+    starts = list(itertools.islice(_first_cycle(recurrence), sample))
     return min((b - a for a, b in zip(starts, starts[1:])), default=None)

@@ -24,7 +24,6 @@ from tests.conftest import HUABEI, ROOT
 from tests.helpers.bundles import write
 
 EVENTS = str(HUABEI / "examples" / "events.jsonl")
-#: The walk's schedule expansion past the year 9000 is bounded in the walks' change.
 OLD = """\
 bundle: old
 timezone: Asia/Shanghai
@@ -45,6 +44,16 @@ rules:
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args))
+
+
+def run_with(option: str, text: str, begin: str, end: str) -> Result:
+    """``why`` (for --at and --as-known-at, at ``end``) or ``timeline`` over [begin, end) on the
+    shipped bundle, with ``option`` given ``text`` last, so that it wins."""
+    if option in ("--at", "--as-known-at"):
+        args = ["why", "acct-1002", "--at", end, "--events", EVENTS, option, text]
+    else:
+        args = ["timeline", "acct-1002", "--from", begin, "--to", end, "--events", EVENTS, option, text]
+    return run(*args, "--bundle", str(HUABEI))
 
 
 @pytest.fixture
@@ -110,12 +119,7 @@ def test_the_shipped_bundle_answers_at_the_last_second_of_the_supported_years(co
 @pytest.mark.parametrize("option", ["--at", "--as-known-at", "--from", "--to"])
 @pytest.mark.parametrize("text", ["0999-12-31T23:59:59", "9001-01-01", "0999-12-31T23:00:00+08:00"])
 def test_a_time_option_outside_the_supported_years_is_refused_by_name(option: str, text: str) -> None:
-    if option in ("--at", "--as-known-at"):
-        args = ["why", "acct-1002", "--at", "2026-03-01", "--events", EVENTS, option, text]
-    else:
-        args = ["timeline", "acct-1002", "--from", "2026-03-01", "--to", "2026-04-01", "--events", EVENTS, option,
-                text]
-    result = run(*args, "--bundle", str(HUABEI))
+    result = run_with(option, text, "2026-03-01", "2026-04-01")
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith(f"chronolex: error: {option}: ")
     assert "outside the supported years 1000-9000" in result.stderr and len(result.stderr.splitlines()) == 1
@@ -130,12 +134,7 @@ BAD_OFFSETS = ["+08:60", "+24:00", "-00:00", "+0800", "+08", "-24:00", "+08:00:6
 @pytest.mark.parametrize("option", ["--at", "--as-known-at", "--from", "--to"])
 def test_a_time_option_with_an_offset_events_refuse_is_refused(option: str, offset: str) -> None:
     text = f"2026-03-01T10:00{offset}"
-    if option in ("--at", "--as-known-at"):
-        args = ["why", "acct-1002", "--at", "2026-03-02", "--events", EVENTS, option, text]
-    else:
-        args = ["timeline", "acct-1002", "--from", "2026-02-01", "--to", "2026-03-02", "--events", EVENTS, option,
-                text]
-    result = run(*args, "--bundle", str(HUABEI))
+    result = run_with(option, text, "2026-02-01", "2026-03-02")
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == (f"chronolex: error: {option}: {text!r} is not a valid date or date-time ({offset} is "
                              "not a UTC offset: write ±HH:MM with hours 00-23 and minutes 00-59, or Z (-00:00 "
