@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("events",),  # events, their files, the store
     ("evaluation",),  # facts, assess, change points, decide, hindsight
     ("explain",),  # plain-language answers and their locales
+    ("batch",),  # the compiled plan and the SQL engines that run it over every account
     ("diff",),  # sides, structural, semantic, impact, decision logs
     ("checks",),  # validate: load, lint, solver
     ("testing",),  # policy tests
