@@ -49,8 +49,8 @@ COMMANDS: dict[str, CommandEntry] = {
                              "The exact intervals in which ACCOUNT's decision and its reasons are constant."),
     "evaluate": CommandEntry(_COMMANDS + "replay", "evaluate", "Evaluate given fact values directly, without events."),
     "replay": CommandEntry(_COMMANDS + "replay", "replay",
-                           "Decide for every account at an instant: decisions as JSON Lines, then a summary of "
-                           "accounts blocked per category and per rule."),
+                           "Decide for every account at an instant: one row per account and action, then a "
+                           "summary of accounts blocked per category and per rule."),
     "diff": CommandEntry(_COMMANDS + "diff", "diff",
                          "Compare policy versions: the text, the meaning (proved with a solver) and the accounts."),
     "ingest": CommandEntry(_COMMANDS + "ingest", "ingest",
