@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chronolex.errors import ChronolexError
+from chronolex.errors import ChronolexError, Diagnostic, Severity, Span
 from chronolex.lang.types import Type
 from chronolex.model import Bundle
 
@@ -47,7 +47,14 @@ ARROW_TYPES = {
 
 
 class LayoutError(ChronolexError):
-    """The bundle's event catalog cannot be laid out as one column per field."""
+    """The bundle's event catalog cannot be laid out as one column per field, or a value
+    cannot be held in its column (code ``batch-layout``)."""
+
+    def __init__(self, message: str | list[Diagnostic] | tuple[Diagnostic, ...], span: Span | None = None,
+                 help: str | None = None, *, omitted: int = 0) -> None:
+        if isinstance(message, str):  # raised with a sentence, like any exception
+            message = [Diagnostic("batch-layout", Severity.ERROR, message, span, help)]
+        super().__init__(message, omitted)
 
 
 def field_type(declared: Type) -> str:
