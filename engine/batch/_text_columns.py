@@ -151,10 +151,10 @@ def _checked(raw: pa.Table, catalog: Catalog, fields: dict[str, Type], zone: tzi
     columns = {name: (raw[name] if name in names else pa.chunked_array([pa.nulls(rows, pa.string())]))
                for name in _RESERVED}
     for name in ("account", "at", "type"):
-        _require(pc.all(pc.is_valid(columns[name])))
-    _require(pc.all(pc.greater(pc.utf8_length(columns["account"]), 0)))
-    _require(pc.all(pc.match_substring_regex(columns["type"], _TYPE)))
-    _require(pc.all(pc.fill_null(pc.greater(pc.utf8_length(columns["id"]), 0), True)))
+        _require(pc.is_valid(columns[name]))
+    _require(pc.greater(pc.utf8_length(columns["account"]), 0))
+    _require(pc.match_substring_regex(columns["type"], _TYPE))
+    _require(pc.fill_null(pc.greater(pc.utf8_length(columns["id"]), 0), True))
     for column in raw.column_names:
         if column not in _RESERVED and not _scalar(raw.schema.field(column).type):
             raise _Doubt()
@@ -177,8 +177,9 @@ def _checked(raw: pa.Table, catalog: Catalog, fields: dict[str, Type], zone: tzi
     return pa.table(out, schema=arrow_schema(bundle).remove(arrow_schema(bundle).get_field_index("seq")))
 
 
-def _require(condition: pa.Scalar) -> None:
-    if not condition.as_py():
+def _require(holds: pa.Array | pa.ChunkedArray) -> None:
+    """Doubt unless ``holds`` is true on every row (a null is a doubt too)."""
+    if not pc.all(pc.fill_null(holds, False), min_count=0).as_py():
         raise _Doubt()
 
 
@@ -216,18 +217,18 @@ def _check_values(values: pa.ChunkedArray, declared: Type, is_csv: bool) -> None
     kind = declared.name
     if is_csv:  # every cell is text, typed as the same text would be as a JSON scalar
         if kind == "int":
-            _require(pc.all(pc.match_substring_regex(given, _JSON_INT)))
+            _require(pc.match_substring_regex(given, _JSON_INT))
         elif kind == "decimal":
-            _require(pc.all(pc.match_substring_regex(given, _JSON_NUMBER)))
+            _require(pc.match_substring_regex(given, _JSON_NUMBER))
         elif kind == "bool":
-            _require(pc.all(pc.is_in(given, pa.array(["true", "false"]))))
+            _require(pc.is_in(given, pa.array(["true", "false"])))
         else:
             text_like = pc.or_(pc.is_in(given, pa.array(["true", "false"])),
                                pc.match_substring_regex(given, _JSON_NUMBER))
             if pc.any(text_like).as_py():
                 raise _Doubt()  # a CSV cell that reads as a number or a boolean, in a text field
     if kind == "enum":
-        _require(pc.all(pc.is_in(given, pa.array(sorted(declared.values), pa.string()))))
+        _require(pc.is_in(given, pa.array(sorted(declared.values), pa.string())))
     elif kind == "date":
         _each_distinct(given, parse_date)
     elif kind == "duration":
