@@ -150,8 +150,8 @@ def _ordered(rows: pa.Table, bundle: Bundle, tie_keys: _TieKeys) -> pa.Table:
     without_id = rows.filter(pc.is_null(rows["id"]))
     groups = without_id.group_by(["account", "at", "recorded_at", "type"], use_threads=False).aggregate(
         [("_order", "count"), ("_order", "list")])
-    tied = [order for count, orders in zip(groups["_order_count"].to_pylist(), groups["_order_list"].to_pylist())
-            if count > 1 for order in orders]
+    groups = groups.filter(pc.greater(groups["_order_count"], 1))
+    tied = [order for orders in groups["_order_list"].to_pylist() for order in orders]
     keys: dict[int, str] = {}
     if tied:
         subset = rows.filter(pc.is_in(rows["_order"], pa.array(tied, pa.int64())))
