@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from chronolex.evaluation.hindsight import decide_in_hindsight, knowledge_notes
     from chronolex.explain.locales import choose_locale, LocaleChoice, TEMPLATE_LOCALES
     from chronolex.explain.plain import action_phrase, category_words, interval_words, localized_document, missing_texts, plain_answer, PlainAnswer, PlainReason, span_words, summary_sentence
+    from chronolex.batch.event_table import expand_event_paths, read_event_table
     from chronolex.diff.sides import Side
     from chronolex.diff.operands import diff_pairs, load_side
     from chronolex.diff.structural import Change, structural_diff, StructuralDiff

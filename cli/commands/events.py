@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 import chronolex
 from chronolex.cli._common import check_input_file, emit, fail, load
@@ -58,10 +60,8 @@ def convert(paths: Sequence[str], db: str | None, bundle: str | None) -> None:
     emit(f"{output}: {table.num_rows} event{'s' if table.num_rows != 1 else ''}{counted}\n")
 
 
-def _write_parquet(table: object, path: Path) -> None:
+def _write_parquet(table: pa.Table, path: Path) -> None:
     """``table`` written to ``path`` through a temporary file in the same folder, renamed at the end."""
-    import pyarrow.parquet as pq
-
     if path.is_dir():
         fail(f"cannot write {path}: it is a directory")
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
