@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from chronolex.evaluation.hindsight import decide_in_hindsight, knowledge_notes
     from chronolex.explain.locales import choose_locale, LocaleChoice, TEMPLATE_LOCALES
     from chronolex.explain.plain import action_phrase, category_words, interval_words, localized_document, missing_texts, plain_answer, PlainAnswer, PlainReason, span_words, summary_sentence
-    from chronolex.batch.event_table import expand_event_paths, read_event_table
+    from chronolex.batch.event_table import expand_event_paths, read_event_table, skipped_records
     from chronolex.diff.sides import Side
     from chronolex.diff.operands import diff_pairs, load_side
     from chronolex.diff.structural import Change, structural_diff, StructuralDiff
@@ -84,7 +84,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["decide_in_hindsight", "knowledge_notes"], "chronolex.evaluation.hindsight"),
     **dict.fromkeys(["choose_locale", "LocaleChoice", "TEMPLATE_LOCALES"], "chronolex.explain.locales"),
     **dict.fromkeys(["action_phrase", "category_words", "interval_words", "localized_document", "missing_texts", "plain_answer", "PlainAnswer", "PlainReason", "span_words", "summary_sentence"], "chronolex.explain.plain"),
-    **dict.fromkeys(["expand_event_paths", "read_event_table"], "chronolex.batch.event_table"),
+    **dict.fromkeys(["expand_event_paths", "read_event_table", "skipped_records"], "chronolex.batch.event_table"),
     **dict.fromkeys(["Side"], "chronolex.diff.sides"),
     **dict.fromkeys(["diff_pairs", "load_side"], "chronolex.diff.operands"),
     **dict.fromkeys(["Change", "structural_diff", "StructuralDiff"], "chronolex.diff.structural"),
@@ -196,6 +196,7 @@ __all__ = [
     "Severity",
     "Side",
     "SkippedRecords",
+    "skipped_records",
     "snapshot",
     "Source",
     "Span",

@@ -33,15 +33,15 @@ from chronolex.batch._from_events import arrow_schema, table_of_histories
 from chronolex.batch._parquet import PARQUET_SUFFIXES, is_parquet, read_parquet_columns
 from chronolex.batch._text_columns import is_text, read_text_columns
 from chronolex.batch.layout import field_columns
-from chronolex.errors import ChronolexError, Span
+from chronolex.errors import ChronolexError, Diagnostic, Severity, Span
 from chronolex.events.catalog import CheckedSource
 from chronolex.events.encoding import content_key, encode_instant
-from chronolex.events.event import RESERVED_KEYS
+from chronolex.events.event import RESERVED_KEYS, SkippedRecords
 from chronolex.events.files import CSV_SUFFIXES, JSONL_SUFFIXES, _cell_value, open_source
 from chronolex.events.store import EventStore
 from chronolex.model import Bundle
 
-__all__ = ["expand_event_paths", "read_event_table"]
+__all__ = ["expand_event_paths", "read_event_table", "skipped_records"]
 
 #: How the rows that tie get their order: one key per row of the table given.
 _TieKeys = Callable[[pa.Table], list[str]]
@@ -79,12 +79,18 @@ def expand_event_paths(patterns: Iterable[str | Path]) -> tuple[Path, ...]:
     return tuple(dict.fromkeys(found))  # a file named twice is read once
 
 
-def read_event_table(bundle: Bundle, paths: Sequence[str | Path] = (), db: str | Path | None = None) -> pa.Table:
+def read_event_table(bundle: Bundle, paths: Sequence[str | Path] = (), db: str | Path | None = None, *,
+                     skip_bad: bool = False) -> pa.Table:
     """The events of ``paths`` (globs allowed) or of the store ``db``, as the bundle's event table.
 
     Rows are sorted by account, then ``seq``. Raises :class:`ChronolexError` for a bad record
     (file and line; for Parquet, row and column), an unreadable path, a pattern that matches
     nothing, or a value the layout cannot hold.
+
+    ``skip_bad`` leaves bad records of JSON Lines and CSV files out instead, as
+    :func:`chronolex.open_source` does (a file that cannot be read at all is still an
+    error); :func:`skipped_records` then says how many and why. Parquet files and the store
+    are refused whole, as the per-account reader refuses them.
 
     >>> import chronolex
     >>> bundle = chronolex.load_bundle("policies/huabei")
@@ -112,15 +118,42 @@ def read_event_table(bundle: Bundle, paths: Sequence[str | Path] = (), db: str |
         return _ordered(read_parquet_columns(bundle, parquet), bundle, lambda rows: _parquet_keys(rows))
     columns = read_text_columns(bundle, files)
     if columns is None:
-        return _exact(bundle, files)
+        return _exact(bundle, files, skip_bad)
     table = _ordered(columns.table, bundle, lambda rows: _text_keys(rows, columns.paths, bundle))
     return table
 
 
-def _exact(bundle: Bundle, files: Sequence[Path]) -> pa.Table:
+def _exact(bundle: Bundle, files: Sequence[Path], skip_bad: bool) -> pa.Table:
     """The per-account reader's events as the table; it raises, with file and line, what it refuses."""
-    source = open_source(files, bundle.timezone, catalog=bundle.events)
-    return table_of_histories(bundle, (source.history(a) for a in source.accounts()), str(files[0]))
+    source = open_source(files, bundle.timezone, catalog=bundle.events, skip_bad=skip_bad)
+    table = table_of_histories(bundle, (source.history(a) for a in source.accounts()), str(files[0]))
+    if source.skipped is None:
+        return table
+    problems = [{"code": d.code, "message": d.message, "help": d.help,
+                 "span": [d.span.file, d.span.line, d.span.column] if d.span else None}
+                for d in source.skipped.problems]
+    note = json.dumps({"count": source.skipped.count, "problems": problems}, ensure_ascii=False)
+    return table.replace_schema_metadata({_SKIPPED: note})
+
+
+#: The schema metadata key under which a table read with ``skip_bad`` records what it left out.
+_SKIPPED = "chronolex.skipped"
+
+
+def skipped_records(table: pa.Table) -> SkippedRecords | None:
+    """The bad records :func:`read_event_table` left out of ``table`` (``skip_bad=True``), or None.
+
+    >>> skipped_records(pa.table({"account": ["a"]})) is None
+    True
+    """
+    metadata = table.schema.metadata or {}
+    note = metadata.get(_SKIPPED.encode())
+    if note is None:
+        return None
+    loaded = json.loads(note)
+    problems = tuple(Diagnostic(p["code"], Severity.ERROR, p["message"], Span(*p["span"]) if p["span"] else None,
+                                p["help"]) for p in loaded["problems"])
+    return SkippedRecords(int(loaded["count"]), problems)
 
 
 def _from_store(bundle: Bundle, db: Path) -> pa.Table:
