@@ -175,6 +175,8 @@ def _ordered(rows: pa.Table, bundle: Bundle, tie_keys: _TieKeys) -> pa.Table:
     The same id twice: the first read is kept. Rows without an id that tie on (account, at,
     recorded_at, type) get a key from ``tie_keys`` (content key, or the file's seq): equal
     keys are one event (the first kept), and the key orders the rest."""
+    if "seq" in rows.column_names and _in_layout_order(rows):
+        return _numbered(rows, bundle)  # a file convert wrote: nothing to merge or move
     rows = rows.append_column("_order", pa.array(range(rows.num_rows), pa.int64()))
     with_id = rows.filter(pc.is_valid(rows["id"]))
     if with_id.num_rows:
@@ -196,10 +198,37 @@ def _ordered(rows: pa.Table, bundle: Bundle, tie_keys: _TieKeys) -> pa.Table:
         else pa.nulls(rows.num_rows, pa.string()).fill_null("")
     rows = rows.append_column("_id", pc.fill_null(rows["id"], "")).append_column("_tie", tie)
     rows = rows.sort_by([(name, "ascending") for name in ("account", "at", "recorded_at", "type", "_id", "_tie")])
+    return _numbered(rows, bundle)
+
+
+def _numbered(rows: pa.Table, bundle: Bundle) -> pa.Table:
+    """The layout's columns of ``rows`` (sorted), ``seq`` counted within each account."""
     seq = _positions(rows["account"])
     layout = arrow_schema(bundle)
     columns = {name: (seq if name == "seq" else rows[name]) for name in layout.names}
     return pa.table(columns, schema=layout)
+
+
+def _in_layout_order(rows: pa.Table) -> bool:
+    """Whether every row has a ``seq``, no id is repeated, and the rows are already in strictly
+    increasing (account, at, recorded_at, type, id, seq) order: then sorting would move nothing
+    and no duplicate is to be dropped (a Parquet file in the layout, read alone)."""
+    if rows.num_rows < 2:
+        return rows.num_rows == 0 or bool(pc.all(pc.is_valid(rows["seq"])).as_py())
+    if not pc.all(pc.is_valid(rows["seq"])).as_py():
+        return False
+    ids = rows["id"].drop_null()
+    if pc.count_distinct(ids).as_py() != len(ids):
+        return False
+    before: pa.Array | None = None  # the rows that come before the next one on the keys so far
+    same: pa.Array | None = None  # the rows equal to the next one on the keys so far
+    for name in ("account", "at", "recorded_at", "type", "id", "seq"):
+        column = pc.fill_null(rows[name], "") if name == "id" else rows[name]
+        head, tail = column[:-1], column[1:]
+        less, equal = pc.less(head, tail), pc.equal(head, tail)
+        before = less if before is None or same is None else pc.or_(before, pc.and_(same, less))
+        same = equal if same is None else pc.and_(same, equal)
+    return bool(pc.all(before).as_py())
 
 
 def _duplicates(subset: pa.Table, keys: dict[int, str]) -> set[int]:
