@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import chronolex
@@ -55,9 +56,9 @@ def convert(paths: Sequence[str], db: str | None, bundle: str | None) -> None:
     loaded = load(bundle)
     table = chronolex.read_event_table(loaded, inputs, db=db)
     _write_parquet(table, Path(output))
-    accounts = len(set(table["account"].to_pylist())) if table.num_rows < 10_000_000 else None
-    counted = f" of {accounts} account{'s' if accounts != 1 else ''}" if accounts is not None else ""
-    emit(f"{output}: {table.num_rows} event{'s' if table.num_rows != 1 else ''}{counted}\n")
+    accounts = pc.count_distinct(table["account"]).as_py()
+    emit(f"{output}: {table.num_rows} event{'s' if table.num_rows != 1 else ''} of {accounts} "
+         f"account{'s' if accounts != 1 else ''}\n")
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:

@@ -53,6 +53,8 @@ _TYPE = r"^[a-z][a-z0-9_]*$"
 _JSON_INT = r"^-?(0|[1-9][0-9]*)$"
 _JSON_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 _NULL = re.compile(rb":\s*null\b")
+#: A line with something on it besides JSON whitespace: Arrow makes at least one record of each.
+_RECORD_LINE = re.compile(rb"^[ \t\r]*[^ \t\r\n]", re.MULTILINE)
 
 
 class _Doubt(Exception):
@@ -115,7 +117,10 @@ def _read_jsonl(data: bytes, fields: dict[str, Type]) -> pa.Table:
     schema = pa.schema([(name, pa.string()) for name in _RESERVED]
                        + [(name, _json_type(declared)) for name, declared in fields.items()])
     options = pjson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
-    return pjson.read_json(io.BytesIO(data), parse_options=options)
+    table = pjson.read_json(io.BytesIO(data), parse_options=options)
+    if table.num_rows != len(_RECORD_LINE.findall(data)):
+        raise _Doubt()  # two objects on one line, or one object over several: not one record a line
+    return table
 
 
 def _json_type(declared: Type) -> pa.DataType:

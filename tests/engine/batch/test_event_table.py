@@ -326,3 +326,20 @@ def test_the_shipped_examples_read_the_same_both_ways() -> None:
 def test_a_layout_error_raised_with_a_sentence_is_an_error_with_that_message() -> None:
     error = LayoutError("field 'x' is int in 'a' and bool in 'b'")
     assert [(d.code, d.message) for d in error.diagnostics] == [("batch-layout", "field 'x' is int in 'a' and bool in 'b'")]
+
+
+@pytest.mark.parametrize("text", [
+    '{"account": "a", "at": "2026-03-01", "type": "scored"} {"account": "b", "at": "2026-03-01", "type": "scored"}\n',
+    '{"account": "a", "at": "2026-03-01",\n "type": "scored"}\n',
+    '{"account": "a", "at": "2026-03-01", "type": "scored", "score": null}\n',
+    '{"account": "a", "at": "2026-03-01", "type": "scored", "\\u0073core": 1, "score": 2}\n',
+])
+def test_what_arrow_reads_but_the_per_account_reader_refuses_is_refused(tmp_path: Path, text: str) -> None:
+    bundle = bundle_in("Asia/Shanghai", tmp_path)
+    path = tmp_path / "events.jsonl"
+    path.write_text(text)
+    with pytest.raises(ChronolexError) as refused:
+        open_source([path], bundle.timezone, catalog=bundle.events)
+    with pytest.raises(ChronolexError) as caught:
+        read_event_table(bundle, [path])
+    assert caught.value.diagnostics == refused.value.diagnostics
