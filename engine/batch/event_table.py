@@ -194,10 +194,14 @@ def _ordered(rows: pa.Table, bundle: Bundle, tie_keys: _TieKeys) -> pa.Table:
         drop = _duplicates(subset, keys)
         if drop:
             rows = rows.filter(pc.invert(pc.is_in(rows["_order"], pa.array(sorted(drop), pa.int64()))))
-    tie = pa.array([keys.get(order, "") for order in rows["_order"].to_pylist()], pa.string()) if keys \
-        else pa.nulls(rows.num_rows, pa.string()).fill_null("")
-    rows = rows.append_column("_id", pc.fill_null(rows["id"], "")).append_column("_tie", tie)
-    rows = rows.sort_by([(name, "ascending") for name in ("account", "at", "recorded_at", "type", "_id", "_tie")])
+    order_by = ["account", "at", "recorded_at", "type", "_id"]
+    rows = rows.append_column("_id", pc.fill_null(rows["id"], ""))
+    if keys:  # the key of each tied row, "" for the others
+        orders = pa.array(list(keys), pa.int64())
+        tie = pc.take(pa.array(list(keys.values()), pa.string()), pc.index_in(rows["_order"], orders))
+        rows = rows.append_column("_tie", pc.fill_null(tie, ""))
+        order_by.append("_tie")
+    rows = rows.sort_by([(name, "ascending") for name in order_by])
     return _numbered(rows, bundle)
 
 
