@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -203,7 +204,10 @@ def test_the_table_holds_what_the_per_account_reader_reads(tmp_path: Path, rows:
         paths[0].write_text(jsonl(rows[:half]), encoding="utf-8")
         paths[1].write_text(csv_text(rows[half:]) if rows[half:] else "account,at,type\n", encoding="utf-8")
     assert read_text_columns(bundle, paths) is not None, "a plainly valid file takes the columnar path"
-    assert table_rows(read_event_table(bundle, paths)) == normal(expected_rows(bundle, paths))
+    table = read_event_table(bundle, paths)
+    assert table_rows(table) == normal(expected_rows(bundle, paths))
+    pq.write_table(table, folder / "events.parquet")  # what events convert writes reads back the same
+    assert read_event_table(bundle, [folder / "events.parquet"]).equals(table)
 
 
 # -- random mutations: both refuse, at the same file and line, or both accept ---------------------------
