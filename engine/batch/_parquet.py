@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from chronolex.batch._from_events import arrow_schema
 from chronolex.batch.layout import field_columns
 from chronolex.errors import MAX_REPORTED, ChronolexError, Diagnostic, Severity, Span, clip
-from chronolex.instants import Duration
+from chronolex.instants import MAX_YEAR, MIN_YEAR, Duration
 from chronolex.model import Bundle
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -152,7 +152,12 @@ def _row_problems(bundle: Bundle, table: pa.Table, path: Path) -> list[Diagnosti
         each(pc.is_null(table["seq"]), "seq", lambda row: "no value")
     if "recorded_at" in table.column_names:
         each(pc.is_null(table["recorded_at"]), "recorded_at", lambda row: "no value (write at when unknown)")
-    for name, column_type in field_columns(bundle).items():
+    fields = field_columns(bundle)
+    for name in ("at", "recorded_at", *fields):
+        if name in table.column_names and (name in ("at", "recorded_at") or fields[name].name in ("date", "datetime")):
+            each(_outside_years(table[name]), name,
+                 lambda row: f"{table[name][row].as_py()} is outside the supported years {MIN_YEAR}-{MAX_YEAR}")
+    for name, column_type in fields.items():
         if name not in table.column_names:
             continue
         values = table[name]
@@ -177,6 +182,12 @@ def _row_problems(bundle: Bundle, table: pa.Table, path: Path) -> list[Diagnosti
                     why = str(exc)
                     each(pc.equal(values, text), name, lambda row: why)
     return problems
+
+
+def _outside_years(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Where a date or instant lies outside the years every other reader accepts (UTC year)."""
+    years = pc.year(values)
+    return pc.or_(pc.less(years, MIN_YEAR), pc.greater(years, MAX_YEAR))
 
 
 def _problem(code: str, message: str, file: str, line: int, column: int, help: str | None = None) -> Diagnostic:

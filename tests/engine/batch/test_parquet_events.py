@@ -157,3 +157,11 @@ def test_the_same_id_twice_is_one_event(bundle: chronolex.Bundle, tmp_path: Path
                                             "type": pa.array(["scored"] * 2), "id": pa.array(["x", "x"]),
                                             "score": pa.array([1, 2])})
     assert read_event_table(bundle, [path])["score"].to_pylist() == [1]
+
+
+def test_an_instant_outside_the_supported_years_is_refused(bundle: chronolex.Bundle, tmp_path: Path) -> None:
+    path = parquet(tmp_path / "e.parquet", {"account": pa.array(["a", "a"]), "type": pa.array(["scored"] * 2),
+                                            "at": pa.array([T1, datetime(9500, 1, 1, tzinfo=UTC)])})
+    code, line, column, message = refusal(bundle, path)
+    assert (code, line, column) == ("event-schema", 2, 3)
+    assert message == "row 2, column 'at': 9500-01-01 00:00:00+00:00 is outside the supported years 1000-9000"
