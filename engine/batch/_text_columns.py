@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -112,15 +113,21 @@ def _read_file(path: Path, fields: dict[str, Type]) -> pa.Table:
 def _read_jsonl(data: bytes, fields: dict[str, Type]) -> pa.Table:
     if _NULL.search(data):  # a null field is an error for a declared field; Arrow reads it as absent
         raise _Doubt()
-    if not data.strip():
+    if _RECORD_LINE.search(data) is None:
         return pa.table({name: pa.array([], pa.string()) for name in _RESERVED})
     schema = pa.schema([(name, pa.string()) for name in _RESERVED]
                        + [(name, _json_type(declared)) for name, declared in fields.items()])
     options = pjson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
     table = pjson.read_json(io.BytesIO(data), parse_options=options)
-    if table.num_rows != len(_RECORD_LINE.findall(data)):
+    if table.num_rows != _record_lines(data):
         raise _Doubt()  # two objects on one line, or one object over several: not one record a line
     return table
+
+
+def _record_lines(data: bytes) -> int:
+    """How many lines of ``data`` hold something besides JSON whitespace."""
+    lines = data.split(b"\n")
+    return sum(map(bool, map(bytes.strip, lines, itertools.repeat(b" \t\r"))))
 
 
 def _json_type(declared: Type) -> pa.DataType:
