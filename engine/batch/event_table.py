@@ -73,7 +73,8 @@ def expand_event_paths(patterns: Iterable[str | Path]) -> tuple[Path, ...]:
         else:
             path = Path(text)
             if not path.is_file():
-                why = "is a folder, not a file" if path.is_dir() else "does not exist"
+                why = ("is a folder, not a file" if path.is_dir() else "is not a regular file" if path.exists()
+                       else "does not exist")
                 raise ChronolexError.single("io-error", f"cannot read {text}: it {why}", Span(text, 1, 1))
             found.append(path)
     return tuple(dict.fromkeys(found))  # a file named twice is read once
