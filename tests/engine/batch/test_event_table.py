@@ -4,7 +4,8 @@ The promise a batch engine relies on: for every event file the per-account reade
 accepts, the table holds the same events, in the same order (``seq``), with the same
 typed values; for every file it refuses, the table is refused with the same problems at
 the same file and line. Random valid files check the first half row by row, random
-mutations of them the second; both also check that valid files take the columnar path.
+mutations of them the second; both also check that valid files take the columnar path,
+that the table reads back the same from Parquet, and from the store the files are ingested into.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from chronolex.batch.event_table import expand_event_paths, read_event_table, sk
 from chronolex.batch.layout import LayoutError
 from chronolex.errors import ChronolexError
 from chronolex.events.field_values import coerce
-from chronolex.events.files import open_source
+from chronolex.events.files import open_source, read_event_files
+from chronolex.events.store import EventStore
 from tests.helpers.bundles import write
 
 BUNDLE = """\
@@ -208,6 +210,9 @@ def test_the_table_holds_what_the_per_account_reader_reads(tmp_path: Path, rows:
     assert table_rows(table) == normal(expected_rows(bundle, paths))
     pq.write_table(table, folder / "events.parquet")  # what events convert writes reads back the same
     assert read_event_table(bundle, [folder / "events.parquet"]).equals(table)
+    with EventStore(folder / "events.db", create=True) as store:  # and the store the files are ingested into
+        store.ingest(read_event_files(paths, bundle.timezone, catalog=bundle.events))
+    assert read_event_table(bundle, db=folder / "events.db").equals(table)
 
 
 # -- random mutations: both refuse, at the same file and line, or both accept ---------------------------
