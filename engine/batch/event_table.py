@@ -195,8 +195,11 @@ def _ordered(rows: pa.Table, bundle: Bundle, tie_keys: _TieKeys) -> pa.Table:
         drop = _duplicates(subset, keys)
         if drop:
             rows = rows.filter(pc.invert(pc.is_in(rows["_order"], pa.array(sorted(drop), pa.int64()))))
-    order_by = ["account", "at", "recorded_at", "type", "_id"]
-    rows = rows.append_column("_id", pc.fill_null(rows["id"], ""))
+    # Accounts and types as their ranks among the distinct values: the same order as the
+    # strings, and an integer sort is twice as fast as one that compares a million strings.
+    order_by = ["_account", "at", "recorded_at", "_type", "_id"]
+    rows = (rows.append_column("_account", _ranks(rows["account"])).append_column("_type", _ranks(rows["type"]))
+            .append_column("_id", pc.fill_null(rows["id"], "")))
     if keys:  # the key of each tied row, "" for the others
         orders = pa.array(list(keys), pa.int64())
         tie = pc.take(pa.array(list(keys.values()), pa.string()), pc.index_in(rows["_order"], orders))
@@ -204,6 +207,12 @@ def _ordered(rows: pa.Table, bundle: Bundle, tie_keys: _TieKeys) -> pa.Table:
         order_by.append("_tie")
     rows = rows.sort_by([(name, "ascending") for name in order_by])
     return _numbered(rows, bundle)
+
+
+def _ranks(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Each value's position among the distinct values sorted (code point order, as Python's)."""
+    distinct = pc.unique(values)
+    return pc.index_in(values, distinct.take(pc.sort_indices(distinct)))
 
 
 def _numbered(rows: pa.Table, bundle: Bundle) -> pa.Table:
