@@ -19,10 +19,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from chronolex.batch.layout import DECIMAL_PRECISION, DECIMAL_SCALE, LayoutError, column_types, field_columns
+from chronolex.batch.errors import LayoutError
+from chronolex.batch.layout import DECIMAL_PRECISION, DECIMAL_SCALE, column_types, field_columns
 from chronolex.errors import Span
 from chronolex.events.event import AccountHistory, Event
 from chronolex.events.field_values import coerce
+from chronolex.instants import Duration
 from chronolex.model import Bundle
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -87,7 +89,8 @@ def _held(event: Event, name: str, written: object, kind: str, value: object, la
                           label)
         return value
     if kind == "duration":
-        return written  # the text as written; the layout keeps durations as ISO text
+        assert isinstance(value, Duration)
+        return value.text  # one spelling per value (P0D is PT0S), as every engine reads it
     assert value is None or isinstance(value, (str, bool, date, datetime))
     return value
 

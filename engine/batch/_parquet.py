@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from chronolex.batch._from_events import arrow_schema
+from chronolex.batch._text_columns import canonical_durations
 from chronolex.batch.layout import field_columns
 from chronolex.errors import MAX_REPORTED, ChronolexError, Diagnostic, Severity, Span, clip
 from chronolex.instants import MAX_YEAR, MIN_YEAR, Duration
@@ -54,6 +55,9 @@ def read_parquet_columns(bundle: Bundle, paths: list[Path]) -> pa.Table:
                 columns[field.name] = table["at"]
             else:
                 columns[field.name] = pa.nulls(table.num_rows, field.type)
+        for name, declared in field_columns(bundle).items():
+            if declared.name == "duration" and name in table.column_names:
+                columns[name] = canonical_durations(table[name])
         columns["file"] = pa.array([index] * table.num_rows, pa.int32())
         columns["row"] = pa.array(range(table.num_rows), pa.int64())
         parts.append(pa.table(columns))

@@ -264,6 +264,8 @@ def _typed(values: pa.ChunkedArray, declared: Type, zone: tzinfo, read_as: pa.Da
         distinct = pc.unique(values.drop_null())
         days = pa.array([parse_date(text) for text in distinct.to_pylist()], pa.date32())
         return pc.take(days, pc.index_in(values, distinct))
+    if kind == "duration":
+        return canonical_durations(values)
     if kind == "bool" and pa.types.is_string(read_as):
         return pc.equal(values, "true")
     if pa.types.is_string(read_as) and kind in ("int", "decimal"):
@@ -272,6 +274,13 @@ def _typed(values: pa.ChunkedArray, declared: Type, zone: tzinfo, read_as: pa.Da
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             raise _Doubt() from None
     return values
+
+
+def canonical_durations(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Each duration in its one spelling (:attr:`chronolex.instants.Duration.text`)."""
+    distinct = pc.unique(values.drop_null())
+    texts = pa.array([Duration.parse(text).text for text in distinct.to_pylist()], pa.string())
+    return pc.take(texts, pc.index_in(values, distinct))
 
 
 def _instants(values: pa.ChunkedArray, zone: tzinfo, *, schema_checked: bool) -> pa.ChunkedArray:

@@ -6,7 +6,7 @@ events the per-account reader (:func:`chronolex.open_source`, the store through
 :class:`chronolex.CheckedSource`) gives, in the same order (``seq``), with the same typed
 values, and it refuses what that reader refuses, with the same message naming file and
 line. The layout refuses a little more: a decimal with more than 10 digits after the
-point, a whole number beyond 64 bits (:class:`~chronolex.batch.layout.LayoutError`).
+point, a whole number beyond 64 bits (:class:`~chronolex.batch.errors.LayoutError`).
 
 How it keeps that promise cheaply: JSON Lines and CSV are parsed and checked column by
 column (``_text_columns``); when that path has any doubt, the files are read again by the

@@ -27,9 +27,10 @@ from hypothesis import strategies as st
 import chronolex
 from chronolex.batch._text_columns import read_text_columns
 from chronolex.batch.event_table import expand_event_paths, read_event_table, skipped_records
-from chronolex.batch.layout import LayoutError
+from chronolex.batch.errors import LayoutError
 from chronolex.errors import ChronolexError
 from chronolex.events.field_values import coerce
+from chronolex.instants import Duration
 from chronolex.events.files import open_source, read_event_files
 from chronolex.events.store import EventStore
 from tests.helpers.bundles import write
@@ -97,7 +98,7 @@ def fields_of(draw: st.DrawFn, event_type: str) -> dict[str, object]:
                                      st.integers(0, 10)),
                  "currency": st.sampled_from(["CNY", "USD"]),
                  "paid_on": st.dates(date(2000, 1, 1), date(2030, 12, 31)).map(date.isoformat)},
-        "seen": {"seen_at": instants(), "flag": st.booleans(), "grace": st.sampled_from(["P1D", "PT2H", "P1Y2M"]),
+        "seen": {"seen_at": instants(), "flag": st.booleans(), "grace": st.sampled_from(["P1D", "PT2H", "P1Y2M", "P0D", "P1W"]),
                  "note": _WORDS},
     }[event_type]
     chosen = draw(st.lists(st.sampled_from(sorted(candidates)), unique=True))
@@ -162,8 +163,9 @@ def expected_rows(bundle: chronolex.Bundle, paths: list[Path], skip_bad: bool = 
                                       "type": event.type, "id": event.id, "seq": seq}
             for name in names:
                 value = event.fields.get(name) if name in declared else None
-                if value is not None and declared[name].name != "duration":
+                if value is not None:
                     value = coerce(value, declared[name], bundle.timezone)
+                    value = value.text if isinstance(value, Duration) else value
                 row[name] = value
             rows.append(row)
     return rows
