@@ -55,6 +55,8 @@ COMMANDS: dict[str, CommandEntry] = {
                          "Compare policy versions: the text, the meaning (proved with a solver) and the accounts."),
     "ingest": CommandEntry(_COMMANDS + "ingest", "ingest",
                            "Append the events of FILES (JSON Lines or CSV) to the store at --db."),
+    "events": CommandEntry(_COMMANDS + "events", "events",
+                           "Event files: convert JSON Lines, CSV or the store into Parquet for batch replay."),
     "store": CommandEntry(_COMMANDS + "store", "store",
                           "Check the embedded event store: SQLite's integrity check and every ingest's checksum."),
     "init": CommandEntry(_COMMANDS + "init", "init",

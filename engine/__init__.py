@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from chronolex.batch.output import batch_output_format, batch_string_column, BatchSummary, summarize_batch, write_batch
     from chronolex.batch.plan import BatchPlan, compile_plan
     from chronolex.batch.replay import BATCH_ENGINES, BatchReplay, replay_batch, run_replay
+    from chronolex.batch.event_table import expand_event_paths, read_event_table, skipped_records
     from chronolex.diff.sides import Side
     from chronolex.diff.operands import diff_pairs, load_side
     from chronolex.diff.structural import Change, structural_diff, StructuralDiff
@@ -91,6 +92,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["batch_output_format", "batch_string_column", "BatchSummary", "summarize_batch", "write_batch"], "chronolex.batch.output"),
     **dict.fromkeys(["BatchPlan", "compile_plan"], "chronolex.batch.plan"),
     **dict.fromkeys(["BATCH_ENGINES", "BatchReplay", "replay_batch", "run_replay"], "chronolex.batch.replay"),
+    **dict.fromkeys(["expand_event_paths", "read_event_table", "skipped_records"], "chronolex.batch.event_table"),
     **dict.fromkeys(["Side"], "chronolex.diff.sides"),
     **dict.fromkeys(["diff_pairs", "load_side"], "chronolex.diff.operands"),
     **dict.fromkeys(["Change", "structural_diff", "StructuralDiff"], "chronolex.diff.structural"),
@@ -150,6 +152,7 @@ __all__ = [
     "DiskTree",
     "Duration",
     "enclosing_bundle",
+    "expand_event_paths",
     "EvaluationError",
     "Evaluator",
     "Event",
@@ -197,6 +200,7 @@ __all__ = [
     "PolicyRun",
     "read_decision_log",
     "read_event_files",
+    "read_event_table",
     "read_events",
     "read_facts",
     "Reason",
@@ -213,6 +217,7 @@ __all__ = [
     "Severity",
     "Side",
     "SkippedRecords",
+    "skipped_records",
     "snapshot",
     "Source",
     "Span",
