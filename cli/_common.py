@@ -241,6 +241,11 @@ def _remember_skip(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     ctx.meta[_SKIP_BAD_EVENTS] = value
 
 
+def skip_bad_requested() -> bool:
+    """Whether --skip-bad-events was given to the running command."""
+    return bool(click.get_current_context().meta.get(_SKIP_BAD_EVENTS, False))
+
+
 def events_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """``--events`` and ``--skip-bad-events``; the flag reaches :func:`open_events` through
     the click context, so each command reads events the same way."""
@@ -281,7 +286,7 @@ def load(bundle_ref: str | None) -> chronolex.Bundle:
 _SKIPPED_SHOWN = 10
 
 
-def _report_skipped(skipped: chronolex.SkippedRecords | None) -> None:
+def report_skipped(skipped: chronolex.SkippedRecords | None) -> None:
     """Say loudly, on standard error, that records were left out, how many, and why."""
     if skipped is None:
         return
@@ -295,9 +300,9 @@ def _report_skipped(skipped: chronolex.SkippedRecords | None) -> None:
         click.echo("  … and more (fix the listed ones and read again to see the rest)", err=True)
 
 
-def skipped_notes(source: EventSource) -> list[str]:
+def skipped_notes(source: EventSource | chronolex.SkippedRecords) -> list[str]:
     """A note for the answer itself (not only standard error) when bad records were skipped."""
-    skipped = getattr(source, "skipped", None)
+    skipped = source if isinstance(source, chronolex.SkippedRecords) else getattr(source, "skipped", None)
     if skipped is None:
         return []
     records = "record was" if skipped.count == 1 else "records were"
@@ -322,7 +327,7 @@ def open_events(bundle: chronolex.Bundle, event_files: Sequence[str], db_path: s
     if event_files:
         source = chronolex.open_source(event_files, bundle.timezone, catalog=bundle.events,
                                        skip_bad=click.get_current_context().meta.get(_SKIP_BAD_EVENTS, False))
-        _report_skipped(source.skipped)
+        report_skipped(source.skipped)
         return source
     if db_path:
         if not Path(db_path).is_file():

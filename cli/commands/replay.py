@@ -28,6 +28,8 @@ from chronolex.cli._common import (
     load,
     open_events,
     skipped_input,
+    report_skipped,
+    skip_bad_requested,
     skipped_notes,
     output_stream,
     parse_time,
@@ -280,17 +282,14 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
         plan = chronolex.compile_plan(bundle, at, known_at, actions)
         emit(plan.sql("spark" if engine == "spark" else "duckdb") + "\n")
         return
-    events: Any
-    annotation: dict[str, Any] = {}
-    if event_files and not db_path and all(p.endswith(".parquet") for p in event_files):
-        for path in event_files:
-            check_input_file(path, "--events")
-        events = list(event_files)
-    else:
-        source = open_events(bundle, event_files, db_path)
-        notes.extend(skipped_notes(source))
-        annotation = skipped_input(source)
-        events = source
+    if engine == "auto":
+        try:
+            chronolex.compile_plan(bundle, at, known_at, actions)
+        except (chronolex.Untranslatable, chronolex.BatchError) as exc:
+            notes.append(f"deciding with the per-account engine (slower): {exc}")
+            engine = "python"
+    events, annotation = _event_input(bundle, event_files, db_path, per_account=engine == "python" or bool(explain),
+                                      notes=notes)
     result = chronolex.run_replay(bundle, events, at, known_at, actions=actions, engine=engine,
                                   memory_limit=memory_limit, spark_master=spark_master)
     notes.extend(result.notes)
@@ -317,6 +316,38 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
     click.echo(text, err=writes_to_stdout(output), nl=False)
 
 
+def _event_input(bundle: chronolex.Bundle, event_files: Sequence[str], db_path: str | None, *, per_account: bool,
+                 notes: list[str]) -> tuple[Any, dict[str, Any]]:
+    """What the engine reads: the histories as the per-account engine reads them (for
+    --engine python and --explain), Parquet paths (DuckDB and Spark read them as they go),
+    or the columnar event table of JSON Lines, CSV or the store; and what the rows record
+    about skipped input."""
+    if per_account:
+        source = open_events(bundle, event_files, db_path)
+        notes.extend(skipped_notes(source))
+        return source, skipped_input(source)
+    db_path = db_path or (os.environ.get("CHRONOLEX_DB") if not event_files else None)
+    if event_files and db_path:
+        fail("give --events or --db, not both")
+    if not event_files and not db_path:
+        fail("no events: give --events FILE or --db PATH (or set CHRONOLEX_DB)")
+    for path in event_files:
+        if not any(c in path for c in "*?["):
+            check_input_file(path, "--events")
+    if db_path:
+        check_input_file(db_path, "--db")
+    paths = [str(p) for p in chronolex.expand_event_paths(event_files)] if event_files else []
+    if paths and all(p.endswith(".parquet") for p in paths):
+        return paths, {}
+    table = chronolex.read_event_table(bundle, paths, db_path, skip_bad=skip_bad_requested())
+    skipped = chronolex.skipped_records(table)
+    if skipped is None:
+        return table, {}
+    report_skipped(skipped)
+    notes.extend(skipped_notes(skipped))
+    return table, {"input": {"skipped": skipped.count}}
+
+
 def _json_lines(table: Any, extras: list[dict[str, Any]] | None) -> Iterator[str]:
     for index, row in enumerate(table.to_pylist()):
         if extras is not None:
@@ -328,7 +359,7 @@ def _explanations(bundle: chronolex.Bundle, table: Any, events: Any, which: str,
                   known_at: datetime | None, choice: Any) -> list[dict[str, Any] | None]:
     """For each row selected by --explain, the full decision document from the per-account
     engine (the slow path, only where a person will read it)."""
-    if isinstance(events, list):
+    if not hasattr(events, "history"):  # pragma: no cover - --explain is given histories
         fail("--explain reads the accounts' histories: give JSON Lines, CSV or a store, not Parquet")
     wanted = None if which in ("all", "blocked") else {a.strip() for a in which.split(",") if a.strip()}
     accounts = set(table.column("account").to_pylist())

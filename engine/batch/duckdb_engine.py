@@ -17,6 +17,7 @@ import pyarrow as pa
 from chronolex.batch.output import finish
 from chronolex.batch.plan import EVENTS, BatchPlan
 from chronolex.batch.errors import BatchEngineError
+from chronolex.batch.layout import column_types
 
 
 def connect(memory_limit: str | None = None, temp_directory: str | None = None,
@@ -45,8 +46,7 @@ def run_duckdb(plan: BatchPlan, events: pa.Table | Sequence[str | Path], *, memo
         if isinstance(events, pa.Table):
             con.register(EVENTS, events)
         else:
-            files = [str(p) for p in events]
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {EVENTS} AS SELECT * FROM read_parquet(?)", [files])
+            _parquet_view(con, [str(p) for p in events], plan)
         try:
             result = _arrow(con.sql(plan.sql("duckdb")))
         except duckdb.OutOfMemoryException as exc:
@@ -64,3 +64,36 @@ def _arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
     """The whole result as an Arrow table (the method's name changed in DuckDB 1.4)."""
     fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
     return fetch()
+
+
+#: The DuckDB type of each column type of the layout (chronolex.batch.layout.column_types).
+_DUCKDB_TYPES = {
+    "string": "VARCHAR", "int64": "BIGINT", "bool": "BOOLEAN", "date32": "DATE",
+    "timestamp[us, tz=UTC]": "TIMESTAMP WITH TIME ZONE", "decimal128(38, 10)": "DECIMAL(38,10)",
+}
+
+
+def _parquet_view(con: duckdb.DuckDBPyConnection, files: list[str], plan: BatchPlan) -> None:
+    """The Parquet files as the view ``events``, once their columns are checked against the
+    layout: a missing, unknown or differently typed column is an error naming the column,
+    never a query that reads the wrong thing."""
+    listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    source = f"read_parquet({listed}, union_by_name = true)"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    except duckdb.Error as exc:
+        raise BatchEngineError(f"cannot read {', '.join(files)}: {exc}") from None
+    found = {row[0]: str(row[1]) for row in described}
+    expected = {name: _DUCKDB_TYPES[kind] for name, kind in column_types(plan.bundle).items()}
+    for name, kind in expected.items():
+        if name not in found:
+            raise BatchEngineError(f"{', '.join(files)}: no column {name!r}; write the files with "
+                                   "'chronolex events convert', which gives every column of the event layout")
+        if found[name].replace(" ", "") != kind.replace(" ", ""):
+            raise BatchEngineError(f"{', '.join(files)}: column {name!r} is {found[name]}, the event layout "
+                                   f"needs {kind}")
+    unknown = sorted(set(found) - set(expected))
+    if unknown:
+        raise BatchEngineError(f"{', '.join(files)}: unknown column {unknown[0]!r} (not in the bundle's event "
+                               "catalog); convert the files with 'chronolex events convert'")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {EVENTS} AS SELECT * FROM {source}")

@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from chronolex.batch.duckdb_engine import run_duckdb
 from chronolex.batch.errors import BatchError, LayoutError, Untranslatable
+from chronolex.batch.event_table import read_event_table
 from chronolex.batch.histories import table_from_histories
 from chronolex.batch.output import stamp, write_decisions
 from chronolex.batch.plan import BatchPlan, compile_plan
@@ -95,7 +96,15 @@ def run_replay(bundle: Bundle, events: Events, at: datetime, known_at: datetime 
         return BatchReplay(stamp(table, bundle, at, known_at), "spark", tuple(notes))
     source: pa.Table | list[str]
     parquet = _parquet_paths(events)
-    source = parquet if parquet is not None else table_from_histories(bundle, _histories(bundle, events))
+    if isinstance(events, pa.Table):
+        source = events
+    elif parquet is not None:
+        source = parquet
+    elif isinstance(events, (str, Path)) or isinstance(events, Sequence):
+        paths = [events] if isinstance(events, (str, Path)) else list(events)
+        source = read_event_table(bundle, paths)
+    else:
+        source = table_from_histories(bundle, _histories(bundle, events))
     table = run_duckdb(plan, source, memory_limit=memory_limit)
     return BatchReplay(stamp(table, bundle, at, known_at), "duckdb", tuple(notes))
 
