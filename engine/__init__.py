@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     from chronolex.diff.semantic import same_meaning, semantic_diff, SemanticDiff, Witness
     from chronolex.diff.policy_diff import diff_document, diff_sides, PolicyDiff
     from chronolex.diff.impact import Impact, impact
+    from chronolex.diff.batch_impact import account_changes, BatchImpact, notifications
+    from chronolex.batch.changes import changed_since
     from chronolex.diff.decision_log import LoggedDecision, LogReplay, read_decision_log, replay_log
     from chronolex.checks.cases import Case, load_cases, policy_test_files
     from chronolex.testing import branch_status, CaseResult, Coverage, PolicyRun, run_cases
@@ -89,15 +91,19 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["same_meaning", "semantic_diff", "SemanticDiff", "Witness"], "chronolex.diff.semantic"),
     **dict.fromkeys(["diff_document", "diff_sides", "PolicyDiff"], "chronolex.diff.policy_diff"),
     **dict.fromkeys(["Impact", "impact"], "chronolex.diff.impact"),
+    **dict.fromkeys(["account_changes", "BatchImpact", "notifications"], "chronolex.diff.batch_impact"),
+    **dict.fromkeys(["changed_since"], "chronolex.batch.changes"),
     **dict.fromkeys(["LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
     **dict.fromkeys(["Case", "load_cases", "policy_test_files"], "chronolex.checks.cases"),
     **dict.fromkeys(["branch_status", "CaseResult", "Coverage", "PolicyRun", "run_cases"], "chronolex.testing"),
 }
 
 __all__ = [
+    "account_changes",
     "AccountHistory",
     "action_phrase",
     "branch_status",
+    "BatchImpact",
     "Bundle",
     "BundleReport",
     "Case",
@@ -107,6 +113,7 @@ __all__ = [
     "Category",
     "category_words",
     "Change",
+    "changed_since",
     "check_bundle",
     "CheckedSource",
     "choose_locale",
@@ -165,6 +172,7 @@ __all__ = [
     "MemorySource",
     "missing_texts",
     "NextChange",
+    "notifications",
     "open_source",
     "parse",
     "parse_instant",

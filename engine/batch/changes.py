@@ -15,7 +15,7 @@ per-account diff: that side decides it ``allowed`` (``no_policy`` without a vers
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,11 +29,12 @@ from chronolex.batch.histories import table_from_histories
 from chronolex.batch.layout import field_columns
 from chronolex.batch.output import SCHEMA
 from chronolex.batch.plan import compile_plan
+from chronolex.batch.python_engine import decision_rows
 from chronolex.events.event import AccountHistory
 from chronolex.model import Bundle, Rule, Version
 from chronolex.time.versions import select_version
 
-__all__ = ["CHANGE_COLUMNS", "Changes", "SideSpec", "changed_since", "compare", "event_table", "preflight", "side_decisions"]
+__all__ = ["CHANGE_COLUMNS", "Changes", "SideSpec", "changed_since", "compare", "compare_histories", "event_table", "preflight", "side_decisions"]
 
 #: The columns of :attr:`Changes.rows`, in order. ``kind`` is the flip kind
 #: (``newly-blocked``, ``unblocked``, ``categories-changed``, ``other``) or NULL when only
@@ -79,32 +80,30 @@ def check_same_layout(old: Bundle, new: Bundle) -> None:
                          "one event table for both sides")
 
 
-def side_decisions(side: SideSpec, events: pa.Table, at: datetime, known_at: datetime | None, actions: Sequence[str],
-                   accounts: pa.Array, connection: duckdb.DuckDBPyConnection) -> tuple[pa.Table, dict[str, Rule]]:
-    """The side's decision of every account × action in ``actions`` (SCHEMA columns), and its rules by id.
+def _rules(side: SideSpec) -> dict[str, Rule]:
+    return {r.id: r for r in side.version.rules} if side.version is not None else {}
 
-    Actions its bundle declares are decided by one plan in DuckDB; the others are filled in
-    as the per-account diff decides them."""
+
+def side_decisions(side: SideSpec, decide: Callable[[Sequence[str]], pa.Table], actions: Sequence[str],
+                   accounts: pa.Array) -> pa.Table:
+    """The side's decision of every account × action in ``actions`` (SCHEMA columns).
+
+    Actions its bundle declares are decided by ``decide`` (one plan in DuckDB, or the
+    per-account engine); the others are filled in as the per-account diff decides them."""
     declared = [a for a in actions if a in side.bundle.actions]
-    parts: list[pa.Table] = []
-    rules: dict[str, Rule] = {}
-    if declared:
-        plan = compile_plan(side.bundle, at, known_at, declared, version=side.version)
-        for found in plan.rules.values():
-            rules.update((r.id, r) for r in found)
-        parts.append(run_duckdb(plan, events, connection=connection))
+    parts: list[pa.Table] = [decide(declared)] if declared else []
     decision = "allowed" if side.version is not None else "no_policy"
     empty = pa.scalar([], pa.list_(pa.string()))
+    n = len(accounts)
     for action in actions:
         if action in declared:
             continue
-        n = len(accounts)
         parts.append(pa.Table.from_arrays([
             accounts, pa.array([action] * n, pa.string()), pa.array([decision] * n, pa.string()),
             *(pa.repeat(empty, n) for _ in range(3)),
             pa.array([side.version.id if side.version else None] * n, pa.string()),
         ], schema=SCHEMA))
-    return pa.concat_tables(parts), rules
+    return pa.concat_tables(parts) if parts else SCHEMA.empty_table()
 
 
 _JOIN = """
@@ -139,24 +138,53 @@ def preflight(old: SideSpec, new: SideSpec, at: datetime, actions: Sequence[str]
 
 def compare(old: SideSpec, new: SideSpec, events: pa.Table, at: datetime, actions: Sequence[str], *,
             known_at: datetime | None = None, memory_limit: str | None = None) -> Changes:
-    """Both sides decided over ``events`` at (``at``, ``known_at``; no event after ``at``) and joined in DuckDB."""
+    """Both sides decided by plans in DuckDB over ``events`` at (``at``, ``known_at``; no
+    event after ``at``), and joined there."""
     check_same_layout(old.bundle, new.bundle)
     chosen = tuple(actions)
     accounts = pc.unique(events.column("account").combine_chunks()) if events.num_rows else pa.array([], pa.string())
     accounts = pc.take(accounts, pc.sort_indices(accounts))
     connection = connect(memory_limit)
     try:
-        old_table, old_rules = side_decisions(old, events, at, known_at, chosen, accounts, connection)
-        new_table, new_rules = side_decisions(new, events, at, known_at, chosen, accounts, connection)
+        def plan_of(side: SideSpec) -> Callable[[Sequence[str]], pa.Table]:
+            return lambda declared: run_duckdb(compile_plan(side.bundle, at, known_at, declared, version=side.version),
+                                               events, connection=connection)
+
+        old_table = side_decisions(old, plan_of(old), chosen, accounts)
+        new_table = side_decisions(new, plan_of(new), chosen, accounts)
+        return _join(old, new, old_table, new_table, chosen, len(accounts), connection)
+    finally:
+        connection.close()
+
+
+def compare_histories(old: SideSpec, new: SideSpec, histories: Sequence[AccountHistory], at: datetime,
+                      actions: Sequence[str], *, known_at: datetime | None = None) -> Changes:
+    """:func:`compare` with each side decided by the per-account engine: the path a diff
+    takes when a side has no plan (and the reference the batch path is tested against)."""
+    chosen = tuple(actions)
+    accounts = pa.array(sorted(h.account for h in histories), pa.string())
+
+    def engine_of(side: SideSpec) -> Callable[[Sequence[str]], pa.Table]:
+        return lambda declared: decision_rows(side.bundle, histories, at, known_at, declared, version=side.version)
+
+    connection = duckdb.connect(":memory:")
+    try:
+        return _join(old, new, side_decisions(old, engine_of(old), chosen, accounts),
+                     side_decisions(new, engine_of(new), chosen, accounts), chosen, len(accounts), connection)
+    finally:
+        connection.close()
+
+
+def _join(old: SideSpec, new: SideSpec, old_table: pa.Table, new_table: pa.Table, actions: tuple[str, ...],
+          accounts: int, connection: duckdb.DuckDBPyConnection) -> Changes:
+    try:
         connection.register("old_side", old_table)
         connection.register("new_side", new_table)
-        connection.execute(_JOIN, [list(chosen)])
+        connection.execute(_JOIN, [list(actions)])
         rows = _arrow(connection.sql(f"SELECT {', '.join(CHANGE_COLUMNS)} FROM pairs ORDER BY account, action_index"))
     except duckdb.Error as exc:
         raise BatchEngineError(f"DuckDB could not compare the two sides: {exc}") from None
-    finally:
-        connection.close()
-    return Changes(len(accounts), chosen, old_rules, new_rules, rows)
+    return Changes(accounts, actions, _rules(old), _rules(new), rows)
 
 
 def changed_since(bundle: Bundle, since: Version, events: pa.Table, at: datetime,

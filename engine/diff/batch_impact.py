@@ -23,14 +23,14 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from chronolex.batch.changes import Changes, SideSpec, compare, event_table, preflight
+from chronolex.batch.changes import Changes, SideSpec, compare, compare_histories, event_table, preflight
 from chronolex.diff.impact import FLIP_KINDS, ActionImpact, Impact, RuleImpact, SideJudge, Tally, Transition, \
     impact_actions
 from chronolex.diff.sides import Side
 from chronolex.events.event import EventSource
 from chronolex.model import Rule
 
-__all__ = ["NOTIFY_SCHEMA", "BatchImpact", "impact_batch", "notifications", "prepare"]
+__all__ = ["NOTIFY_SCHEMA", "BatchImpact", "account_changes", "impact_batch", "notifications", "prepare"]
 
 #: The columns of a notification file, in order.
 NOTIFY_SCHEMA = pa.schema([
@@ -68,6 +68,19 @@ class BatchImpact:
         events = event_table(self.new.bundle, (source.history(a) for a in sorted(source.accounts())))
         self.changes = compare(self.old_spec, self.new_spec, events, self.at, self.actions, memory_limit=memory_limit)
         return _report(self, self.changes, examples)
+
+
+def account_changes(old: Side, new: Side, source: EventSource, at: datetime,
+                    actions: Sequence[str] | None = None) -> Changes:
+    """The changed account × action rows of :class:`BatchImpact` (for :func:`notifications`)
+    decided by the per-account engine: the path for bundles no plan can decide."""
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    at = at.astimezone(UTC)
+    chosen = impact_actions(old, new, actions)
+    sides = SideSpec(old.bundle, SideJudge(old).version(at)), SideSpec(new.bundle, SideJudge(new).version(at))
+    histories = [source.history(a) for a in sorted(source.accounts())]
+    return compare_histories(*sides, histories, at, chosen)
 
 
 def prepare(old: Side, new: Side, at: datetime, actions: Sequence[str] | None = None) -> BatchImpact:
