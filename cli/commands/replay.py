@@ -33,6 +33,7 @@ from chronolex.cli._common import (
     parse_time,
     writes_to_stdout,
 )
+from chronolex.cli.changes import replay_changed_since
 from chronolex.cli.render.decision import render_decision, render_plain, render_plain_timeline, render_timeline
 from chronolex import Evaluator, decide, decide_with_facts, timeline
 
@@ -248,8 +249,12 @@ def evaluate(facts_file: str, at_text: str, action: str, bundle_ref: str | None,
 @click.option("--lang", "lang", metavar="LOCALE",
               help="Add each decision's plain-language sentence in this language (en, zh-CN, …) to its line, and "
                    "name the categories of the summary in words.")
+@click.option("--changed-since", "changed_since", metavar="VERSION",
+              help="List only the accounts and actions that VERSION decides otherwise than the version in force "
+                   "(batch plans in DuckDB).")
 def replay(at_text: str, action: str | None, known_text: str | None, event_files: Sequence[str],
-           db_path: str | None, bundle_ref: str | None, output: str | None, lang: str | None) -> None:
+           db_path: str | None, bundle_ref: str | None, output: str | None, lang: str | None,
+           changed_since: str | None) -> None:
     """Decide for every account at an instant: decisions as JSON Lines, then a summary of
     accounts blocked per category and per rule."""
     bundle = load(bundle_ref)
@@ -259,6 +264,10 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
     known_at = parse_time(known_text, bundle, "--as-known-at", notes) if known_text else None
     actions = _actions(bundle, action)
     source = open_events(bundle, event_files, db_path)
+    if changed_since is not None:
+        if lang:
+            fail("--lang does not go with --changed-since")
+        return replay_changed_since(bundle, changed_since, source, at, known_at, actions, output, notes)
     accounts = list(source.accounts())
     evaluator = Evaluator(bundle)
     annotation = skipped_input(source)

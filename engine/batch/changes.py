@@ -30,7 +30,7 @@ from chronolex.batch.layout import field_columns
 from chronolex.batch.output import SCHEMA
 from chronolex.batch.plan import compile_plan
 from chronolex.batch.python_engine import decision_rows
-from chronolex.events.event import AccountHistory
+from chronolex.events.event import AccountHistory, EventSource
 from chronolex.model import Bundle, Rule, Version
 from chronolex.time.versions import select_version
 
@@ -187,13 +187,18 @@ def _join(old: SideSpec, new: SideSpec, old_table: pa.Table, new_table: pa.Table
     return Changes(accounts, actions, _rules(old), _rules(new), rows)
 
 
-def changed_since(bundle: Bundle, since: Version, events: pa.Table, at: datetime,
+def changed_since(bundle: Bundle, since: Version, events: pa.Table | EventSource, at: datetime,
                   known_at: datetime | None = None, actions: Sequence[str] | None = None) -> pa.Table:
     """Every account × action decided differently at (``at``, ``known_at``) by the version
     ``since`` than by the version in force then (``replay --changed-since``).
 
     Columns: :data:`CHANGE_COLUMNS` without ``action_index``, sorted by account then action. A row whose decision is the
-    same and whose categories or rules differ is listed too: its explanation changed."""
+    same and whose categories or rules differ is listed too: its explanation changed.
+    ``events`` is an event table in the layout of chronolex.batch.layout, or a source read
+    into one."""
+    if not isinstance(events, pa.Table):
+        source = events
+        events = event_table(bundle, (source.history(a) for a in sorted(source.accounts())))
     chosen = tuple(actions) if actions is not None else bundle.actions
     in_force = select_version(bundle.versions, at, known_at)
     changes = compare(SideSpec(bundle, since), SideSpec(bundle, in_force), events, at, chosen, known_at=known_at)
