@@ -28,7 +28,7 @@ from chronolex.batch.errors import BatchEngineError, BatchError
 from chronolex.batch.histories import table_from_histories
 from chronolex.batch.layout import field_columns
 from chronolex.batch.output import SCHEMA
-from chronolex.batch.plan import compile_plan
+from chronolex.batch.plan import BatchPlan, compile_plan
 from chronolex.batch.python_engine import decision_rows
 from chronolex.events.event import AccountHistory, EventSource
 from chronolex.model import Bundle, Rule, Version
@@ -126,32 +126,39 @@ WHERE o.decision <> n.decision OR list_sort(o.rules) <> list_sort(n.rules)
 
 
 def preflight(old: SideSpec, new: SideSpec, at: datetime, actions: Sequence[str],
-              known_at: datetime | None = None) -> None:
-    """Raise what :func:`compare` would raise about the bundles (an untranslatable rule or
-    fact, a catalog missing or unlike), before any event is read."""
+              known_at: datetime | None = None) -> tuple[BatchPlan | None, BatchPlan | None]:
+    """Each side's plan (None when its bundle declares none of ``actions``), compiled
+    before any event is read: raises what :func:`compare` would raise about the bundles
+    (an untranslatable rule or fact, a catalog missing or unlike)."""
     check_same_layout(old.bundle, new.bundle)
-    for side in (old, new):
-        declared = [a for a in actions if a in side.bundle.actions]
-        if declared:
-            compile_plan(side.bundle, at, known_at, declared, version=side.version)
+    return _plan(old, at, known_at, actions), _plan(new, at, known_at, actions)
+
+
+def _plan(side: SideSpec, at: datetime, known_at: datetime | None, actions: Sequence[str]) -> BatchPlan | None:
+    declared = [a for a in actions if a in side.bundle.actions]
+    return compile_plan(side.bundle, at, known_at, declared, version=side.version) if declared else None
 
 
 def compare(old: SideSpec, new: SideSpec, events: pa.Table, at: datetime, actions: Sequence[str], *,
-            known_at: datetime | None = None, memory_limit: str | None = None) -> Changes:
+            known_at: datetime | None = None, memory_limit: str | None = None,
+            plans: tuple[BatchPlan | None, BatchPlan | None] | None = None) -> Changes:
     """Both sides decided by plans in DuckDB over ``events`` at (``at``, ``known_at``; no
-    event after ``at``), and joined there."""
-    check_same_layout(old.bundle, new.bundle)
+    event after ``at``), and joined there. ``plans`` are those :func:`preflight` compiled
+    for the same arguments (compiled here when not given)."""
     chosen = tuple(actions)
+    old_plan, new_plan = plans if plans is not None else preflight(old, new, at, chosen, known_at)
     accounts = pc.unique(events.column("account").combine_chunks()) if events.num_rows else pa.array([], pa.string())
     accounts = pc.take(accounts, pc.sort_indices(accounts))
     connection = connect(memory_limit)
     try:
-        def plan_of(side: SideSpec) -> Callable[[Sequence[str]], pa.Table]:
-            return lambda declared: run_duckdb(compile_plan(side.bundle, at, known_at, declared, version=side.version),
-                                               events, connection=connection)
+        def plan_of(plan: BatchPlan | None) -> Callable[[Sequence[str]], pa.Table]:
+            def run(declared: Sequence[str]) -> pa.Table:
+                assert plan is not None and plan.actions == tuple(declared)
+                return run_duckdb(plan, events, connection=connection)
+            return run
 
-        old_table = side_decisions(old, plan_of(old), chosen, accounts)
-        new_table = side_decisions(new, plan_of(new), chosen, accounts)
+        old_table = side_decisions(old, plan_of(old_plan), chosen, accounts)
+        new_table = side_decisions(new, plan_of(new_plan), chosen, accounts)
         return _join(old, new, old_table, new_table, chosen, len(accounts), connection)
     finally:
         connection.close()

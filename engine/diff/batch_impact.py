@@ -58,7 +58,7 @@ class BatchImpact:
         self.old_spec = SideSpec(old.bundle, old_judge.version(self.at))
         self.new_spec = SideSpec(new.bundle, new_judge.version(self.at))
         self._declares = (old_judge.declares, new_judge.declares)
-        preflight(self.old_spec, self.new_spec, self.at, self.actions)
+        self._plans = preflight(self.old_spec, self.new_spec, self.at, self.actions)
         self.changes: Changes | None = None
 
     def run(self, source: EventSource, *, examples: int = 3, memory_limit: str | None = None) -> Impact:
@@ -66,7 +66,8 @@ class BatchImpact:
         if examples < 0:
             raise ValueError("examples must be 0 or more")
         events = event_table(self.new.bundle, (source.history(a) for a in sorted(source.accounts())))
-        self.changes = compare(self.old_spec, self.new_spec, events, self.at, self.actions, memory_limit=memory_limit)
+        self.changes = compare(self.old_spec, self.new_spec, events, self.at, self.actions, memory_limit=memory_limit,
+                               plans=self._plans)
         return _report(self, self.changes, examples)
 
 
