@@ -15,7 +15,7 @@ per-account diff: that side decides it ``allowed`` (``no_policy`` without a vers
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,12 +44,13 @@ CHANGE_COLUMNS = ("account", "action", "action_index", "kind", "old_decision", "
                   "new_blocked_by", "gained", "lost")
 
 
-def event_table(bundle: Bundle, histories: Iterable[AccountHistory]) -> pa.Table:
-    """The one event table both sides read (the chronolex.batch.layout contract).
+def event_table(bundle: Bundle, source: EventSource) -> pa.Table:
+    """The one event table both sides read (the chronolex.batch.layout contract), laid out
+    by ``bundle``'s catalog.
 
-    The single place the impact reads events into columns, so a faster reader replaces
-    this line and nothing else."""
-    return table_from_histories(bundle, histories)
+    The single place the batch diff and ``replay --changed-since`` read events into
+    columns, so a faster columnar reader replaces this line and nothing else."""
+    return table_from_histories(bundle, (source.history(a) for a in sorted(source.accounts())))
 
 
 @dataclass(frozen=True)
@@ -204,8 +205,7 @@ def changed_since(bundle: Bundle, since: Version, events: pa.Table | EventSource
     ``events`` is an event table in the layout of chronolex.batch.layout, or a source read
     into one."""
     if not isinstance(events, pa.Table):
-        source = events
-        events = event_table(bundle, (source.history(a) for a in sorted(source.accounts())))
+        events = event_table(bundle, events)
     chosen = tuple(actions) if actions is not None else bundle.actions
     in_force = select_version(bundle.versions, at, known_at)
     changes = compare(SideSpec(bundle, since), SideSpec(bundle, in_force), events, at, chosen, known_at=known_at)

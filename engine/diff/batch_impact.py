@@ -65,7 +65,7 @@ class BatchImpact:
         """Read ``source`` once, decide both sides and aggregate the report."""
         if examples < 0:
             raise ValueError("examples must be 0 or more")
-        events = event_table(self.new.bundle, (source.history(a) for a in sorted(source.accounts())))
+        events = event_table(self.new.bundle, source)
         self.changes = compare(self.old_spec, self.new_spec, events, self.at, self.actions, memory_limit=memory_limit,
                                plans=self._plans)
         return _report(self, self.changes, examples)
