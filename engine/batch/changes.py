@@ -34,7 +34,8 @@ from chronolex.events.event import AccountHistory, EventSource
 from chronolex.model import Bundle, Rule, Version
 from chronolex.time.versions import select_version
 
-__all__ = ["CHANGE_COLUMNS", "Changes", "SideSpec", "changed_since", "compare", "compare_histories", "event_table", "preflight", "side_decisions"]
+__all__ = ["CHANGE_COLUMNS", "Changes", "SideSpec", "changed_since", "compare", "compare_histories", "event_table",
+           "preflight", "side_decisions"]
 
 #: The columns of :attr:`Changes.rows`, in order. ``kind`` is the flip kind
 #: (``newly-blocked``, ``unblocked``, ``categories-changed``, ``other``) or NULL when only
