@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from chronolex.diff.semantic import same_meaning, semantic_diff, SemanticDiff, Witness
     from chronolex.diff.policy_diff import diff_document, diff_sides, PolicyDiff
     from chronolex.diff.impact import Impact, impact
+    from chronolex.diff.batch_impact import account_changes, BatchImpact, notifications
+    from chronolex.batch.changes import changed_since
     from chronolex.diff.decision_log import LoggedDecision, LogReplay, read_decision_log, replay_log
     from chronolex.checks.cases import Case, load_cases, policy_test_files
     from chronolex.testing import branch_status, CaseResult, Coverage, PolicyRun, run_cases
@@ -99,12 +101,15 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["same_meaning", "semantic_diff", "SemanticDiff", "Witness"], "chronolex.diff.semantic"),
     **dict.fromkeys(["diff_document", "diff_sides", "PolicyDiff"], "chronolex.diff.policy_diff"),
     **dict.fromkeys(["Impact", "impact"], "chronolex.diff.impact"),
+    **dict.fromkeys(["account_changes", "BatchImpact", "notifications"], "chronolex.diff.batch_impact"),
+    **dict.fromkeys(["changed_since"], "chronolex.batch.changes"),
     **dict.fromkeys(["LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
     **dict.fromkeys(["Case", "load_cases", "policy_test_files"], "chronolex.checks.cases"),
     **dict.fromkeys(["branch_status", "CaseResult", "Coverage", "PolicyRun", "run_cases"], "chronolex.testing"),
 }
 
 __all__ = [
+    "account_changes",
     "AccountHistory",
     "BATCH_ENGINES",
     "BatchError",
@@ -121,6 +126,7 @@ __all__ = [
     "write_batch",
     "action_phrase",
     "branch_status",
+    "BatchImpact",
     "Bundle",
     "BundleReport",
     "Case",
@@ -130,6 +136,7 @@ __all__ = [
     "Category",
     "category_words",
     "Change",
+    "changed_since",
     "check_bundle",
     "CheckedSource",
     "choose_locale",
@@ -189,6 +196,7 @@ __all__ = [
     "MemorySource",
     "missing_texts",
     "NextChange",
+    "notifications",
     "open_source",
     "parse",
     "parse_instant",

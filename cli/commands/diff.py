@@ -7,6 +7,8 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from datetime import datetime
+from typing import Any
 
 import click
 
@@ -24,6 +26,7 @@ from chronolex.cli._common import (
     write_atomically,
     writes_to_stdout,
 )
+from chronolex.cli.notify import notify_format, write_notifications
 from chronolex.cli.render.diff import render_markdown, render_text
 import chronolex
 from chronolex import PolicyDiff, diff_document, diff_pairs, diff_sides
@@ -47,11 +50,20 @@ from chronolex import PolicyDiff, diff_document, diff_pairs, diff_sides
 @click.option("--list-affected", type=click.Path(dir_okay=False),
               help="With --accounts: write the ids of the affected accounts to this file, one per line "
                    "(- : standard output, with --output FILE for the report).")
+@click.option("--engine", type=click.Choice(["auto", "duckdb", "python"]), default="auto", show_default=True,
+              help="With --accounts: decide both sides by compiled plans in DuckDB, or account by account in "
+                   "Python; auto uses DuckDB when both sides have a plan, else Python with a note.")
+@click.option("--notify", type=click.Path(dir_okay=False),
+              help="With --accounts: write one row per account and action whose decision flips, with the rules "
+                   "responsible and their customer message and remedy (.jsonl, .csv or .parquet).")
+@click.option("--lang", "lang", metavar="LOCALE",
+              help="The locale of the --notify messages (default: the bundle's default locale).")
 @click.option("--decision-log", type=click.Path(dir_okay=False),
               help="Replay recorded decisions (JSON Lines) under NEW and report those that would differ.")
 def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str | None, exit_code: bool,
          no_semantic: bool, timeout_ms: int, accounts: bool, event_files: Sequence[str], db_path: str | None,
-         at_text: str | None, list_affected: str | None, decision_log: str | None) -> None:
+         at_text: str | None, list_affected: str | None, engine: str, notify: str | None, lang: str | None,
+         decision_log: str | None) -> None:
     """Compare policy versions: the text, the meaning (proved with a solver) and the accounts.
 
     OPERANDS are BUNDLE@VERSION BUNDLE@VERSION (two versions), BUNDLE BUNDLE (two
@@ -62,19 +74,26 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
     """
     if len(operands) > 2:
         fail("give one or two operands (OLD NEW, or one bundle to compare its consecutive versions)")
-    if (list_affected or at_text) and not accounts:
-        fail("--at and --list-affected go with --accounts")
+    if (list_affected or at_text or notify or engine != "auto") and not accounts:
+        fail("--at, --list-affected, --notify and --engine go with --accounts")
+    if lang and not notify:
+        fail("--lang goes with --notify")
+    if notify:
+        notify_format(notify)
     if accounts and not at_text:
         fail("--accounts needs --at T: the instant at which to replay every account")
     if list_affected and writes_to_stdout(list_affected) and writes_to_stdout(output):
         fail("--list-affected - and the report would both go to standard output; write the report "
              "elsewhere with --output FILE")
     pairs = diff_pairs(list(operands))
+    if notify and len(pairs) != 1:
+        fail("--notify needs exactly one pair of sides (OLD NEW, or BUNDLE@VERSION)")
     for old, new in pairs:
         unknown = [a for a in actions if a not in old.bundle.actions and a not in new.bundle.actions]
         if unknown:
             fail(f"unknown action {unknown[0]!r}; the bundles have: {', '.join(sorted(set(new.bundle.actions)))}")
     results: list[PolicyDiff] = []
+    notifications = None
     affected: set[str] = set()
     notes: list[str] = []  # a time option moved out of a DST gap, or read in a fold
     for old, new in pairs:
@@ -84,8 +103,12 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
             impact = log = None
             if accounts:
                 at = parse_time(str(at_text), new.bundle, "--at", notes)
-                impact = chronolex.impact(old, new, source, at, actions=list(actions) or None)
+                impact, changes = _impact(old, new, source, at, list(actions) or None, engine, notify, notes)
                 affected.update(impact.affected)
+                if notify:
+                    assert changes is not None
+                    locale = chronolex.choose_locale(new.bundle, lang).locale
+                    notifications = chronolex.notifications(changes, locale)
             if decision_log:
                 check_input_file(decision_log, "--decision-log")
                 records = chronolex.read_decision_log(Path(decision_log), new.bundle.timezone)
@@ -101,6 +124,8 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
         text = render_markdown(document)
     else:
         text = render_text(document)
+    if notify:
+        write_notifications(notify, notifications)
     if list_affected:
         write_atomically(Path(list_affected), "".join(f"{account}\n" for account in sorted(affected)))
     if output:
@@ -111,4 +136,20 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
     sys.exit(EXIT_FINDINGS if exit_code and changed else EXIT_OK)
 
 
-
+def _impact(old: chronolex.Side, new: chronolex.Side, source: chronolex.EventSource, at: datetime,
+            actions: list[str] | None, engine: str, notify: str | None,
+            notes: list[str]) -> tuple[chronolex.Impact, Any]:
+    """The impact by the engine asked for (auto: DuckDB when both sides have a plan, else
+    the per-account engine with a note), and the changed rows --notify writes."""
+    batch = None
+    if engine != "python":
+        try:
+            batch = chronolex.BatchImpact(old, new, at, actions)
+        except chronolex.ChronolexError as error:
+            if engine == "duckdb" or not all(d.code.startswith("batch") for d in error.diagnostics):
+                raise
+            notes.append(f"diff --accounts decided account by account (slower): {error.diagnostics[0].message}")
+    if batch is not None:
+        return batch.run(source), batch.changes
+    result = chronolex.impact(old, new, source, at, actions=actions)
+    return result, chronolex.account_changes(old, new, source, at, actions) if notify else None

@@ -35,6 +35,7 @@ from chronolex.cli._common import (
     parse_time,
     writes_to_stdout,
 )
+from chronolex.cli.changes import replay_changed_since
 from chronolex.cli.render.decision import render_decision, render_plain, render_plain_timeline, render_timeline
 from chronolex import Evaluator, decide, decide_with_facts, timeline
 
@@ -262,9 +263,13 @@ def evaluate(facts_file: str, at_text: str, action: str, bundle_ref: str | None,
 @click.option("--show-plan", is_flag=True, help="Print the compiled query for the engine and stop.")
 @click.option("--lang", "lang", metavar="LOCALE",
               help="The language of the explanations (--explain) and of the category names in the summary.")
+@click.option("--changed-since", "changed_since", metavar="VERSION",
+              help="List only the accounts and actions that VERSION decides otherwise than the version in force "
+                   "(batch plans in DuckDB).")
 def replay(at_text: str, action: str | None, known_text: str | None, event_files: Sequence[str],
            db_path: str | None, bundle_ref: str | None, output: str | None, engine: str, memory_limit: str | None,
-           spark_master: str | None, explain: str | None, show_plan: bool, lang: str | None) -> None:
+           spark_master: str | None, explain: str | None, show_plan: bool, lang: str | None,
+           changed_since: str | None) -> None:
     """Decide for every account at an instant: one row per account and action, then a summary
     of accounts blocked per category and per rule.
 
@@ -282,6 +287,11 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
         plan = chronolex.compile_plan(bundle, at, known_at, actions)
         emit(plan.sql("spark" if engine == "spark" else "duckdb") + "\n")
         return
+    if changed_since is not None:
+        if lang:
+            fail("--lang does not go with --changed-since")
+        return replay_changed_since(bundle, changed_since, open_events(bundle, event_files, db_path), at, known_at,
+                                    actions, output, notes)
     if engine == "auto":
         try:
             chronolex.compile_plan(bundle, at, known_at, actions)
