@@ -65,6 +65,9 @@ DEFAULT_AT = "2026-07-15T10:00"
 #: The two versions ``diff --accounts --notify`` compares (the score floor and the
 #: recent-borrowing threshold moved between them, so many decisions change).
 DIFF_VERSIONS = ("2025.07", "2026.03")
+#: Where agreement is checked besides --at: a Sunday night under 2026.03, in the weekly
+#: window and the core upgrade, as known three days before; Double 11 under 2026.06.
+CHECK_AT = ("2026-03-08T02:30,2026-03-05T12:00", "2026-11-11T09:00")
 COLUMNS = ("decision", "blocked_by", "rules", "undetermined", "version")
 GIB = 1 << 30
 _UTC = timezone.utc
@@ -242,9 +245,15 @@ def run_handwritten(events: Path, out: Path, at: datetime, known_at: datetime | 
 
 
 def chronolex_batch_available(engine: str = "duckdb") -> str | None:
-    """None when ``chronolex.replay_batch`` can run on ``engine``; else why not."""
+    """None when chronolex's batch engine can run on ``engine``; else why not."""
     if "replay_batch" not in getattr(chronolex, "__all__", ()):
-        return "chronolex.replay_batch is not in this build yet"
+        try:
+            importlib.import_module("chronolex.batch.plan")
+            importlib.import_module("chronolex.batch.duckdb_engine")
+        except ImportError:
+            return "neither chronolex.replay_batch nor the compiled plan is in this build yet"
+        if engine == "spark":
+            return "chronolex.replay_batch (which runs the plan on Spark) is not in this build yet"
     if engine == "spark":
         try:
             importlib.import_module("chronolex.batch.spark_engine")
@@ -259,7 +268,12 @@ def run_chronolex(events: Path, out: Path, at: datetime, known_at: datetime | No
     if engine == "spark":
         options["spark_master"] = "local[2]"
     started = time.perf_counter()
-    table = chronolex.replay_batch(bundle, [events], at, known_at, ACTIONS, **options)  # type: ignore[attr-defined]
+    if "replay_batch" in chronolex.__all__:
+        table = chronolex.replay_batch(bundle, [events], at, known_at, ACTIONS, **options)  # type: ignore[attr-defined]
+    else:  # the plan and its DuckDB engine, before the public function
+        from chronolex.batch.duckdb_engine import run_duckdb
+        from chronolex.batch.plan import compile_plan
+        table = run_duckdb(compile_plan(bundle, at, known_at, ACTIONS), [events])
     _report_timing(time.perf_counter() - started, len(table))
     _write(table, out)
     return len(table)
@@ -289,12 +303,12 @@ class Timing:
         return self.accounts / self.seconds
 
 
-def child(name: str, events: Path, out: Path, args: argparse.Namespace) -> Timing:
+def child(name: str, events: Path, out: Path, args: argparse.Namespace, at: str, known_at: str | None) -> Timing:
     """Run one SQL contestant in a fresh process; its timing and peak memory."""
     command = [sys.executable, __file__, "--child", name, "--events-file", str(events), "--out", str(out),
-               "--at", args.at]
-    if args.as_known_at:
-        command += ["--as-known-at", args.as_known_at]
+               "--at", at]
+    if known_at:
+        command += ["--as-known-at", known_at]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"ABORT: the {name} contestant failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
@@ -423,6 +437,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--at", default=DEFAULT_AT, help=f"the instant decided (default {DEFAULT_AT}, bundle time)")
     parser.add_argument("--as-known-at", help="decide with what was recorded by this instant")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each SQL contestant (the best counts)")
+    parser.add_argument("--check-at", nargs="*", default=list(CHECK_AT), metavar="T[,K]",
+                        help="more instants (each optionally as known at K) where every contestant must agree; "
+                        "none: only --at (default: %(default)s)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--events-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -454,15 +471,18 @@ def _run(args: argparse.Namespace, bundle: Any, at: datetime, known_at: datetime
     from chronolex.batch.layout import column_types
 
     zone = bundle.timezone
-    events = scratch / f"huabei-{args.accounts}.parquet"
+    # the population is generated around the instant, so the name holds both
+    events = scratch / f"huabei-{args.accounts}-{''.join(c for c in args.at if c.isalnum())}.parquet"
     schema = population.layout_schema(dict(column_types(bundle)))
     started = time.perf_counter()
-    if events.exists() and args.keep:
+    if events.exists() and args.keep:  # written under a temporary name, so it is whole
         import pyarrow.parquet as pq
         count = pq.ParquetFile(events).metadata.num_rows
         print(f"population: {args.accounts:,} accounts, {count:,} events, reused {events}")
     else:
-        count = population.write_population(events, args.accounts, at, zone, schema)
+        partial = events.with_suffix(".partial")
+        count = population.write_population(partial, args.accounts, at, zone, schema)
+        partial.replace(events)
         print(f"population: {args.accounts:,} accounts, {count:,} events, generated in "
               f"{time.perf_counter() - started:.1f} s, Parquet {events.stat().st_size / (1 << 20):,.0f} MiB")
     known = f", as known at {args.as_known_at}" if known_at else ""
@@ -485,44 +505,15 @@ def _run(args: argparse.Namespace, bundle: Any, at: datetime, known_at: datetime
     else:
         skipped.append("Spark local[2]: not run (add --spark)")
 
-    best: dict[str, Timing] = {}
-    for _ in range(args.repeat):  # interleaved, so a busy moment of the machine hits everyone alike
-        for name in contestants:
-            timing = child(name, events, scratch / f"out-{name}.parquet", args)
-            if name not in best or timing.seconds < best[name].seconds:
-                best[name] = timing
-    labels = {"hand-written": "hand-written DuckDB SQL", "duckdb": "chronolex batch, DuckDB",
-              "spark": "chronolex batch, Spark local[2]"}
-    for name, timing in best.items():
-        timing.label = labels[name]
-        if name == "spark":
-            timing.peak_rss = None
-            timing.note = "rate only (the JVM's memory is not counted)"
-
-    reference = scratch / "out-hand-written.parquet"
-    agreement: list[str] = []
-    for name in contestants[1:]:
-        wrong, first = disagreements(reference, scratch / f"out-{name}.parquet", events, sampled=False)
-        agreement.append(f"{labels[name]}: {'same rows' if not wrong else f'{wrong:,} rows DIFFER'}")
-        if wrong:
-            failures += 1
-            print(f"DISAGREEMENT: {labels[name]} differs from the hand-written query on {wrong:,} rows; the first:\n"
-                  f"{first}")
-
-    sample = min(args.sample, args.accounts)
-    python = python_sample(events, scratch / "out-python.parquet", bundle, at, known_at, args.accounts, sample)
-    wrong, first = disagreements(reference, scratch / "out-python.parquet", events, sampled=True)
-    agreement.append(f"Python engine on its {python.accounts:,} accounts: "
-                     f"{'same rows' if not wrong else f'{wrong:,} rows DIFFER'}")
-    if wrong:
-        failures += 1
-        print(f"DISAGREEMENT: the Python engine differs from the hand-written query on {wrong:,} rows; the first:\n"
-              f"{first}")
-
-    print(f"agreement with the hand-written query, field for field ({', '.join(COLUMNS)}):")
-    for line in agreement:
-        print(f"  {line}")
-    _summary(reference)
+    best, python, failed = decide_at(args, bundle, events, scratch, contestants, args.at, args.as_known_at,
+                                     args.repeat)
+    failures += failed
+    _summary(scratch / "out-hand-written.parquet")
+    for check in args.check_at:
+        other, _, other_known = check.partition(",")
+        known_text = f", as known at {other_known}" if other_known else ""
+        print(f"also at {other}{known_text} (agreement only):")
+        failures += decide_at(args, bundle, events, scratch, contestants, other, other_known or None, 1)[2]
     print(f"\n{'contestant':<52} {'seconds':>9} {'accounts/s':>11} {'peak RSS':>10} {'vs hand':>8} {'vs Python':>9}")
     hand = best["hand-written"]
     rows = list(best.values()) + [python]
@@ -554,6 +545,54 @@ def _run(args: argparse.Namespace, bundle: Any, at: datetime, known_at: datetime
         print(f"FAILED: {failures} contestant(s) disagree with the hand-written query")
         return 1
     return 0
+
+
+LABELS = {"hand-written": "hand-written DuckDB SQL", "duckdb": "chronolex batch, DuckDB",
+          "spark": "chronolex batch, Spark local[2]"}
+
+
+def decide_at(args: argparse.Namespace, bundle: Any, events: Path, scratch: Path, contestants: list[str],
+              at_text: str, known_text: str | None, repeat: int) -> tuple[dict[str, Timing], Timing, int]:
+    """Every contestant at one instant: the best timing of each, the Python sample's, and
+    how many contestants disagree with the hand-written query (each first difference printed)."""
+    zone = bundle.timezone
+    at = chronolex.parse_instant(at_text, zone)
+    known_at = chronolex.parse_instant(known_text, zone) if known_text else None
+    best: dict[str, Timing] = {}
+    for _ in range(repeat):  # interleaved, so a busy moment of the machine hits everyone alike
+        for name in contestants:
+            timing = child(name, events, scratch / f"out-{name}.parquet", args, at_text, known_text)
+            if name not in best or timing.seconds < best[name].seconds:
+                best[name] = timing
+    for name, timing in best.items():
+        timing.label = LABELS[name]
+        if name == "spark":
+            timing.peak_rss = None
+            timing.note = "rate only (the JVM's memory is not counted)"
+
+    failures = 0
+    reference = scratch / "out-hand-written.parquet"
+    agreement: list[str] = []
+    for name in contestants[1:]:
+        wrong, first = disagreements(reference, scratch / f"out-{name}.parquet", events, sampled=False)
+        agreement.append(f"{LABELS[name]}: {'same rows' if not wrong else f'{wrong:,} rows DIFFER'}")
+        if wrong:
+            failures += 1
+            print(f"DISAGREEMENT: {LABELS[name]} differs from the hand-written query on {wrong:,} rows; the first:\n"
+                  f"{first}")
+    sample = min(args.sample, args.accounts)
+    python = python_sample(events, scratch / "out-python.parquet", bundle, at, known_at, args.accounts, sample)
+    wrong, first = disagreements(reference, scratch / "out-python.parquet", events, sampled=True)
+    agreement.append(f"Python engine on its {python.accounts:,} accounts: "
+                     f"{'same rows' if not wrong else f'{wrong:,} rows DIFFER'}")
+    if wrong:
+        failures += 1
+        print(f"DISAGREEMENT: the Python engine differs from the hand-written query on {wrong:,} rows; the first:\n"
+              f"{first}")
+    print(f"  agreement with the hand-written query, field for field ({', '.join(COLUMNS)}):")
+    for line in agreement:
+        print(f"    {line}")
+    return best, python, failures
 
 
 def _summary(reference: Path) -> None:
