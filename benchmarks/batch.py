@@ -232,11 +232,8 @@ def handwritten_sql(events: Path, at: datetime, known_at: datetime | None, zone:
 # -- contestants ---------------------------------------------------------------------------
 
 def run_handwritten(events: Path, out: Path, at: datetime, known_at: datetime | None, bundle: Any) -> int:
-    import duckdb
-
     sql = handwritten_sql(events, at, known_at, bundle.timezone)
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
+    connection = _connect()
     started = time.perf_counter()
     table = connection.sql(sql).to_arrow_table()
     _report_timing(time.perf_counter() - started, len(table))
@@ -296,6 +293,16 @@ def _run_spark(events: Path, out: Path, at: datetime, known_at: datetime | None,
     return len(table)
 
 
+def _connect() -> Any:
+    """A DuckDB connection in UTC, without a progress bar (the output is read in a log)."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.execute("SET enable_progress_bar = false")
+    return connection
+
+
 def _report_timing(seconds: float, rows: int) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"seconds": seconds, "rows": rows, "peak_rss": peak}), flush=True)
@@ -336,7 +343,6 @@ def child(name: str, events: Path, out: Path, args: argparse.Namespace, at: str,
 def python_sample(events: Path, out: Path, bundle: Any, at: datetime, known_at: datetime | None,
                   accounts: int, sample: int) -> Timing:
     """``chronolex.decide`` on every ``accounts // sample``-th account; rows written to ``out``."""
-    import duckdb
     import pyarrow as pa
 
     from chronolex.batch.layout import field_columns
@@ -344,8 +350,7 @@ def python_sample(events: Path, out: Path, bundle: Any, at: datetime, known_at: 
 
     stride = max(accounts // sample, 1)
     names = [population.account_name(i) for i in range(0, accounts, stride)][:sample]
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
+    connection = _connect()
     chosen = pa.table({"account": names})
     connection.register("chosen", chosen)
     rows = connection.sql(f"SELECT * FROM read_parquet({_sql_string(str(events))}) "
@@ -387,10 +392,7 @@ def python_sample(events: Path, out: Path, bundle: Any, at: datetime, known_at: 
 def disagreements(reference: Path, other: Path, events: Path, sampled: bool) -> tuple[int, str]:
     """How many (account, action) rows of ``other`` differ from ``reference`` (on the accounts
     of ``other`` when ``sampled``), and the first one in full, with the account's events."""
-    import duckdb
-
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
+    connection = _connect()
     ref, oth = _sql_string(str(reference)), _sql_string(str(other))
     left = (f"(SELECT * FROM read_parquet({ref}) WHERE account IN (SELECT account FROM read_parquet({oth})))"
             if sampled else f"read_parquet({ref})")
@@ -614,16 +616,15 @@ def decide_at(args: argparse.Namespace, bundle: Any, events: Path, scratch: Path
 
 def _summary(reference: Path) -> None:
     """How many accounts each rule blocks, by action: the population's mix at a glance."""
-    import duckdb
-
-    found = duckdb.connect().execute(
+    connection = _connect()
+    found = connection.execute(
         f"SELECT action, decision, count(*) FROM read_parquet({_sql_string(str(reference))}) GROUP BY ALL "
         "ORDER BY ALL").fetchall()
     by_action: dict[str, list[str]] = {}
     for action, decision, count in found:
         by_action.setdefault(action, []).append(f"{decision} {count:,}")
     print("decisions: " + "; ".join(f"{a}: {', '.join(v)}" for a, v in sorted(by_action.items())))
-    rules = duckdb.connect().execute(
+    rules = connection.execute(
         f"SELECT r, count(*) FILTER (WHERE kind = 'r'), count(*) FILTER (WHERE kind = 'u') FROM ("
         f"SELECT unnest(rules) AS r, 'r' AS kind FROM read_parquet({_sql_string(str(reference))}) UNION ALL "
         f"SELECT unnest(undetermined), 'u' FROM read_parquet({_sql_string(str(reference))})) GROUP BY r ORDER BY r"
