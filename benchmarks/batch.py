@@ -514,7 +514,7 @@ def _run(args: argparse.Namespace, bundle: Any, at: datetime, known_at: datetime
     if events.exists() and args.keep:  # written under a temporary name, so it is whole
         import pyarrow.parquet as pq
         count = pq.ParquetFile(events).metadata.num_rows
-        print(f"population: {args.accounts:,} accounts, {count:,} events, reused {events}")
+        print(f"population: {args.accounts:,} accounts, {count:,} events, reused {events.name} (--keep)")
     else:
         partial = events.with_suffix(".partial")
         count = population.write_population(partial, args.accounts, at, zone, schema)
