@@ -266,7 +266,7 @@ def run_chronolex(events: Path, out: Path, at: datetime, known_at: datetime | No
     note = ""
     started = time.perf_counter()
     if "replay_batch" in chronolex.__all__:
-        table = chronolex.replay_batch(bundle, [events], at, known_at, ACTIONS)  # type: ignore[attr-defined]
+        table = chronolex.replay_batch(bundle, [str(events)], at, known_at, actions=ACTIONS)
     else:
         from chronolex.batch.duckdb_engine import run_duckdb
         from chronolex.batch.plan import compile_plan
