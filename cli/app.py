@@ -49,12 +49,14 @@ COMMANDS: dict[str, CommandEntry] = {
                              "The exact intervals in which ACCOUNT's decision and its reasons are constant."),
     "evaluate": CommandEntry(_COMMANDS + "replay", "evaluate", "Evaluate given fact values directly, without events."),
     "replay": CommandEntry(_COMMANDS + "replay", "replay",
-                           "Decide for every account at an instant: decisions as JSON Lines, then a summary of "
-                           "accounts blocked per category and per rule."),
+                           "Decide for every account at an instant: one row per account and action, then a "
+                           "summary of accounts blocked per category and per rule."),
     "diff": CommandEntry(_COMMANDS + "diff", "diff",
                          "Compare policy versions: the text, the meaning (proved with a solver) and the accounts."),
     "ingest": CommandEntry(_COMMANDS + "ingest", "ingest",
                            "Append the events of FILES (JSON Lines or CSV) to the store at --db."),
+    "events": CommandEntry(_COMMANDS + "events", "events",
+                           "Event files: convert JSON Lines, CSV or the store into Parquet for batch replay."),
     "store": CommandEntry(_COMMANDS + "store", "store",
                           "Check the embedded event store: SQLite's integrity check and every ingest's checksum."),
     "init": CommandEntry(_COMMANDS + "init", "init",

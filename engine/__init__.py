@@ -43,6 +43,11 @@ if TYPE_CHECKING:
     from chronolex.evaluation.hindsight import decide_in_hindsight, knowledge_notes
     from chronolex.explain.locales import choose_locale, LocaleChoice, TEMPLATE_LOCALES
     from chronolex.explain.plain import action_phrase, category_words, interval_words, localized_document, missing_texts, plain_answer, PlainAnswer, PlainReason, span_words, summary_sentence
+    from chronolex.batch.errors import BatchError, Untranslatable
+    from chronolex.batch.output import batch_output_format, batch_string_column, BatchSummary, summarize_batch, write_batch
+    from chronolex.batch.plan import BatchPlan, compile_plan
+    from chronolex.batch.replay import BATCH_ENGINES, BatchReplay, replay_batch, run_replay
+    from chronolex.batch.event_table import expand_event_paths, read_event_table, skipped_records
     from chronolex.diff.sides import Side
     from chronolex.diff.operands import diff_pairs, load_side
     from chronolex.diff.structural import Change, structural_diff, StructuralDiff
@@ -83,6 +88,11 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["decide_in_hindsight", "knowledge_notes"], "chronolex.evaluation.hindsight"),
     **dict.fromkeys(["choose_locale", "LocaleChoice", "TEMPLATE_LOCALES"], "chronolex.explain.locales"),
     **dict.fromkeys(["action_phrase", "category_words", "interval_words", "localized_document", "missing_texts", "plain_answer", "PlainAnswer", "PlainReason", "span_words", "summary_sentence"], "chronolex.explain.plain"),
+    **dict.fromkeys(["BatchError", "Untranslatable"], "chronolex.batch.errors"),
+    **dict.fromkeys(["batch_output_format", "batch_string_column", "BatchSummary", "summarize_batch", "write_batch"], "chronolex.batch.output"),
+    **dict.fromkeys(["BatchPlan", "compile_plan"], "chronolex.batch.plan"),
+    **dict.fromkeys(["BATCH_ENGINES", "BatchReplay", "replay_batch", "run_replay"], "chronolex.batch.replay"),
+    **dict.fromkeys(["expand_event_paths", "read_event_table", "skipped_records"], "chronolex.batch.event_table"),
     **dict.fromkeys(["Side"], "chronolex.diff.sides"),
     **dict.fromkeys(["diff_pairs", "load_side"], "chronolex.diff.operands"),
     **dict.fromkeys(["Change", "structural_diff", "StructuralDiff"], "chronolex.diff.structural"),
@@ -96,6 +106,19 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "AccountHistory",
+    "BATCH_ENGINES",
+    "BatchError",
+    "BatchPlan",
+    "BatchReplay",
+    "BatchSummary",
+    "Untranslatable",
+    "batch_output_format",
+    "batch_string_column",
+    "compile_plan",
+    "replay_batch",
+    "run_replay",
+    "summarize_batch",
+    "write_batch",
     "action_phrase",
     "branch_status",
     "Bundle",
@@ -129,6 +152,7 @@ __all__ = [
     "DiskTree",
     "Duration",
     "enclosing_bundle",
+    "expand_event_paths",
     "EvaluationError",
     "Evaluator",
     "Event",
@@ -176,6 +200,7 @@ __all__ = [
     "PolicyRun",
     "read_decision_log",
     "read_event_files",
+    "read_event_table",
     "read_events",
     "read_facts",
     "Reason",
@@ -192,6 +217,7 @@ __all__ = [
     "Severity",
     "Side",
     "SkippedRecords",
+    "skipped_records",
     "snapshot",
     "Source",
     "Span",

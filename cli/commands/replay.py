@@ -244,60 +244,108 @@ def evaluate(facts_file: str, at_text: str, action: str, bundle_ref: str | None,
 @db_option
 @bundle_option
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Write the decisions (JSON Lines) here; - means standard output.")
+              help="Write the decisions here: .parquet, .jsonl or .csv by extension (- or none: JSON Lines on "
+                   "standard output).")
+@click.option("--engine", type=click.Choice(chronolex.BATCH_ENGINES), default="auto", show_default=True,
+              help="duckdb: one compiled query on this machine; spark: the same query on Apache Spark; python: "
+                   "the per-account engine; auto: duckdb when the bundle compiles, else python with a note.")
+@click.option("--memory-limit", metavar="SIZE",
+              help="DuckDB's memory bound, e.g. 4GB (default: 80% of the memory); beyond it DuckDB spills to disk.")
+@click.option("--spark-master", metavar="URL",
+              help="Where Spark runs (--engine spark): local[*] (default), spark://host:7077, yarn, or "
+                   "sc://host:15002 for Spark Connect.")
+@click.option("--explain", "explain", metavar="WHICH",
+              help="Add each selected row's full explanation (evidence, lifts, next change) from the per-account "
+                   "engine: 'blocked', 'all', or a comma-separated list of accounts.")
+@click.option("--show-plan", is_flag=True, help="Print the compiled query for the engine and stop.")
 @click.option("--lang", "lang", metavar="LOCALE",
-              help="Add each decision's plain-language sentence in this language (en, zh-CN, …) to its line, and "
-                   "name the categories of the summary in words.")
+              help="The language of the explanations (--explain) and of the category names in the summary.")
 def replay(at_text: str, action: str | None, known_text: str | None, event_files: Sequence[str],
-           db_path: str | None, bundle_ref: str | None, output: str | None, lang: str | None) -> None:
-    """Decide for every account at an instant: decisions as JSON Lines, then a summary of
-    accounts blocked per category and per rule."""
+           db_path: str | None, bundle_ref: str | None, output: str | None, engine: str, memory_limit: str | None,
+           spark_master: str | None, explain: str | None, show_plan: bool, lang: str | None) -> None:
+    """Decide for every account at an instant: one row per account and action, then a summary
+    of accounts blocked per category and per rule.
+
+    A row holds account, action, at, known_at, decision, blocked_by, rules, undetermined and
+    version: the values 'chronolex why' gives. By default the version in force is compiled
+    into one query that DuckDB runs over all accounts at once (docs/batch.md)."""
     bundle = load(bundle_ref)
     choice = chronolex.choose_locale(bundle, lang) if lang else None
     notes: list[str] = []
     at = parse_time(at_text, bundle, "--at", notes)
     known_at = parse_time(known_text, bundle, "--as-known-at", notes) if known_text else None
     actions = _actions(bundle, action)
-    source = open_events(bundle, event_files, db_path)
-    accounts = list(source.accounts())
-    evaluator = Evaluator(bundle)
-    annotation = skipped_input(source)
-    per_category: Counter[tuple[str, str]] = Counter()
-    per_rule: Counter[tuple[str, str]] = Counter()
-    outcomes: Counter[tuple[str, str]] = Counter()
-    show_progress = sys.stderr.isatty()
+    fmt = chronolex.batch_output_format(output) if output and not writes_to_stdout(output) else "jsonl"
+    if show_plan:
+        plan = chronolex.compile_plan(bundle, at, known_at, actions)
+        emit(plan.sql("spark" if engine == "spark" else "duckdb") + "\n")
+        return
+    events: Any
+    annotation: dict[str, Any] = {}
+    if event_files and not db_path and all(p.endswith(".parquet") for p in event_files):
+        for path in event_files:
+            check_input_file(path, "--events")
+        events = list(event_files)
+    else:
+        source = open_events(bundle, event_files, db_path)
+        notes.extend(skipped_notes(source))
+        annotation = skipped_input(source)
+        events = source
+    result = chronolex.run_replay(bundle, events, at, known_at, actions=actions, engine=engine,
+                                  memory_limit=memory_limit, spark_master=spark_master)
+    notes.extend(result.notes)
+    table = result.table
+    explained = _explanations(bundle, table, events, explain, at, known_at, choice) if explain else None
     with output_stream(output) as out:
-        with click.progressbar(accounts, label="replaying", file=sys.stderr, show_pos=True) if show_progress \
-                else _plain(accounts) as items:
-            for account in items:
-                history = source.history(account)
-                for name in actions:
-                    decision = decide(bundle, history, name, at, known_at, evaluator=evaluator)
-                    document = chronolex.localized_document(decision, choice) if choice else decision.to_json()
-                    out.write(json.dumps({**document, **annotation}, ensure_ascii=False) + "\n")
-                    outcomes[(name, decision.decision)] += 1
-                    for category in decision.blocked_by:
-                        per_category[(name, category)] += 1
-                    for reason in decision.reasons:
-                        per_rule[(name, reason.rule.id)] += 1
+        if fmt == "jsonl":
+            extras = [{**annotation, **(e or {})} for e in explained] if explained else \
+                [annotation] * table.num_rows if annotation else None
+            for line in _json_lines(table, extras):
+                out.write(line)
+        else:
+            if explained:
+                column = [json.dumps(e["explanation"], ensure_ascii=False) if e else None for e in explained]
+                table = table.append_column("explanation", chronolex.batch_string_column(column))
+            out.flush()
+            chronolex.write_batch(table, out.buffer, fmt)
+    summary = chronolex.summarize_batch(result.table)
     names = {c: chronolex.category_words(bundle, (c,), choice.words, choice.locale) for c in bundle.categories} \
         if choice else {}
-    summary = _summary(len(accounts), actions, outcomes, per_category, per_rule, names)
-    summary += "".join(f"note: {note}\n" for note in (*notes, *skipped_notes(source)))
-    click.echo(summary, err=writes_to_stdout(output), nl=False)
+    text = _summary(summary.accounts, actions, Counter(summary.outcomes), Counter(summary.categories),
+                    Counter(summary.rules), names)
+    text += "".join(f"note: {note}\n" for note in notes)
+    click.echo(text, err=writes_to_stdout(output), nl=False)
 
 
-class _plain:
-    """A stand-in for the progress bar when stderr is not a terminal."""
+def _json_lines(table: Any, extras: list[dict[str, Any]] | None) -> Iterator[str]:
+    for index, row in enumerate(table.to_pylist()):
+        if extras is not None:
+            row.update(extras[index])
+        yield json.dumps(row, ensure_ascii=False) + "\n"
 
-    def __init__(self, items: list[str]) -> None:
-        self.items = items
 
-    def __enter__(self) -> Iterator[str]:
-        return iter(self.items)
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
+def _explanations(bundle: chronolex.Bundle, table: Any, events: Any, which: str, at: datetime,
+                  known_at: datetime | None, choice: Any) -> list[dict[str, Any] | None]:
+    """For each row selected by --explain, the full decision document from the per-account
+    engine (the slow path, only where a person will read it)."""
+    if isinstance(events, list):
+        fail("--explain reads the accounts' histories: give JSON Lines, CSV or a store, not Parquet")
+    wanted = None if which in ("all", "blocked") else {a.strip() for a in which.split(",") if a.strip()}
+    accounts = set(table.column("account").to_pylist())
+    if wanted is not None and wanted - accounts:
+        fail(f"--explain: no account {sorted(wanted - accounts)[0]!r} in the events")
+    evaluator = Evaluator(bundle)
+    result: list[dict[str, Any] | None] = []
+    for row in table.select(["account", "action", "decision"]).to_pylist():
+        selected = (which == "all" or (which == "blocked" and row["decision"] == "blocked")
+                    or (wanted is not None and row["account"] in wanted))
+        if not selected:
+            result.append(None)
+            continue
+        decision = decide(bundle, events.history(row["account"]), row["action"], at, known_at, evaluator=evaluator)
+        document = chronolex.localized_document(decision, choice) if choice else decision.to_json()
+        result.append({"explanation": document})
+    return result
 
 
 def _summary(total: int, actions: Sequence[str], outcomes: Counter[tuple[str, str]],

@@ -6,16 +6,18 @@ line reports it as every other bad input: one line, exit 2, no traceback.
 
 from __future__ import annotations
 
-from chronolex.errors import ChronolexError, Diagnostic, Severity
+from chronolex.errors import ChronolexError, Diagnostic, Severity, Span
 
 
 class BatchError(ChronolexError):
-    """A batch replay cannot give an exact answer; ``code`` says which kind of problem."""
+    """A batch replay cannot give an exact answer; ``code`` says which kind of problem.
+
+    ``span`` is where the input at fault is (an event's file and line), when it is known."""
 
     code = "batch"
 
-    def __init__(self, message: str) -> None:
-        super().__init__([Diagnostic(self.code, Severity.ERROR, message)])
+    def __init__(self, message: str, span: Span | None = None, help: str | None = None) -> None:
+        super().__init__([Diagnostic(self.code, Severity.ERROR, message, span, help)])
 
 
 class LayoutError(BatchError):

@@ -97,10 +97,10 @@ def compile_plan(bundle: Bundle, at: datetime, known_at: datetime | None = None,
     selects = [builder.action(index, action, rules[action], in_force) for index, action in enumerate(chosen)]
     query: exp.Query = selects[0]
     for select in selects[1:]:
-        query = exp.union(query, select, distinct=False)
+        query = exp.union(query, select, distinct=False, copy=False)
     # the rules are translated first: that is when the facts and fields they read are collected
-    tree = exp.select("*").from_(exp.paren(query).as_("decisions")).with_(
-        "base", as_=builder.base_query()).with_("facts", as_=builder.facts_query())
+    tree = exp.select("*", copy=False).from_(exp.paren(query, copy=False).as_("decisions"), copy=False).with_(
+        "base", as_=builder.base_query(), copy=False).with_("facts", as_=builder.facts_query(), copy=False)
     return BatchPlan(bundle, at, known_at, tuple(chosen), in_force, tuple(sorted(builder.aggregates)), rules, tree)
 
 
@@ -130,20 +130,20 @@ class _Builder:
 
     def action(self, index: int, action: str, rules: tuple[Rule, ...], version: Version | None) -> exp.Select:
         account = exp.column("account")
-        head = [account, exp.alias_(exp.Literal.string(action), "action"),
-                exp.alias_(exp.Literal.number(index), "action_index")]
+        head = [account, exp.alias_(exp.Literal.string(action), "action", copy=False),
+                exp.alias_(exp.Literal.number(index), "action_index", copy=False)]
         if version is None:
-            return exp.select(*head, exp.alias_(exp.Literal.string("no_policy"), "decision"),
-                              *(exp.alias_(exp.Literal.string(""), c) for c in ("blocked_by", "rules", "undetermined")),
-                              exp.alias_(exp.cast(null(), exp.DataType.build("VARCHAR")), "version")).from_("facts")
-        states = [exp.alias_(self._state(rule), f"r{i}") for i, rule in enumerate(rules)]
-        inner = exp.select(account, *states).from_("facts")
+            return exp.select(*head, exp.alias_(exp.Literal.string("no_policy"), "decision", copy=False),
+                              *(exp.alias_(exp.Literal.string(""), c, copy=False) for c in ("blocked_by", "rules", "undetermined")),
+                              exp.alias_(exp.cast(null(), exp.DataType.build("VARCHAR"), copy=False), "version", copy=False), copy=False).from_("facts", copy=False)
+        states = [exp.alias_(self._state(rule), f"r{i}", copy=False) for i, rule in enumerate(rules)]
+        inner = exp.select(account, *states, copy=False).from_("facts", copy=False)
 
         def state_is(i: int, code: str) -> exp.Expr:
             return exp.EQ(this=exp.column(f"r{i}"), expression=exp.Literal.string(code))
 
         def any_of(conditions: list[exp.Expr]) -> exp.Expr:
-            return exp.paren(exp.or_(*conditions)) if conditions else exp.Boolean(this=False)
+            return exp.paren(exp.or_(*conditions, copy=False), copy=False) if conditions else exp.Boolean(this=False)
 
         restricting = any_of([state_is(i, "R") for i in range(len(rules))])
         pending = any_of([state_is(i, "U") for i in range(len(rules))])
@@ -161,10 +161,10 @@ class _Builder:
             return concat_words([exp.Case(ifs=[exp.If(this=state_is(i, code), true=exp.Literal.string(r.id))])
                                  for i, r in enumerate(rules)])
 
-        return exp.select(*head, exp.alias_(decision, "decision"), exp.alias_(blocked_by, "blocked_by"),
-                          exp.alias_(ids("R"), "rules"), exp.alias_(ids("U"), "undetermined"),
-                          exp.alias_(exp.Literal.string(version.id), "version")).from_(
-            exp.paren(inner).as_(f"states{index}"))
+        return exp.select(*head, exp.alias_(decision, "decision", copy=False), exp.alias_(blocked_by, "blocked_by", copy=False),
+                          exp.alias_(ids("R"), "rules", copy=False), exp.alias_(ids("U"), "undetermined", copy=False),
+                          exp.alias_(exp.Literal.string(version.id), "version", copy=False), copy=False).from_(
+            exp.paren(inner, copy=False).as_(f"states{index}"), copy=False)
 
     def _precedence(self, category: str) -> int:
         found = self.bundle.categories.get(category)
@@ -187,7 +187,7 @@ class _Builder:
             certain.append(is_false(unless))
         if not certain:
             return exp.Literal.string("R")
-        ifs.append(exp.If(this=exp.and_(*certain), true=exp.Literal.string("R")))
+        ifs.append(exp.If(this=exp.and_(*certain, copy=False), true=exp.Literal.string("R")))
         return exp.Case(ifs=ifs, default=unsettled)
 
     # -- the facts
@@ -203,7 +203,7 @@ class _Builder:
         if fact.expr is not None:
             if name not in self._exprs:
                 self._exprs[name] = translate(fact.expr.ast, Scope(self._fact, self.at, self.zone, f"fact {name}"))
-            return Value(exp.paren(self._exprs[name].copy()), fact.type)
+            return Value(exp.paren(self._exprs[name].copy(), copy=False), fact.type)
         return Const(UNKNOWN)
 
     def _aggregate(self, fact: Fact) -> exp.Expr:
@@ -235,7 +235,7 @@ class _Builder:
         else:
             value = self._field_of(fact, where)
             conditions.append(exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())))
-        keep = exp.Where(this=exp.and_(*conditions))
+        keep = exp.Where(this=exp.and_(*conditions, copy=False))
 
         def filtered(function: exp.Expr) -> exp.Expr:
             return exp.Filter(this=function, expression=keep.copy())
@@ -290,20 +290,20 @@ class _Builder:
         """The event table with instants as microseconds and the fields the plan reads."""
         columns: list[exp.Expr] = [
             exp.column("account"), exp.column("type"), exp.column("seq"),
-            exp.alias_(epoch_micros(exp.column("at")), "at_us"),
-            exp.alias_(epoch_micros(exp.column("recorded_at")), "recorded_us"),
+            exp.alias_(epoch_micros(exp.column("at")), "at_us", copy=False),
+            exp.alias_(epoch_micros(exp.column("recorded_at")), "recorded_us", copy=False),
         ]
         for name in sorted(self.fields):
             source: exp.Expr = _quoted(name)
             if self.columns[name].name == "datetime":
                 source = epoch_micros(source)
-            columns.append(exp.alias_(source, exp.to_identifier(f"field:{name}", quoted=True)))
-        return exp.select(*columns).from_(EVENTS)
+            columns.append(exp.alias_(source, exp.to_identifier(f"field:{name}", quoted=True), copy=False))
+        return exp.select(*columns, copy=False).from_(EVENTS, copy=False)
 
     def facts_query(self) -> exp.Select:
-        aggregates = [exp.alias_(self.aggregates[name], exp.to_identifier(_fact_column(name), quoted=True))
+        aggregates = [exp.alias_(self.aggregates[name], exp.to_identifier(_fact_column(name), quoted=True), copy=False)
                       for name in sorted(self.aggregates)]
-        return exp.select(exp.column("account"), *aggregates).from_("base").group_by("account")
+        return exp.select(exp.column("account"), *aggregates, copy=False).from_("base", copy=False).group_by("account", copy=False)
 
 
 def _same_values(declared: Type, fact: Type) -> bool:

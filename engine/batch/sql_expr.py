@@ -96,12 +96,12 @@ def term(node: n.Expr, scope: Scope) -> Term:
     if isinstance(node, n.Unary):
         operand = translate(node.operand, scope)
         if node.op == "not":
-            return Value(exp.Not(this=exp.paren(operand)), _type(node))
-        return Value(exp.Neg(this=exp.paren(operand)), _type(node))
+            return Value(exp.Not(this=exp.paren(operand, copy=False)), _type(node))
+        return Value(exp.Neg(this=exp.paren(operand, copy=False)), _type(node))
     if isinstance(node, n.BoolOp):
-        parts = [exp.paren(translate(o, scope)) for o in node.operands]
-        joined = exp.and_(*parts) if node.op == "and" else exp.or_(*parts)
-        return Value(exp.paren(joined), _type(node))
+        parts = [exp.paren(translate(o, scope), copy=False) for o in node.operands]
+        joined = exp.and_(*parts, copy=False) if node.op == "and" else exp.or_(*parts, copy=False)
+        return Value(exp.paren(joined, copy=False), _type(node))
     if isinstance(node, n.Compare):
         return Value(_compare(node, scope), _type(node))
     if isinstance(node, n.Binary):
@@ -135,7 +135,7 @@ def _compare(node: n.Compare, scope: Scope) -> exp.Expr:
     left = term(node.left, scope)
     if node.op in ("in", "not in"):
         found = _membership(node, left, scope)
-        return exp.Not(this=exp.paren(found)) if node.op == "not in" else found
+        return exp.Not(this=exp.paren(found, copy=False)) if node.op == "not in" else found
     right = term(node.right, scope)
     kinds = {_kind(left), _kind(right)}
     if kinds == {"date", "datetime"}:
@@ -143,8 +143,8 @@ def _compare(node: n.Compare, scope: Scope) -> exp.Expr:
     if node.left.type is not None and node.right.type is not None and "list" in (node.left.type.name,
                                                                                    node.right.type.name):
         raise scope.refuse(node, "compares lists, which SQL does not do as the language does")
-    return exp.paren(_COMPARE[node.op](this=exp.paren(sql_of(left, node.left, scope)),
-                                       expression=exp.paren(sql_of(right, node.right, scope))))
+    return exp.paren(_COMPARE[node.op](this=exp.paren(sql_of(left, node.left, scope), copy=False),
+                                       expression=exp.paren(sql_of(right, node.right, scope), copy=False)), copy=False)
 
 
 def _membership(node: n.Compare, left: Term, scope: Scope) -> exp.Expr:
@@ -162,9 +162,9 @@ def _membership(node: n.Compare, left: Term, scope: Scope) -> exp.Expr:
         raise scope.refuse(node, "mixes dates and date-times in one membership test")
     value = sql_of(left, node.left, scope)
     if not items:
-        return exp.Case(ifs=[exp.If(this=exp.Is(this=exp.paren(value), expression=exp.Null()), true=null())],
+        return exp.Case(ifs=[exp.If(this=exp.Is(this=exp.paren(value, copy=False), expression=exp.Null()), true=null())],
                         default=exp.Boolean(this=False))
-    return exp.paren(exp.In(this=exp.paren(value), expressions=[sql_of(t, i, scope) for t, i in items]))
+    return exp.paren(exp.In(this=exp.paren(value, copy=False), expressions=[sql_of(t, i, scope) for t, i in items]), copy=False)
 
 
 def _mixed_temporal(node: n.Compare, left: Term, right: Term, scope: Scope) -> exp.Expr:
@@ -177,8 +177,8 @@ def _mixed_temporal(node: n.Compare, left: Term, right: Term, scope: Scope) -> e
     if isinstance(right, Const) and _kind(right) == "date":
         right = Const(as_instant(right.value, scope.zone))
     if _kind(left) == _kind(right):  # a constant date became an instant
-        return exp.paren(_COMPARE[op](this=exp.paren(sql_of(left, node.left, scope)),
-                                      expression=exp.paren(sql_of(right, node.right, scope))))
+        return exp.paren(_COMPARE[op](this=exp.paren(sql_of(left, node.left, scope), copy=False),
+                                      expression=exp.paren(sql_of(right, node.right, scope), copy=False)), copy=False)
     if isinstance(left, Const) and isinstance(right, Value):
         left, right, op = right, left, _FLIPPED[op]
     if not (isinstance(left, Value) and isinstance(right, Const) and isinstance(right.value, datetime)):
@@ -205,55 +205,55 @@ def _date_against_instant(column: exp.Expr, op: str, instant: datetime, zone: tz
     def day(value: date) -> exp.Expr:
         return literal(value, "")
 
-    value = exp.paren(column.copy())
+    value = exp.paren(column.copy(), copy=False)
     if op == "<":
-        return exp.paren(exp.LT(this=value, expression=day(first_not_before)))
+        return exp.paren(exp.LT(this=value, expression=day(first_not_before)), copy=False)
     if op == ">=":
-        return exp.paren(exp.GTE(this=value, expression=day(first_not_before)))
+        return exp.paren(exp.GTE(this=value, expression=day(first_not_before)), copy=False)
     if op == "<=":
-        return exp.paren(exp.LT(this=value, expression=day(first_after)))
+        return exp.paren(exp.LT(this=value, expression=day(first_after)), copy=False)
     if op == ">":
-        return exp.paren(exp.GTE(this=value, expression=day(first_after)))
+        return exp.paren(exp.GTE(this=value, expression=day(first_after)), copy=False)
     matches: exp.Expr = exp.EQ(this=value, expression=day(first_not_before)) if equal else exp.Case(
         ifs=[exp.If(this=exp.Is(this=value.copy(), expression=exp.Null()), true=null())],
         default=exp.Boolean(this=False))
-    return exp.paren(matches) if op == "==" else exp.paren(exp.Not(this=exp.paren(matches)))
+    return exp.paren(matches, copy=False) if op == "==" else exp.paren(exp.Not(this=exp.paren(matches, copy=False)), copy=False)
 
 
 def _arithmetic(node: n.Binary, scope: Scope) -> exp.Expr:
     left, right = term(node.left, scope), term(node.right, scope)
+    if any(isinstance(side, Const) and isinstance(side.value, Duration) for side in (left, right)):
+        raise scope.refuse(node, "shifts a per-account date by a duration; compare the date with "
+                                 "'now - duration(...)' instead, which is computed once")
     for side in (left, right):
-        if isinstance(side, Const) and isinstance(side.value, Duration):
-            raise scope.refuse(node, "shifts a per-account date by a duration; compare the date with "
-                                     "'now - duration(...)' instead, which is computed once")
         if isinstance(side, Value) and not side.type.is_numeric and not side.type.is_open:
             raise scope.refuse(node, f"does arithmetic on a {side.type}")
     if node.op == "/":
         raise scope.refuse(node, "divides per-account values: Python rounds a quotient to 28 significant "
                                  "digits, which no SQL engine reproduces exactly")
     operator = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[node.op]
-    return exp.paren(operator(this=exp.paren(sql_of(left, node.left, scope)),
-                              expression=exp.paren(sql_of(right, node.right, scope))))
+    return exp.paren(operator(this=exp.paren(sql_of(left, node.left, scope), copy=False),
+                              expression=exp.paren(sql_of(right, node.right, scope), copy=False)), copy=False)
 
 
 def _call(node: n.Call, scope: Scope) -> exp.Expr:
     args = [term(a, scope) for a in node.args]
-    sqls = [exp.paren(sql_of(t, a, scope)) if not _calendar_function(node.func) else None
+    sqls = [exp.paren(sql_of(t, a, scope), copy=False) if not _calendar_function(node.func) else None
             for t, a in zip(args, node.args)]
     name = node.func
     if name == "is_known":
-        return exp.paren(exp.Not(this=exp.Is(this=sqls[0], expression=exp.Null())))
+        return exp.paren(exp.Not(this=exp.Is(this=sqls[0], expression=exp.Null())), copy=False)
     if name == "is_unknown":
-        return exp.paren(exp.Is(this=sqls[0], expression=exp.Null()))
+        return exp.paren(exp.Is(this=sqls[0], expression=exp.Null()), copy=False)
     if name == "coalesce":
         return exp.Coalesce(this=sqls[0], expressions=[sqls[1]])
     if name == "abs":
         return exp.Abs(this=sqls[0])
     if name in ("min", "max"):
         present = [s for s in sqls if s is not None]
-        any_unknown = exp.or_(*[exp.Is(this=s.copy(), expression=exp.Null()) for s in present])
+        any_unknown = exp.or_(*[exp.Is(this=s.copy(), expression=exp.Null()) for s in present], copy=False)
         pick = exp.Anonymous(this="LEAST" if name == "min" else "GREATEST", expressions=present)
-        return exp.Case(ifs=[exp.If(this=exp.paren(any_unknown), true=null())], default=pick)
+        return exp.Case(ifs=[exp.If(this=exp.paren(any_unknown, copy=False), true=null())], default=pick)
     if name in ("years_between", "months_between", "days_between"):
         return _calendar(node, args, scope)
     raise scope.refuse(node, f"calls {name}(), which has no translation to SQL")
@@ -279,8 +279,8 @@ def _calendar(node: n.Call, args: list[Term], scope: Scope) -> exp.Expr:
     a, b = args
     kinds = (_kind(a), _kind(b))
     if node.func == "days_between" and kinds == ("datetime", "datetime"):
-        difference = exp.Sub(this=exp.paren(sql_of(b, node.args[1], scope)),
-                             expression=exp.paren(sql_of(a, node.args[0], scope)))
+        difference = exp.Sub(this=exp.paren(sql_of(b, node.args[1], scope), copy=False),
+                             expression=exp.paren(sql_of(a, node.args[0], scope), copy=False))
         return floor_div(difference, DAY_MICROS)
     if node.func != "days_between" and kinds == ("datetime", "datetime"):
         raise scope.refuse(node, "counts calendar units between two date-times that vary per account, which "
@@ -292,7 +292,7 @@ def _calendar(node: n.Call, args: list[Term], scope: Scope) -> exp.Expr:
         elif isinstance(value, Value) and value.type.name == "datetime":
             raise scope.refuse(node, "reads the local date of a date-time that varies per account, which "
                                      "needs the bundle's time zone inside SQL")
-        dates.append(exp.paren(sql_of(value, arg, scope)))
+        dates.append(exp.paren(sql_of(value, arg, scope), copy=False))
     x, y = dates
     if node.func == "days_between":
         return exp.DateDiff(this=y, expression=x, unit=exp.var("DAY"))
@@ -319,14 +319,14 @@ def _whole_units(x: exp.Expr, y: exp.Expr, years: bool) -> exp.Expr:
     origin: exp.Expr
     year_gap = exp.Sub(this=part(exp.Year, y), expression=part(exp.Year, x))
     if years:
-        k0: exp.Expr = exp.paren(year_gap)
+        k0: exp.Expr = exp.paren(year_gap, copy=False)
         day = exp.Anonymous(this="LEAST", expressions=[
             part(exp.Day, y), days_in_month(part(exp.Year, x), part(exp.Month, y))])
         shifted = exp.Add(this=exp.Mul(this=part(exp.Month, y), expression=number(100)), expression=day)
         origin = exp.Add(this=exp.Mul(this=part(exp.Month, x), expression=number(100)), expression=part(exp.Day, x))
     else:
-        k0 = exp.paren(exp.Add(this=exp.Mul(this=exp.paren(year_gap), expression=number(12)),
-                               expression=exp.Sub(this=part(exp.Month, y), expression=part(exp.Month, x))))
+        k0 = exp.paren(exp.Add(this=exp.Mul(this=exp.paren(year_gap, copy=False), expression=number(12)),
+                               expression=exp.Sub(this=part(exp.Month, y), expression=part(exp.Month, x))), copy=False)
         shifted = exp.Anonymous(this="LEAST", expressions=[
             part(exp.Day, y), days_in_month(part(exp.Year, x), part(exp.Month, x))])
         origin = part(exp.Day, x)
@@ -334,5 +334,5 @@ def _whole_units(x: exp.Expr, y: exp.Expr, years: bool) -> exp.Expr:
         ifs=[exp.If(this=exp.LT(this=shifted.copy(), expression=origin.copy()), true=number(1))], default=number(0)))
     backward = exp.Add(this=k0.copy(), expression=exp.Case(
         ifs=[exp.If(this=exp.GT(this=shifted.copy(), expression=origin.copy()), true=number(1))], default=number(0)))
-    return exp.Case(ifs=[exp.If(this=exp.GTE(this=y.copy(), expression=x.copy()), true=exp.paren(forward))],
-                    default=exp.paren(backward))
+    return exp.Case(ifs=[exp.If(this=exp.GTE(this=y.copy(), expression=x.copy()), true=exp.paren(forward, copy=False))],
+                    default=exp.paren(backward, copy=False))

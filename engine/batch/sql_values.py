@@ -59,7 +59,7 @@ def literal(value: object, where: str) -> exp.Expr:
     if isinstance(value, datetime):
         return exp.Literal.number(micros(value))
     if isinstance(value, date):
-        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
+        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"), copy=False)
     raise Untranslatable(f"{where}: the value {value!r} has no SQL form")
 
 
@@ -75,19 +75,19 @@ def decimal_literal(value: Decimal, where: str) -> exp.Expr:
     if precision > 38:
         raise Untranslatable(f"{where}: {value} has more than 38 digits, more than a SQL decimal holds")
     text = f"{value:f}"
-    return exp.cast(exp.Literal.string(text), exp.DataType.build(f"DECIMAL({precision}, {scale})"))
+    return exp.cast(exp.Literal.string(text), exp.DataType.build(f"DECIMAL({precision}, {scale})"), copy=False)
 
 
 def floor_div(numerator: exp.Expr, divisor: int) -> exp.Expr:
     """``numerator // divisor`` rounding toward minus infinity, as Python does (SQL's
     integer division rounds toward zero). ``divisor`` is positive."""
     d = exp.Literal.number(divisor)
-    down = exp.IntDiv(this=exp.paren(numerator.copy()), expression=d)
+    down = exp.IntDiv(this=exp.paren(numerator.copy(), copy=False), expression=d)
     up = exp.Neg(this=exp.paren(exp.IntDiv(
-        this=exp.paren(exp.Add(this=exp.Neg(this=exp.paren(numerator.copy())),
-                               expression=exp.Literal.number(divisor - 1))),
-        expression=d.copy())))
-    return exp.Case(ifs=[exp.If(this=exp.GTE(this=exp.paren(numerator.copy()), expression=exp.Literal.number(0)),
+        this=exp.paren(exp.Add(this=exp.Neg(this=exp.paren(numerator.copy(), copy=False)),
+                               expression=exp.Literal.number(divisor - 1)), copy=False),
+        expression=d.copy()), copy=False))
+    return exp.Case(ifs=[exp.If(this=exp.GTE(this=exp.paren(numerator.copy(), copy=False), expression=exp.Literal.number(0)),
                                 true=down)], default=up)
 
 
@@ -100,9 +100,9 @@ def concat_words(parts: list[exp.Expr]) -> exp.Expr:
 
 def is_true(condition: exp.Expr) -> exp.Expr:
     """TRUE when ``condition`` is true; FALSE when it is false or unknown."""
-    return exp.Coalesce(this=exp.paren(condition.copy()), expressions=[exp.Boolean(this=False)])
+    return exp.Coalesce(this=exp.paren(condition.copy(), copy=False), expressions=[exp.Boolean(this=False)])
 
 
 def is_false(condition: exp.Expr) -> exp.Expr:
     """TRUE when ``condition`` is false; FALSE when it is true or unknown."""
-    return exp.Coalesce(this=exp.Not(this=exp.paren(condition.copy())), expressions=[exp.Boolean(this=False)])
+    return exp.Coalesce(this=exp.Not(this=exp.paren(condition.copy(), copy=False)), expressions=[exp.Boolean(this=False)])

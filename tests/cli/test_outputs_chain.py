@@ -45,7 +45,7 @@ def test_a_replay_line_of_no_policy_reads_as_a_record_without_version(tmp_path: 
     log = tmp_path / "decisions.jsonl"
     code, _, _ = run_in(tmp_path, "replay", "--bundle", str(HUABEI), "--at", "2020-01-01", "--events", EVENTS,
                         "--action", "open", "--output", str(log))
-    assert code == 0 and json.loads(log.read_text(encoding="utf-8").splitlines()[0])["policy"] is None
+    assert code == 0 and json.loads(log.read_text(encoding="utf-8").splitlines()[0])["version"] is None
     code, _, err = run_in(tmp_path, "diff", f"{HUABEI}@2026.03", f"{HUABEI}@2026.06", "--no-semantic",
                           "--decision-log", str(log), "--events", EVENTS)
     assert (code, err) == (0, "")

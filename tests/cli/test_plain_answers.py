@@ -79,17 +79,19 @@ def test_timeline_in_plain_words_merges_intervals_that_read_the_same() -> None:
     assert "MW-WEEKLY" in details and len(details.splitlines()) > 4
 
 
-def test_replay_lang_adds_the_sentence_to_each_line_and_names_categories_in_words(tmp_path: Path) -> None:
+def test_replay_lang_names_categories_in_words_and_explains_in_that_language(tmp_path: Path) -> None:
     output = tmp_path / "out.jsonl"
     code, out, _ = run("replay", "--at", "2026-03-08T01:30", "--action", "open", "--events", EVENTS,
-                       "--output", str(output), "--lang", "zh-CN")
+                       "--output", str(output), "--lang", "zh-CN", "--explain", "blocked")
     assert code == 0
     lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
-    assert all(list(line["summary"]) == ["zh-CN"] for line in lines)
+    explained = [line["explanation"] for line in lines if line["decision"] == "blocked"]
+    assert explained and all(list(e["summary"]) == ["zh-CN"] for e in explained)
+    assert all("explanation" not in line for line in lines if line["decision"] != "blocked")
     assert any(line.startswith("  blocked by maintenance") and line.endswith("%  系统维护") for line in out.splitlines())
     code, _, _ = run("replay", "--at", "2026-03-08T01:30", "--action", "open", "--events", EVENTS,
                      "--output", str(output))
-    assert "summary" not in json.loads(output.read_text(encoding="utf-8").splitlines()[0])
+    assert "explanation" not in json.loads(output.read_text(encoding="utf-8").splitlines()[0])
 
 
 def test_notes_print_instants_in_the_bundles_zone_even_for_events_written_in_utc(tmp_path: Path) -> None:

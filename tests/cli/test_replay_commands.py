@@ -160,7 +160,7 @@ def test_replay_writes_json_lines_and_a_summary(tmp_path: Path) -> None:
     assert code == 0
     documents = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     for document in documents:
-        validator("decision").validate(document)
+        validator("replay-row").validate(document)
     accounts = [d["account"] for d in documents]
     assert accounts == sorted(accounts) and len(accounts) == 10
     blocked = sum(1 for d in documents if d["decision"] == "blocked")
