@@ -263,19 +263,21 @@ def run_chronolex(events: Path, out: Path, at: datetime, known_at: datetime | No
     plan and its engine before that function lands), the plan on Spark local[2]."""
     if engine == "spark":
         return _run_spark(events, out, at, known_at, bundle)
+    from chronolex.batch.plan import compile_plan
+
     note = ""
     started = time.perf_counter()
-    if "replay_batch" in chronolex.__all__:
-        table = chronolex.replay_batch(bundle, [str(events)], at, known_at, actions=ACTIONS)
-    else:
-        from chronolex.batch.duckdb_engine import run_duckdb
-        from chronolex.batch.plan import compile_plan
-        plan = compile_plan(bundle, at, known_at, ACTIONS)
-        try:
-            table = run_duckdb(plan, [events])
-        except Exception as exc:  # noqa: BLE001 - a build whose engine cannot open Parquet paths
-            note = f"run_duckdb over a Parquet path failed ({str(exc).splitlines()[0]}); its steps run here"
-            table = _duckdb_steps(plan, events)
+    try:
+        if "replay_batch" in chronolex.__all__:
+            table = chronolex.replay_batch(bundle, [str(events)], at, known_at, actions=ACTIONS)
+        else:
+            from chronolex.batch.duckdb_engine import run_duckdb
+            table = run_duckdb(compile_plan(bundle, at, known_at, ACTIONS), [events])
+    except Exception as exc:  # noqa: BLE001 - a build whose engine cannot open a Parquet path
+        failed = "replay_batch" if "replay_batch" in chronolex.__all__ else "run_duckdb"
+        note = f"{failed} over a Parquet path failed ({str(exc).splitlines()[0]}); the plan's DuckDB steps run here"
+        started = time.perf_counter()
+        table = _duckdb_steps(compile_plan(bundle, at, known_at, ACTIONS), events)
     _report_timing(time.perf_counter() - started, len(table), note)
     _write(table, out)
     return len(table)
