@@ -69,6 +69,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/diff.py
 	$(BIN)/python benchmarks/evaluate.py --section d
+	$(BIN)/python benchmarks/batch.py --accounts 20000 --sample 300
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .hypothesis
