@@ -51,6 +51,15 @@ demo: $(VENV)/.installed
 	@echo
 	@echo "== 8. What the 2026.03 version changed, in text, in meaning and for the example accounts"
 	$(CLX) diff policies/huabei@2025.07 policies/huabei@2026.03 --action open --accounts --at 2026-03-16T10:00 --events $(EVENTS)
+	@echo
+	@echo "== 9. At platform scale: the events as Parquet, every account decided by one compiled DuckDB query,"
+	@echo "      and the customers to notify before 2026.03 takes effect"
+	$(CLX) events convert $(EVENTS) .demo-events.parquet
+	$(CLX) replay --at 2026-03-16T10:00 --events .demo-events.parquet --engine duckdb --output .demo-decisions.parquet
+	$(CLX) diff policies/huabei@2025.07 policies/huabei@2026.03 --no-semantic --accounts --at 2026-03-16T10:00 \
+	    --events $(EVENTS) --notify .demo-notify.jsonl --lang zh-CN > /dev/null
+	@echo "notifications written to .demo-notify.jsonl:"
+	@head -2 .demo-notify.jsonl
 
 # mypy reads the package as it installs: chronolex = engine/, chronolex.cli = cli/.
 typecheck: $(VENV)/.installed

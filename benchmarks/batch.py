@@ -260,25 +260,12 @@ def chronolex_batch_available(engine: str = "duckdb") -> str | None:
 def run_chronolex(events: Path, out: Path, at: datetime, known_at: datetime | None, bundle: Any,
                   engine: str = "duckdb") -> int:
     """chronolex's batch replay of ``events``: ``chronolex.replay_batch`` on DuckDB (the
-    plan and its engine before that function lands), the plan on Spark local[2]."""
+    compiled plan), or the plan on Spark local[2]."""
     if engine == "spark":
         return _run_spark(events, out, at, known_at, bundle)
-    from chronolex.batch.plan import compile_plan
-
-    note = ""
     started = time.perf_counter()
-    try:
-        if "replay_batch" in chronolex.__all__:
-            table = chronolex.replay_batch(bundle, [str(events)], at, known_at, actions=ACTIONS)
-        else:
-            from chronolex.batch.duckdb_engine import run_duckdb
-            table = run_duckdb(compile_plan(bundle, at, known_at, ACTIONS), [events])
-    except Exception as exc:  # noqa: BLE001 - a build whose engine cannot open a Parquet path
-        failed = "replay_batch" if "replay_batch" in chronolex.__all__ else "run_duckdb"
-        note = f"{failed} over a Parquet path failed ({str(exc).splitlines()[0]}); the plan's DuckDB steps run here"
-        started = time.perf_counter()
-        table = _duckdb_steps(compile_plan(bundle, at, known_at, ACTIONS), events)
-    _report_timing(time.perf_counter() - started, len(table), note)
+    table = chronolex.replay_batch(bundle, [str(events)], at, known_at, actions=ACTIONS)
+    _report_timing(time.perf_counter() - started, len(table))
     _write(table, out)
     return len(table)
 
@@ -309,17 +296,6 @@ def _connect() -> Any:
     connection.execute("SET TimeZone = 'UTC'")
     connection.execute("SET enable_progress_bar = false")
     return connection
-
-
-def _duckdb_steps(plan: Any, events: Path) -> Any:
-    """What ``run_duckdb`` does over a Parquet file: the plan's query on a view of the
-    file, to the finished table."""
-    from chronolex.batch.duckdb_engine import connect
-    from chronolex.batch.output import finish
-
-    connection = connect()
-    connection.execute(f"CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM read_parquet({_sql_string(str(events))})")
-    return finish(connection.sql(plan.sql("duckdb")).to_arrow_table())
 
 
 def _report_timing(seconds: float, rows: int, note: str = "") -> None:
