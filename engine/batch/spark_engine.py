@@ -79,7 +79,7 @@ class SparkFailed(ChronolexError):
         super().__init__([Diagnostic("spark-failed", Severity.ERROR, message)])
 
 
-def run_spark(plan: SqlPlan, paths: Sequence[str], *, master: str = "local[*]", session: SparkSession | None = None,
+def run_spark(plan: SqlPlan, paths: Sequence[str], *, master: str | None = None, session: SparkSession | None = None,
               output: str | None = None, config: Mapping[str, str] | None = None) -> pa.Table | None:
     """The plan's rows over the events at ``paths``, decided by Spark.
 
@@ -92,7 +92,9 @@ def run_spark(plan: SqlPlan, paths: Sequence[str], *, master: str = "local[*]", 
 
     ``session`` is an existing Spark session to run in (the query runs in a private child
     session with the exact settings of :mod:`chronolex.batch.spark_session`); without one,
-    a session is started on ``master`` with ``config`` and stopped at the end.
+    a session is started on ``master`` with ``config`` and stopped at the end (None: the
+    master ``spark-submit`` was given, else ``local[*]``; see
+    :func:`~chronolex.batch.spark_session.spark_session`).
 
     >>> table = run_spark(plan, ["events.parquet"], master="local[2]")  # doctest: +SKIP
     """

@@ -65,6 +65,9 @@ LOCAL_SETTINGS: Mapping[str, str] = {
 }
 
 #: pyspark's loggers that write an exception as a JSON line to stderr before raising it.
+#: The one local setting every session gets: a library draws no progress bar.
+QUIET_SETTINGS: Mapping[str, str] = {"spark.ui.showConsoleProgress": "false"}
+
 _PYSPARK_ERROR_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
 
 _LOG4J = Path(__file__).with_name("spark_log4j2.properties")
@@ -170,15 +173,17 @@ def check_java(java: str | None = None) -> int:
     return major
 
 
-def spark_session(master: str = "local[*]", *, config: Mapping[str, str] | None = None,
+def spark_session(master: str | None = None, *, config: Mapping[str, str] | None = None,
                   app_name: str = "chronolex") -> SparkSession:
     """A Spark session for batch replay on ``master``, with the exact settings above.
 
     ``master`` is what ``spark-submit --master`` takes (``local[*]``, ``local[2]``,
     ``spark://host:7077``, ``yarn``, ``k8s://…``) or a Spark Connect address
-    (``sc://host:15002``). ``config`` adds settings (``spark.executor.memory``…); it may
-    not change the exact settings. A session already running in this process (under
-    ``spark-submit``, in a notebook) is reused and given the exact settings.
+    (``sc://host:15002``); None is the master ``spark-submit`` was given when this runs
+    under it, else ``local[*]``. ``config`` adds settings (``spark.executor.memory``…);
+    it may not change the exact settings. A session already running in this process (in
+    a notebook, a second call) is reused and given the exact settings; its JVMs keep the
+    options they were started with.
 
     >>> session = spark_session("local[2]")  # doctest: +SKIP
     >>> session.conf.get("spark.sql.session.timeZone")  # doctest: +SKIP
@@ -190,15 +195,16 @@ def spark_session(master: str = "local[*]", *, config: Mapping[str, str] | None 
         raise ChronolexError.single("spark-setting", f"the Spark setting {clash[0]} decides answers and stays "
                                     f"{EXACT_SETTINGS[clash[0]]!r}", help="leave it out of the configuration")
     builder = load_pyspark().sql.SparkSession.builder.appName(app_name)
-    if is_connect(master):
+    if master is not None and is_connect(master):
         builder = builder.remote(master)
     else:
         check_java()
-        builder = builder.master(master)
+        if master is not None:
+            builder = builder.master(master)
         jvm = f"-Duser.timezone=UTC -Dlog4j.configurationFile={_LOG4J.as_uri()}"
         builder = builder.config("spark.driver.extraJavaOptions", jvm)
         builder = builder.config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
-        for key, value in (LOCAL_SETTINGS if is_local(master) else {}).items():
+        for key, value in (LOCAL_SETTINGS if master is not None and is_local(master) else QUIET_SETTINGS).items():
             builder = builder.config(key, value)
     for key, value in extra.items():
         builder = builder.config(key, value)
