@@ -194,7 +194,8 @@ def spark_session(master: str | None = None, *, config: Mapping[str, str] | None
     if clash:
         raise ChronolexError.single("spark-setting", f"the Spark setting {clash[0]} decides answers and stays "
                                     f"{EXACT_SETTINGS[clash[0]]!r}", help="leave it out of the configuration")
-    builder = load_pyspark().sql.SparkSession.builder.appName(app_name)
+    pyspark = load_pyspark()
+    builder = pyspark.sql.SparkSession.builder.appName(app_name)
     if master is not None and is_connect(master):
         builder = builder.remote(master)
     else:
@@ -208,7 +209,19 @@ def spark_session(master: str | None = None, *, config: Mapping[str, str] | None
             builder = builder.config(key, value)
     for key, value in extra.items():
         builder = builder.config(key, value)
-    session: SparkSession = builder.getOrCreate()
-    for key, value in EXACT_SETTINGS.items():
-        session.conf.set(key, value)
+    try:
+        session: SparkSession = builder.getOrCreate()
+        for key, value in EXACT_SETTINGS.items():
+            session.conf.set(key, value)
+    except ImportError as error:  # the Spark Connect client's own libraries (pandas, grpcio…)
+        raise SparkUnavailable(f"the Spark Connect client cannot be imported here: {_first_line(error)}",
+                               "install it with: pip install 'pyspark[connect]'") from None
+    except pyspark.failures as error:
+        raise SparkUnavailable(f"Spark could not start on {master or 'local[*]'}: {_first_line(error)}",
+                               "check the master URL and that the cluster or Spark Connect server is up") from None
     return session
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
