@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chronolex.errors import ChronolexError
+from chronolex.batch.errors import LayoutError
 from chronolex.lang.types import Type
 from chronolex.model import Bundle
 
@@ -44,10 +44,6 @@ ARROW_TYPES = {
     "datetime": "timestamp[us, tz=UTC]",
     "duration": "string",
 }
-
-
-class LayoutError(ChronolexError):
-    """The bundle's event catalog cannot be laid out as one column per field."""
 
 
 def field_type(declared: Type) -> str:
@@ -92,3 +88,7 @@ def column_types(bundle: Bundle) -> Mapping[str, str]:
              "type": "string", "id": "string", "seq": "int64"}
     types.update({name: field_type(declared) for name, declared in field_columns(bundle).items()})
     return types
+
+
+__all__ = ["ARROW_TYPES", "DECIMAL_PRECISION", "DECIMAL_SCALE", "RESERVED_COLUMNS", "LayoutError", "column_types",
+           "field_columns", "field_type"]
