@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 
+from chronolex.batch.errors import BatchEngineError
 from chronolex.batch.layout import column_types
+from chronolex.batch.output import finish
 from chronolex.batch.spark_session import EXACT_SETTINGS, load_pyspark, spark_session
 from chronolex.errors import ChronolexError, Diagnostic, Severity, clip
 from chronolex.model import Bundle
@@ -65,18 +67,19 @@ class SqlPlan(Protocol):
     def sql(self, dialect: str) -> str: ...
 
 
-class SparkInputError(ChronolexError):
+class SparkInputError(BatchEngineError):
     """An event path Spark cannot read, or whose columns are not the bundle's event table."""
 
+    code = "spark-input"
+
     def __init__(self, path: str, message: str, help: str | None = None) -> None:
-        super().__init__([Diagnostic("spark-input", Severity.ERROR, f"{path}: {message}", help=help)])
+        ChronolexError.__init__(self, [Diagnostic(self.code, Severity.ERROR, f"{path}: {message}", help=help)])
 
 
-class SparkFailed(ChronolexError):
+class SparkFailed(BatchEngineError):
     """Spark refused the plan's query or failed while running it (an overflow, a lost executor)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__([Diagnostic("spark-failed", Severity.ERROR, message)])
+    code = "spark-failed"
 
 
 def run_spark(plan: SqlPlan, paths: Sequence[str], *, master: str | None = None, session: SparkSession | None = None,
@@ -151,8 +154,9 @@ def read_events(session: SparkSession, paths: Sequence[str], bundle: Bundle,
         return _union(with_seq)
     without = [name for name in expected if name != "seq"]
     events = _union([frame.select(*without) for _, frame in frames])
+    unnumbered = ", ".join(path for path, frame in frames if "seq" not in frame.columns)
     try:
-        return number_events(events, expected)
+        return number_events(events, expected, unnumbered)
     except failures as error:
         raise SparkFailed(f"Spark could not number the events: {_reason(error)}") from None
 
@@ -178,18 +182,18 @@ def check_columns(path: str, found: Mapping[str, str], expected: Mapping[str, st
                                   help="write event tables with: chronolex events convert")
 
 
-def number_events(events: DataFrame, columns: Iterable[str]) -> DataFrame:
+def number_events(events: DataFrame, columns: Iterable[str], where: str) -> DataFrame:
     """``events`` with ``seq``: each event's 0-based position in its account's history.
 
     The order is the per-account engine's: at, recorded_at, type, id (an event without
     an id first). Two events of an account that tie on all four are refused: that engine
     orders them by a hash of their content, which a file with ``seq`` records and SQL
-    cannot recompute."""
+    cannot recompute. ``where`` names the input in that error."""
     ties = events.groupBy("account", "at", "recorded_at", "type", "id").count().where("count > 1").limit(1).collect()
     if ties:
         tie = ties[0]
-        raise ChronolexError.single(
-            "spark-input", f"account {clip(str(tie['account']))!r} has {tie['count']} events of type "
+        raise SparkInputError(
+            where, f"account {clip(str(tie['account']))!r} has {tie['count']} events of type "
             f"{tie['type']!r} at the same instant, recorded at the same instant, with the same id "
             f"({tie['id'] if tie['id'] is not None else 'none'}): their order is not known without a seq column",
             help="convert the events with chronolex events convert, which writes seq")
@@ -209,7 +213,8 @@ def finish_in_spark(rows: DataFrame) -> DataFrame:
 
 
 def _finish(rows: DataFrame) -> pa.Table:
-    return finish_in_spark(rows).toArrow()
+    """The collected rows through the step DuckDB's result takes, so both give the same bytes."""
+    return finish(rows.toArrow())
 
 
 def _write(rows: DataFrame, output: str, failures: tuple[type[BaseException], ...]) -> None:

@@ -32,6 +32,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from chronolex.batch.errors import BatchError
 from chronolex.errors import ChronolexError, Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -73,11 +74,13 @@ _PYSPARK_ERROR_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger"
 _LOG4J = Path(__file__).with_name("spark_log4j2.properties")
 
 
-class SparkUnavailable(ChronolexError):
+class SparkUnavailable(BatchError):
     """Spark cannot run here: pyspark is not installed, or there is no Java 17 or later."""
 
+    code = "spark-unavailable"
+
     def __init__(self, message: str, help: str) -> None:
-        super().__init__([Diagnostic("spark-unavailable", Severity.ERROR, message, help=help)])
+        ChronolexError.__init__(self, [Diagnostic(self.code, Severity.ERROR, message, help=help)])
 
 
 def is_connect(master: str) -> bool:

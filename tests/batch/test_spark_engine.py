@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import stat
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -22,14 +23,22 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import chronolex
 from chronolex.batch import spark_engine, spark_session
+from chronolex.batch.duckdb_engine import run_duckdb
+from chronolex.batch.output import finish
+from chronolex.batch.plan import compile_plan
 from chronolex.batch.spark_engine import SparkFailed, SparkInputError, run_spark
 from chronolex.batch.spark_session import SparkUnavailable, check_java
-from tests.batch.spark_fixtures import spark  # noqa: F401  (the shared session)
-from tests.batch.spark_support import layout_table, write_layout
+from tests.batch.spark_fixtures import spark, spark_or_skip  # noqa: F401  (spark: the shared session)
+from tests.batch.spark_support import layout_table, python_rows, write_layout
 from tests.conftest import HUABEI
+from tests.batch.strategies import batch_bundles, populations
+from tests.batch.strategies import instants as batch_instants
+from tests.replay_strategies import BundleSpec, knowledge_instants, load_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -127,7 +136,7 @@ def test_events_that_tie_without_seq_are_refused_not_ordered_by_chance(spark: An
     at = datetime(2026, 3, 1, 2, tzinfo=UTC)
     twins = [chronolex.Event("acct-9", at, "credit_score_updated", at, {"score": score}) for score in (580, 720)]
     table = layout_table(huabei, [chronolex.AccountHistory("acct-9", twins)], with_seq=False)
-    with pytest.raises(chronolex.ChronolexError, match="acct-9.* 2 events of type 'credit_score_updated'.*seq"):
+    with pytest.raises(chronolex.ChronolexError, match="twins.parquet: account 'acct-9' has 2 events of type 'credit_score_updated'.*seq"):
         run_spark(Query(huabei, COUNTS), [write_layout(table, tmp_path / "twins.parquet")], session=spark)
     # with the seq the per-account engine gave them, the same events are read
     with_seq = layout_table(huabei, [chronolex.AccountHistory("acct-9", twins)])
@@ -234,3 +243,105 @@ def test_decimals_and_dates_reach_the_query_exactly(spark: Any, huabei: chronole
                           "concat_ws(' ', CAST(sum(amount) AS STRING), CAST(max(birth_date) AS STRING))")
     rows = run_spark(Query(huabei, sums), [write_layout(table, tmp_path / "x.parquet")], session=spark)
     assert rows is not None and rows.column("undetermined").to_pylist()[0] == [f"{amount}", "2008-02-29"]
+
+
+# -- Spark == DuckDB == the per-account engine ---------------------------------------------------------
+
+def duckdb_rows(plan: Any, table: pa.Table) -> list[dict[str, Any]]:
+    return run_duckdb(plan, table).to_pylist()
+
+
+def spark_rows_at(spark: Any, plans: list[Any], path: str) -> list[list[dict[str, Any]]]:
+    """The rows of several plans over one event table in one Spark job (a job per instant
+    would take a second each): each plan's query tagged with its position, then split."""
+    failures = spark_session.load_pyspark().failures
+    private = spark_engine._private(spark)
+    spark_engine.read_events(private, [path], plans[0].bundle, failures).createOrReplaceTempView("events")
+    union = " UNION ALL ".join(f"SELECT {k} AS plan_key, q.* FROM ({plan.sql('spark')}) q"
+                               for k, plan in enumerate(plans))
+    table = private.sql(union).toArrow()
+    keys = table.column("plan_key").to_pylist()
+    rows = table.drop_columns(["plan_key"])
+    return [finish(rows.filter(pa.array([key == k for key in keys]))).to_pylist() for k in range(len(plans))]
+
+
+def first_disagreement(what: str, expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> str:
+    for want, have in zip(expected, got):
+        if want != have:
+            return f"{what}: the per-account engine gives\n  {want}\n{what} gives\n  {have}"
+    return f"{what}: {len(expected)} rows expected, {len(got)} given"
+
+
+def timeline_instants(bundle: chronolex.Bundle, histories: list[chronolex.AccountHistory]) -> list[datetime]:
+    """Every instant at which some example account's decision or reasons change, and the
+    microsecond before it (the last instant of the interval before)."""
+    starts: set[datetime] = set()
+    start, end = datetime(2024, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    for history in histories:
+        for action in bundle.actions:
+            starts.update(interval.start for interval in chronolex.timeline(bundle, history, action, start, end))
+    return sorted({t for s in starts for t in (s, s - timedelta(microseconds=1))} - {start - timedelta(microseconds=1)})
+
+
+#: Spark takes one to five seconds a query of the huabei plan on a two-core machine (most of
+#: it generating and compiling code), so it decides the examples at one instant in
+#: SPARK_STEP of their timelines (interval starts and the microsecond before one, in turn),
+#: and DuckDB and the per-account engine at the same instants.
+SPARK_STEP = 19
+
+
+def test_spark_duckdb_and_the_per_account_engine_agree_on_the_examples_over_their_timelines(
+        spark: Any, huabei: chronolex.Bundle, histories: list[chronolex.AccountHistory], tmp_path: Path) -> None:
+    table = layout_table(huabei, histories)
+    path = write_layout(table, tmp_path / "examples.parquet")
+    instants = timeline_instants(huabei, histories)
+    assert len(instants) > 200
+    chosen = instants[::SPARK_STEP]
+    cases: list[tuple[datetime, datetime | None]] = [(at, None) for at in chosen]
+    # the auditor's question: what could be known then (acct-1006's retroactive rule, a late score)
+    known = [datetime(2025, 7, 9, 16, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)]
+    cases += [(at, k) for at in chosen[::7] for k in known]
+    plans = [compile_plan(huabei, at, k) for at, k in cases]
+    for start in range(0, len(plans), 8):
+        batch = plans[start:start + 8]
+        for (at, k), plan, on_spark in zip(cases[start:], batch, spark_rows_at(spark, batch, path)):
+            expected = python_rows(huabei, histories, plan.actions, at, k)
+            on_duckdb = duckdb_rows(plan, table)
+            where = f"at {at.isoformat()} known at {k}"
+            assert on_duckdb == expected, first_disagreement(f"DuckDB {where}", expected, on_duckdb)
+            assert on_spark == expected, first_disagreement(f"Spark {where}", expected, on_spark)
+
+
+@st.composite
+def populations_at(draw: st.DrawFn) -> tuple[BundleSpec, list[chronolex.AccountHistory], datetime, datetime | None]:
+    spec = draw(batch_bundles())
+    at = draw(batch_instants())
+    histories = draw(populations(at, max_accounts=4))
+    known_at = draw(st.none() | knowledge_instants(at, [e for h in histories for e in h.events]))
+    return spec, histories, at, known_at
+
+
+@settings(max_examples=15, deadline=None)
+@given(populations_at())
+def test_spark_duckdb_and_the_per_account_engine_agree_on_random_bundles_and_histories(
+        spark: Any, population: tuple[BundleSpec, list[chronolex.AccountHistory], datetime, datetime | None]) -> None:
+    spec, histories, at, known_at = population
+    bundle = load_spec(spec)
+    plan = compile_plan(bundle, at, known_at)
+    table = layout_table(bundle, histories)
+    expected = python_rows(bundle, histories, plan.actions, at, known_at)
+    with tempfile.TemporaryDirectory(prefix="chronolex-spark-") as directory:
+        on_spark = run_spark(plan, [write_layout(table, Path(directory) / "events.parquet")], session=spark)
+    assert on_spark is not None
+    on_duckdb = duckdb_rows(plan, table)
+    where = f"at {at.isoformat()} known at {known_at}\n{spec.text()}"
+    assert on_duckdb == expected, first_disagreement(f"DuckDB {where}", expected, on_duckdb)
+    assert on_spark.to_pylist() == expected, first_disagreement(f"Spark {where}", expected, on_spark.to_pylist())
+
+
+def test_spark_connect_without_its_client_libraries_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    spark_or_skip()
+    monkeypatch.setitem(sys.modules, "grpc", None)  # as where pyspark[connect] was not installed
+    with pytest.raises(SparkUnavailable, match="Spark Connect client cannot be imported") as raised:
+        spark_session.spark_session("sc://localhost:15002")
+    assert raised.value.diagnostics[0].help == "install it with: pip install 'pyspark[connect]'"
