@@ -252,17 +252,11 @@ def duckdb_rows(plan: Any, table: pa.Table) -> list[dict[str, Any]]:
 
 
 def spark_rows_at(spark: Any, plans: list[Any], path: str) -> list[list[dict[str, Any]]]:
-    """The rows of several plans over one event table in one Spark job (a job per instant
-    would take a second each): each plan's query tagged with its position, then split."""
+    """The rows of several plans over one event table, read and checked once."""
     failures = spark_session.load_pyspark().failures
     private = spark_engine._private(spark)
-    spark_engine.read_events(private, [path], plans[0].bundle, failures).createOrReplaceTempView("events")
-    union = " UNION ALL ".join(f"SELECT {k} AS plan_key, q.* FROM ({plan.sql('spark')}) q"
-                               for k, plan in enumerate(plans))
-    table = private.sql(union).toArrow()
-    keys = table.column("plan_key").to_pylist()
-    rows = table.drop_columns(["plan_key"])
-    return [finish(rows.filter(pa.array([key == k for key in keys]))).to_pylist() for k in range(len(plans))]
+    spark_engine.read_events(private, [path], plans[0].bundle, failures).cache().createOrReplaceTempView("events")
+    return [finish(private.sql(plan.sql("spark")).toArrow()).to_pylist() for plan in plans]
 
 
 def first_disagreement(what: str, expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> str:
