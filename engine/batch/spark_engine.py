@@ -95,7 +95,8 @@ def run_spark(plan: SqlPlan, paths: Sequence[str], *, master: str | None = None,
 
     ``session`` is an existing Spark session to run in (the query runs in a private child
     session with the exact settings of :mod:`chronolex.batch.spark_session`); without one,
-    a session is started on ``master`` with ``config`` and stopped at the end (None: the
+    a session is started on ``master`` with ``config`` and stopped at the end, unless one
+    was running in this process already, which is used and left running (None: the
     master ``spark-submit`` was given, else ``local[*]``; see
     :func:`~chronolex.batch.spark_session.spark_session`).
 
@@ -103,9 +104,12 @@ def run_spark(plan: SqlPlan, paths: Sequence[str], *, master: str | None = None,
     """
     if not paths:
         raise ChronolexError.single("spark-input", "no event paths to read")
-    owned = session is None
+    pyspark = load_pyspark()
+    failures = pyspark.failures
+    # a session this call starts is stopped at the end; one that was running already (the
+    # caller's, a notebook's) is reused by spark_session and left running
+    owned = session is None and pyspark.sql.SparkSession.getActiveSession() is None
     started = session if session is not None else spark_session(master, config=config)
-    failures = load_pyspark().failures
     try:
         private = _private(started)
         events = read_events(private, paths, plan.bundle, failures)

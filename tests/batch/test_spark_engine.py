@@ -339,3 +339,11 @@ def test_spark_connect_without_its_client_libraries_says_what_to_install(monkeyp
     with pytest.raises(SparkUnavailable, match="Spark Connect client cannot be imported") as raised:
         spark_session.spark_session("sc://localhost:15002")
     assert raised.value.diagnostics[0].help == "install it with: pip install 'pyspark[connect]'"
+
+
+def test_a_run_without_a_session_leaves_a_running_session_running(spark: Any, huabei: chronolex.Bundle,
+                                                                   histories: list[chronolex.AccountHistory],
+                                                                   tmp_path: Path) -> None:
+    path = write_layout(layout_table(huabei, histories), tmp_path / "events.parquet")
+    assert run_spark(Query(huabei, COUNTS), [path], master="local[2]") is not None
+    assert spark.range(3).count() == 3  # the shared session was not stopped
