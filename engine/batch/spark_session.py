@@ -160,8 +160,9 @@ def check_java(java: str | None = None) -> int:
                "or point JAVA_HOME at one")
     java = java if java is not None else java_command()
     if java is None:
-        raise SparkUnavailable("the Spark engine needs Java, and there is none here (no JAVA_HOME, no java on PATH)",
-                               install)
+        home = os.environ.get("JAVA_HOME")
+        where = f"JAVA_HOME is {home}, which has no bin/java" if home else "no JAVA_HOME, no java on PATH"
+        raise SparkUnavailable(f"the Spark engine needs Java, and there is none here ({where})", install)
     try:
         done = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
