@@ -217,7 +217,9 @@ def spark_session(master: str | None = None, *, config: Mapping[str, str] | None
         session: SparkSession = builder.getOrCreate()
         for key, value in EXACT_SETTINGS.items():
             session.conf.set(key, value)
-    except ImportError as error:  # the Spark Connect client's own libraries (pandas, grpcio…)
+    except (ImportError, SystemExit) as error:
+        # the Spark Connect client's own libraries (pandas, grpcio…) are missing; where the
+        # main module has no file (python -c, a test worker) pyspark exits instead of raising
         raise SparkUnavailable(f"the Spark Connect client cannot be imported here: {_first_line(error)}",
                                "install it with: pip install 'pyspark[connect]'") from None
     except pyspark.failures as error:
