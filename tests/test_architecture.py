@@ -37,6 +37,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 #: Imports made inside a function on purpose: (module, imported module, why).
 LATE_IMPORTS = {
     ("chronolex.checks.stages", "chronolex.checks.solver"): "z3 loads only when the solver stage runs",
+    ("chronolex.batch.spark_session", "pyspark"): "pyspark is the optional spark extra, loaded when Spark runs",
+    ("chronolex.batch.spark_session", "py4j"): "py4j comes with pyspark, loaded when Spark runs",
 }
 
 

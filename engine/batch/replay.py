@@ -92,7 +92,7 @@ def run_replay(bundle: Bundle, events: Events, at: datetime, known_at: datetime 
         return BatchReplay(stamp(table, bundle, at, known_at), "python", tuple(notes))
     if engine == "spark":
         spark: Any = importlib.import_module("chronolex.batch.spark_engine")  # Spark loads only when asked for
-        table = spark.run_spark(plan, _paths(events, "spark"), master=spark_master or "local[*]")
+        table = spark.run_spark(plan, _paths(events, "spark"), master=spark_master)
         return BatchReplay(stamp(table, bundle, at, known_at), "spark", tuple(notes))
     source: pa.Table | list[str]
     parquet = _parquet_paths(events)
