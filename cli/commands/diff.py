@@ -99,7 +99,14 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
     for old, new in pairs:
         result = diff_sides(old, new, actions=list(actions) or None, semantic=not no_semantic, timeout_ms=timeout_ms)
         if accounts or decision_log:
-            source = open_events(new.bundle, event_files, db_path)
+            source: Any
+            if event_files and all(p.endswith(".parquet") for p in event_files):
+                if decision_log or engine == "python":
+                    fail("Parquet events are read by the batch engine only: --decision-log and --engine python need "
+                         "JSON Lines, CSV or a store")
+                source = chronolex.read_event_table(new.bundle, list(event_files))
+            else:
+                source = open_events(new.bundle, event_files, db_path)
             impact = log = None
             if accounts:
                 at = parse_time(str(at_text), new.bundle, "--at", notes)
@@ -136,7 +143,7 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
     sys.exit(EXIT_FINDINGS if exit_code and changed else EXIT_OK)
 
 
-def _impact(old: chronolex.Side, new: chronolex.Side, source: chronolex.EventSource, at: datetime,
+def _impact(old: chronolex.Side, new: chronolex.Side, source: Any, at: datetime,
             actions: list[str] | None, engine: str, notify: str | None,
             notes: list[str]) -> tuple[chronolex.Impact, Any]:
     """The impact by the engine asked for (auto: DuckDB when both sides have a plan, else
@@ -151,5 +158,8 @@ def _impact(old: chronolex.Side, new: chronolex.Side, source: chronolex.EventSou
             notes.append(f"diff --accounts decided account by account (slower): {error.diagnostics[0].message}")
     if batch is not None:
         return batch.run(source), batch.changes
+    if not hasattr(source, "history"):
+        fail("Parquet events are read by the batch engine only, and this diff needs the per-account engine; "
+             "give the events as JSON Lines, CSV or a store")
     result = chronolex.impact(old, new, source, at, actions=actions)
     return result, chronolex.account_changes(old, new, source, at, actions) if notify else None

@@ -45,12 +45,15 @@ CHANGE_COLUMNS = ("account", "action", "action_index", "kind", "old_decision", "
                   "new_blocked_by", "gained", "lost")
 
 
-def event_table(bundle: Bundle, source: EventSource) -> pa.Table:
+def event_table(bundle: Bundle, source: EventSource | pa.Table) -> pa.Table:
     """The one event table both sides read (the chronolex.batch.layout contract), laid out
-    by ``bundle``'s catalog.
+    by ``bundle``'s catalog; a table already in the layout (Parquet events read with
+    :func:`chronolex.read_event_table`) is taken as it is.
 
     The single place the batch diff and ``replay --changed-since`` read events into
     columns, so a faster columnar reader replaces this line and nothing else."""
+    if isinstance(source, pa.Table):
+        return source
     return table_from_histories(bundle, (source.history(a) for a in sorted(source.accounts())))
 
 

@@ -61,7 +61,7 @@ class BatchImpact:
         self._plans = preflight(self.old_spec, self.new_spec, self.at, self.actions)
         self.changes: Changes | None = None
 
-    def run(self, source: EventSource, *, examples: int = 3, memory_limit: str | None = None) -> Impact:
+    def run(self, source: EventSource | pa.Table, *, examples: int = 3, memory_limit: str | None = None) -> Impact:
         """Read ``source`` once, decide both sides and aggregate the report."""
         if examples < 0:
             raise ValueError("examples must be 0 or more")

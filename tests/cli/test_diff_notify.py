@@ -143,3 +143,24 @@ def test_replay_changed_since_an_unknown_version_is_exit_2() -> None:
     result = run("replay", "--bundle", str(HUABEI), "--events", EVENTS, "--at", AT, "--changed-since", "1999.01")
     assert result.exit_code == 2
     assert "no such version" in result.output
+
+
+def test_diff_accounts_reads_parquet_events_and_notifies_the_same_rows(tmp_path: Path) -> None:
+    parquet = tmp_path / "events.parquet"
+    runner = CliRunner()
+    converted = runner.invoke(cli, ["events", "convert", str(HUABEI / "examples" / "events.jsonl"),
+                                    str(parquet), "--bundle", str(HUABEI)])
+    assert converted.exit_code == 0, converted.output
+    written = []
+    for events in (str(HUABEI / "examples" / "events.jsonl"), str(parquet)):
+        target = tmp_path / f"notify-{len(written)}.jsonl"
+        result = runner.invoke(cli, ["diff", f"{HUABEI}@2025.07", f"{HUABEI}@2026.03",
+                                     "--no-semantic", "--accounts", "--at", "2026-03-16T10:00", "--events", events,
+                                     "--notify", str(target), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        written.append(target.read_bytes())
+    assert written[0] == written[1] and written[0]
+    refused = runner.invoke(cli, ["diff", f"{HUABEI}@2025.07", f"{HUABEI}@2026.03",
+                                  "--no-semantic", "--accounts", "--at", "2026-03-16T10:00", "--events", str(parquet),
+                                  "--engine", "python"])
+    assert refused.exit_code == 2 and "Parquet events are read by the batch engine only" in refused.stderr
