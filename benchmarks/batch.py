@@ -277,7 +277,8 @@ def _run_spark(events: Path, out: Path, at: datetime, known_at: datetime | None,
     from chronolex.batch.spark_engine import run_spark
     from chronolex.batch.spark_session import spark_session
 
-    session = spark_session("local[2]")
+    # collecting 3,000,000 rows to the driver needs more than its default 1 GiB
+    session = spark_session("local[2]", config={"spark.driver.memory": "8g", "spark.driver.maxResultSize": "4g"})
     try:
         started = time.perf_counter()
         table = run_spark(compile_plan(bundle, at, known_at, ACTIONS), [str(events)], session=session)
