@@ -79,7 +79,7 @@ def main() -> None:
         source, slow = timed("per-account reader (open_source)", count,
                              lambda: chronolex.open_source([sample], bundle.timezone, catalog=bundle.events))
         exact, layout = timed("  … then laid out as the table", count,
-                              lambda: table_of_histories(bundle, (source.history(a) for a in source.accounts()), ""))
+                              lambda read=source: table_of_histories(bundle, (read.history(a) for a in read.accounts()), ""))
         if sample == path:
             assert exact.equals(table), "the two paths disagree"
             print("  tables equal: yes")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import click
 
@@ -13,7 +14,7 @@ import chronolex
 from chronolex.cli._common import fail, output_stream, writes_to_stdout
 
 
-def replay_changed_since(bundle: chronolex.Bundle, since_id: str, source: chronolex.EventSource, at: datetime,
+def replay_changed_since(bundle: chronolex.Bundle, since_id: str, source: Any, at: datetime,
                          known_at: datetime | None, actions: Sequence[str], output: str | None,
                          notes: Sequence[str]) -> None:
     """Write one line per account × action whose decision (or its categories or rules)

@@ -290,8 +290,10 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
     if changed_since is not None:
         if lang:
             fail("--lang does not go with --changed-since")
-        return replay_changed_since(bundle, changed_since, open_events(bundle, event_files, db_path), at, known_at,
-                                    actions, output, notes)
+        events_read: Any = chronolex.read_event_table(bundle, list(event_files)) \
+            if event_files and all(p.endswith(".parquet") for p in event_files) else \
+            open_events(bundle, event_files, db_path)
+        return replay_changed_since(bundle, changed_since, events_read, at, known_at, actions, output, notes)
     if engine == "auto":
         try:
             chronolex.compile_plan(bundle, at, known_at, actions)

@@ -164,3 +164,15 @@ def test_diff_accounts_reads_parquet_events_and_notifies_the_same_rows(tmp_path:
                                   "--no-semantic", "--accounts", "--at", "2026-03-16T10:00", "--events", str(parquet),
                                   "--engine", "python"])
     assert refused.exit_code == 2 and "Parquet events are read by the batch engine only" in refused.stderr
+
+
+def test_changed_since_reads_parquet_events_with_the_same_answer(tmp_path: Path) -> None:
+    parquet = tmp_path / "events.parquet"
+    runner = CliRunner()
+    events = str(HUABEI / "examples" / "events.jsonl")
+    assert runner.invoke(cli, ["events", "convert", events, str(parquet), "--bundle", str(HUABEI)]).exit_code == 0
+    answers = [runner.invoke(cli, ["replay", "--bundle", str(HUABEI), "--at", "2026-03-16T10:00", "--changed-since",
+                                   "2025.07", "--events", source])
+               for source in (events, str(parquet))]
+    assert all(a.exit_code == 0 for a in answers)
+    assert answers[0].stdout == answers[1].stdout and answers[0].stdout.count("\n") == 3
