@@ -143,6 +143,13 @@ def write_atomically(path: Path, text: str) -> None:
         out.write(report.printable(text))
 
 
+def write_parquet(path: str, table: Any) -> None:
+    """An Arrow table written to ``path`` as Parquet, whole or not at all (see :func:`output_stream`)."""
+    with output_stream(path) as out:
+        out.flush()
+        chronolex.write_batch(table, out.buffer, "parquet")
+
+
 def writes_to_stdout(output: str | None) -> bool:
     """No ``--output``, or ``-``: the usual way to say standard output."""
     return output is None or output == "-"

@@ -12,13 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 
-from chronolex.cli._common import fail, output_stream
+from chronolex.cli._common import fail, output_stream, write_parquet
 
 #: The extensions --notify understands.
 FORMATS = (".jsonl", ".csv", ".parquet")
@@ -37,7 +35,7 @@ def write_notifications(path: str, table: Any) -> None:
     """The Arrow table of ``chronolex.notifications`` written to ``path``."""
     suffix = notify_format(path)
     if suffix == ".parquet":
-        _write_parquet(Path(path), table)
+        write_parquet(str(path), table)
         return
     rows = table.to_pylist()
     with output_stream(path) as out:
@@ -52,19 +50,3 @@ def write_notifications(path: str, table: Any) -> None:
             writer.writerow([json.dumps(row[name], ensure_ascii=False) if name in _LISTS else row[name]
                              for name in table.column_names])
         out.write(buffer.getvalue())
-
-
-def _write_parquet(path: Path, table: Any) -> None:
-    if path.is_dir():
-        fail(f"cannot write {path}: it is a directory")
-    target = path.resolve() if path.is_symlink() else path
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        pq.write_table(table, temporary)
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        fail(f"cannot write {path}: {exc.strerror or exc}")
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

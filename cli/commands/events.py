@@ -8,17 +8,13 @@ it at the end, so a bad record, or any failure, leaves no output file behind.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import click
-import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 import chronolex
-from chronolex.cli._common import check_input_file, emit, fail, load
+from chronolex.cli._common import check_input_file, emit, fail, load, write_parquet
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,23 +51,7 @@ def convert(paths: Sequence[str], db: str | None, bundle: str | None) -> None:
         check_input_file(db, "--db")
     loaded = load(bundle)
     table = chronolex.read_event_table(loaded, inputs, db=db)
-    _write_parquet(table, Path(output))
+    write_parquet(str(output), table)
     accounts = pc.count_distinct(table["account"]).as_py()
     emit(f"{output}: {table.num_rows} event{'s' if table.num_rows != 1 else ''} of {accounts} "
          f"account{'s' if accounts != 1 else ''}\n")
-
-
-def _write_parquet(table: pa.Table, path: Path) -> None:
-    """``table`` written to ``path`` through a temporary file in the same folder, renamed at the end."""
-    if path.is_dir():
-        fail(f"cannot write {path}: it is a directory")
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        pq.write_table(table, temporary, compression="zstd")
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        fail(f"cannot write {path}: {exc.strerror or exc}")
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
