@@ -26,12 +26,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("time",),  # recurrence, activity by time, versions in force
     ("bundle",),  # YAML, files, schemas, load, snapshot
     ("events",),  # events, their files, the store
+    ("log",),  # the decision log: what the service decided, hash-chained
     ("evaluation",),  # facts, assess, change points, decide, hindsight
     ("explain",),  # plain-language answers and their locales
     ("batch",),  # the compiled plan and the SQL engines that run it over every account
     ("diff",),  # sides, structural, semantic, impact, decision logs
     ("checks",),  # validate: load, lint, solver
     ("testing",),  # policy tests
+    ("service",),  # the decision service and its console (the clock is handed in)
     ("__init__", "__main__"),  # the public API and `python -m chronolex`
 )
 #: Imports made inside a function on purpose: (module, imported module, why).
