@@ -128,6 +128,15 @@ class DecisionRecord:
     prev_hash: str
     hash: str
 
+    def intact(self) -> bool:
+        """Whether the record's own fields still give its hash and id (the link to the record
+        before it is :meth:`~chronolex.log.store.DecisionLog.verify`'s to check)."""
+        try:
+            hash_ = chain_hash(self.prev_hash, self.seq, self.entry)
+        except (ValueError, TypeError, UnicodeError):
+            return False
+        return hash_ == self.hash and self.decision_id == decision_id(hash_)
+
     def document(self) -> dict[str, Any]:
         """The record as JSON (what ``log show`` and ``log export`` write), keys in a fixed order:
         ``decision_id``, ``seq``, the :class:`NewDecision` fields, ``prev_hash``, ``hash``.
