@@ -524,6 +524,8 @@ def _because(judge: SideJudge, record: LoggedDecision, version: Version | None, 
         facts = {**facts, **judge.derive(history, record.at, record.known_at, names)}
     then = judge.assess(recorded, facts, record.action, record.at)
     sentences = _rule_changes(then, now, recorded, version)
+    if not sentences and record.rules is not None:  # the same version decides otherwise: name the rules
+        sentences = _logged_rule_changes(record.rules, now)
     if _differs(record, then.decision, then.blocked_by(bundle), tuple(o.rule.id for o in then.restricting)):
         sentences.append(f"{recorded.id} itself now decides {_described(then, judge)}, not {record.decision}: {itself}")
     if not sentences:
@@ -568,6 +570,15 @@ def _rule_changes(then: Assessment, now: Assessment, recorded: Version, version:
         if outcome.rule.id not in undecided_now and outcome.rule.id not in after:
             sentences.append(f"no longer undetermined: {outcome.rule.id} ({outcome.rule.category})"
                              + _origin(outcome.rule.id, recorded, version, "old"))
+    return sentences
+
+
+def _logged_rule_changes(logged: tuple[str, ...], now: Assessment) -> list[str]:
+    """The rules that restrict now and did not when the record was logged, and the other way round."""
+    restricting = {o.rule.id: o.rule.category for o in now.restricting}
+    sentences = [f"now blocked by {rule_id} ({category})" for rule_id, category in restricting.items()
+                 if rule_id not in logged]
+    sentences.extend(f"no longer blocked by {rule_id}" for rule_id in logged if rule_id not in restricting)
     return sentences
 
 
