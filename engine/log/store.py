@@ -219,7 +219,8 @@ class DecisionLog:
         if not create and not self.path.exists():
             raise ChronolexError.single(CODE, f"{self._name}: no decision log here (no such file)", None,
                                         "pass the file 'chronolex serve --log' writes")
-        uri = "file:" + quote(os.fsencode(self.path.absolute())) + ("?mode=rwc" if create else "?mode=rw")
+        self._uri = "file:" + quote(os.fsencode(self.path.absolute())) + "?mode=rw"
+        uri = self._uri + ("c" if create else "")
         with self._translated("cannot open"):
             try:
                 self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=self._wait,
@@ -411,12 +412,15 @@ class DecisionLog:
         expected_seq, prev = 1, GENESIS
         records = 0
         query = (f"SELECT {_COLUMNS}, at_utc FROM decisions WHERE seq >= ? ORDER BY seq LIMIT {_PAGE}")
-        with self._lock, self._translated("cannot verify"):
-            self._db.execute("BEGIN")  # one snapshot: an append meanwhile does not look like damage
+        with self._translated("cannot verify"):
+            # a connection of its own, in one read transaction: appends from other threads go on
+            # meanwhile, and one that commits during the check does not look like damage
+            db = sqlite3.connect(self._uri, uri=True, isolation_level=None, timeout=self._wait)
             try:
-                count, head_hash = self._db.execute("SELECT count, last_hash FROM head WHERE id = 1").fetchone()
+                db.execute("BEGIN")
+                count, head_hash = db.execute("SELECT count, last_hash FROM head WHERE id = 1").fetchone()
                 while True:
-                    rows = self._db.execute(query, (expected_seq,)).fetchall()
+                    rows = db.execute(query, (expected_seq,)).fetchall()
                     for row in rows:
                         problem = self._check_row(row, expected_seq, prev)
                         if problem is not None:
@@ -426,7 +430,7 @@ class DecisionLog:
                     if len(rows) < _PAGE:
                         break
             finally:
-                self._db.execute("COMMIT")
+                db.close()
         if records < count:
             missing = count - records
             return LogVerification(False, records, (
