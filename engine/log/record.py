@@ -80,7 +80,11 @@ def canonical_json(value: object) -> str:
     >>> canonical_json({"b": [1, 2.5], "a": "é", "c": None})
     '{"a":"é","b":[1,2.5],"c":null}'
     """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(value)
+
+
+#: One encoder for every call: ``json.dumps`` with options builds a new one each time.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def chain_hash(prev_hash: str, seq: int, entry: NewDecision) -> str:

@@ -42,7 +42,6 @@ from typing import Any
 from urllib.parse import quote
 
 from chronolex.errors import ChronolexError
-from chronolex.instants import OutsideRange, parse_instant
 from chronolex.log.record import (
     DECISIONS,
     GENESIS,
@@ -123,13 +122,15 @@ def _busy(exc: sqlite3.Error) -> bool:
 def _utc_text(text: str, name: str) -> str:
     """``text``, an ISO 8601 instant with an offset, as fixed-width UTC text; ValueError if not one."""
     try:
-        has_offset = datetime.fromisoformat(text).tzinfo is not None
-        instant = parse_instant(text, timezone.utc)
-    except (ValueError, OutsideRange) as exc:
+        instant = datetime.fromisoformat(text)
+    except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} {text!r} is not an ISO 8601 instant ({exc})") from None
-    if not has_offset:
+    if instant.tzinfo is None:
         raise ValueError(f"{name} {text!r} has no UTC offset (a logged instant must say which one)")
-    return instant.isoformat(timespec="microseconds")
+    try:
+        return instant.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    except OverflowError:
+        raise ValueError(f"{name} {text!r} is outside the years chronolex supports") from None
 
 
 def _bound(value: str | datetime | None, name: str) -> str | None:
