@@ -380,10 +380,18 @@ class DecisionLog:
             with self._lock, self._translated("cannot read"):
                 rows = self._db.execute(query, (after, *params)).fetchall()
             for row in rows:
-                yield _record(row)
+                yield self._readable(row)
             if len(rows) < _PAGE:
                 return
             after = rows[-1][0]
+
+    def _readable(self, row: Sequence[Any]) -> DecisionRecord:
+        try:
+            return _record(row)
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise ChronolexError.single(
+                CODE, f"{self._name}: record {row[0]} cannot be read ({exc}): it was changed after it was logged",
+                None, "run 'chronolex log verify' on the log") from None
 
     def count(self) -> int:
         """How many records the log holds (by its head)."""

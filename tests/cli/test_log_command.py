@@ -179,6 +179,17 @@ def test_show_flags_a_record_changed_after_it_was_logged(copy: Path) -> None:
     assert "warning: 1 record shown (1) no longer match their hash" in result.stderr
 
 
+def test_a_record_that_cannot_be_read_is_a_clear_error(copy: Path) -> None:
+    db = raw(copy)
+    db.execute("UPDATE decisions SET facts = '{not json' WHERE seq = 4")
+    db.close()
+    result = run("log", "show", str(copy), "acct-1001")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "record 4 cannot be read (Expecting property name" in result.stderr
+    assert "it was changed after it was logged (help: run 'chronolex log verify' on the log)" in result.stderr
+    assert run("log", "verify", str(copy)).stdout.startswith(f"{copy}: broken at record 4: record 4 cannot be read")
+
+
 # -- replay ------------------------------------------------------------------------------
 
 
