@@ -66,18 +66,30 @@ def _plural(count: int, noun: str) -> str:
 
 @log.command()
 @_LOG_ARGUMENT
-def verify(log_path: str) -> None:
+@click.option("--anchor", "anchors", multiple=True, metavar="HASH",
+              help="A hash printed by an earlier verify and kept elsewhere: the chain must still hold it "
+                   "(repeatable).")
+def verify(log_path: str, anchors: Sequence[str]) -> None:
     """Recompute the hash chain of LOG and name the first break, if any.
 
     Finds a record changed, deleted, inserted or moved, and records deleted at the end.
-    Prints the hash of the last record: keep it elsewhere (a ticket, another system) to
-    prove later that the log was not rewritten up to here, which the chain alone cannot.
-    Exit 0 when the chain is whole, 1 when it is broken, 2 when LOG is not a decision log.
+    Prints the hash of the last record: keep it elsewhere (a ticket, another system) and
+    pass it later with --anchor HASH to prove that the log was not rewritten up to there,
+    which the chain alone cannot. Exit 0 when the chain is whole (and holds every
+    anchor), 1 when it is broken, 2 when LOG is not a decision log.
     """
     with _opened(log_path) as opened:
         result = opened.verify()
+        found = {anchor: opened.seq_of(anchor) for anchor in anchors} if result.ok else {}
+    missing = [anchor for anchor, seq in found.items() if seq is None]
+    if result.ok and missing:
+        emit(f"{_name(log_path)}: rewritten: no record has the hash {missing[0]} kept elsewhere, though the "
+             f"chain verifies ({_plural(result.records, 'record')}): records were changed or removed and every "
+             "hash after them recomputed\n")
+        raise SystemExit(EXIT_FINDINGS)
     if result.ok:
-        emit(f"{_name(log_path)}: whole ({_plural(result.records, 'record')}; every hash and link verified; "
+        held = "".join(f"; anchor {anchor.strip().lower()[:12]}… is record {seq}" for anchor, seq in found.items())
+        emit(f"{_name(log_path)}: whole ({_plural(result.records, 'record')}; every hash and link verified{held}; "
              f"last hash {result.head_hash})\n")
         return
     assert result.first_break is not None

@@ -393,6 +393,17 @@ class DecisionLog:
                 CODE, f"{self._name}: record {row[0]} cannot be read ({exc}): it was changed after it was logged",
                 None, "run 'chronolex log verify' on the log") from None
 
+    def seq_of(self, hash_: str) -> int | None:
+        """The ``seq`` of the record whose hash is ``hash_`` (one kept elsewhere), None when none is.
+
+        A whole chain that no longer holds a hash taken from it earlier was rewritten:
+        this is how a last hash kept outside the log proves what the chain alone cannot.
+        """
+        with self._lock, self._translated("cannot read"):
+            row = self._db.execute("SELECT seq FROM decisions WHERE hash = ? ORDER BY seq LIMIT 1",
+                                   (hash_.strip().lower(),)).fetchone()
+        return int(row[0]) if row is not None else None
+
     def count(self) -> int:
         """How many records the log holds (by its head)."""
         with self._lock, self._translated("cannot read"):

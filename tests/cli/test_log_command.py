@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 import chronolex
 from chronolex.cli.app import cli
 from tests.conftest import HUABEI, ROOT
+from chronolex.log.record import chain_hash
 from tests.helpers.decisions import as_the_service_logs, raw
 
 EXAMPLES = str(HUABEI / "examples" / "events.jsonl")
@@ -112,6 +113,29 @@ def test_verify_a_deleted_record_exits_1_naming_where_it_was(copy: Path) -> None
     result = run("log", "verify", str(copy))
     assert result.exit_code == 1
     assert "broken at record 2: record 2 is missing (deleted): record 3 follows record 1" in result.stdout
+
+
+def test_verify_with_an_anchor_finds_a_log_rewritten_with_every_hash_recomputed(copy: Path) -> None:
+    with chronolex.DecisionLog(copy) as log:
+        anchor = list(log.records())[2].hash
+    held = run("log", "verify", str(copy), "--anchor", anchor)
+    assert held.exit_code == 0 and f"; anchor {anchor[:12]}… is record 3; last hash" in held.stdout
+    db = raw(copy)  # change record 2 and recompute every hash after it, and the head, as a forger would
+    db.execute("UPDATE decisions SET decision = 'blocked', blocked_by = '[\"platform\"]' WHERE seq = 2")
+    with chronolex.DecisionLog(copy) as log:
+        records = list(log.records())
+    previous = records[0].hash
+    for record in records[1:]:
+        digest = chain_hash(previous, record.seq, record.entry)
+        db.execute("UPDATE decisions SET prev_hash = ?, hash = ?, decision_id = ? WHERE seq = ?",
+                   (previous, digest, digest[:32], record.seq))
+        previous = digest
+    db.execute("UPDATE head SET last_hash = ?", (previous,))
+    db.close()
+    assert run("log", "verify", str(copy)).exit_code == 0  # the chain alone cannot tell
+    rewritten = run("log", "verify", str(copy), "--anchor", anchor)
+    assert rewritten.exit_code == 1
+    assert rewritten.stdout.startswith(f"{copy}: rewritten: no record has the hash {anchor} kept elsewhere")
 
 
 @pytest.mark.parametrize("content", [b"", b'{"account": "acct-1001"}\n', None])
