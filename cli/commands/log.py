@@ -175,13 +175,13 @@ def show(log_path: str, account: str, start_text: str | None, end_text: str | No
         }
         emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         return
-    emit("".join(_show_text(log_path, account, records, changed)))
+    emit("".join(_show_text(log_path, account, records, changed, start is not None or end is not None)))
 
 
 def _show_text(log_path: str, account: str, records: list[chronolex.DecisionRecord],
-               changed: list[int]) -> Iterator[str]:
+               changed: list[int], ranged: bool) -> Iterator[str]:
     if not records:
-        yield f"{_name(log_path)}: no decisions for {account} in this range\n"
+        yield f"{_name(log_path)}: no decisions for {account}{' in this range' if ranged else ''}\n"
         return
     yield f"{_name(log_path)}: {_plural(len(records), 'decision')} for {account}\n"
     for record in records:

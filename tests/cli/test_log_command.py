@@ -185,6 +185,12 @@ def test_show_json_is_the_record_documents_and_the_range_is_half_open(logged: Pa
     assert [line.split()[1] for line in by_bundle.stdout.splitlines()[1:] if "record" in line] == ["4"]
 
 
+def test_show_says_when_there_is_nothing_to_show(logged: Path) -> None:
+    assert run("log", "show", str(logged), "acct-0000").stdout == f"{logged}: no decisions for acct-0000\n"
+    empty = run("log", "show", str(logged), "acct-1001", "--to", "2026-01-01T00:00Z", "--format", "json")
+    assert json.loads(empty.stdout)["decisions"] == [] and empty.exit_code == 0
+
+
 def test_show_needs_a_zone_for_a_time_without_offset(logged: Path) -> None:
     result = run("log", "show", str(logged), "acct-1001", "--from", "2026-03-16T10:00")
     assert result.exit_code == 2
