@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from chronolex import ChronolexError, DecisionLog
 from chronolex.log.record import GENESIS, canonical_json, chain_hash, decision_id
@@ -185,3 +186,36 @@ def test_a_log_locked_by_another_writer_is_waited_for_then_refused(path: Path) -
             assert log.append([entry(1)])[0].seq == 2
     finally:
         other.close()
+
+
+_HOURS = [f"2026-03-16T{h:02d}:00:00+08:00" for h in range(0, 24, 3)]
+
+
+@pytest.fixture(scope="module")
+def spread(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A log of decisions every three hours for two accounts, written with two offsets."""
+    path = tmp_path_factory.mktemp("spread") / "decisions.db"
+    with DecisionLog(path, create=True) as log:
+        log.append([entry(n, account=f"acct-100{n % 2}", at=at) for n, at in enumerate(_HOURS)])
+        log.append([entry(9, at="2026-03-16T03:00:00+00:00")])  # 11:00 in Shanghai
+    return path
+
+
+@settings(max_examples=30)
+@given(start=st.none() | st.integers(-1, 25), end=st.none() | st.integers(-1, 25),
+       account=st.none() | st.sampled_from(["acct-1000", "acct-1001"]), since=st.none() | st.integers(1, 10))
+def test_records_are_the_half_open_range_in_log_order(spread: Path, start: int | None, end: int | None,
+                                                       account: str | None, since: int | None) -> None:
+    def instant(hour: int) -> datetime:
+        return datetime(2026, 3, 15, 16, tzinfo=timezone.utc) + timedelta(hours=hour)
+
+    with DecisionLog(spread) as log:
+        every = list(log.records())
+        found = list(log.records(account=account, since_seq=since,
+                                 start=instant(start) if start is not None else None,
+                                 end=instant(end).isoformat() if end is not None else None))
+    expected = [r for r in every
+                if (account is None or r.entry.account == account) and (since is None or r.seq >= since)
+                and (start is None or datetime.fromisoformat(r.entry.at) >= instant(start))
+                and (end is None or datetime.fromisoformat(r.entry.at) < instant(end))]
+    assert found == expected
