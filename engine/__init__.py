@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from chronolex.events.catalog import CatalogProblem, CheckedSource, catalog_problems
     from chronolex.events.files import open_source, read_event_files, read_events
     from chronolex.events.store import EventStore
+    from chronolex.log.record import DecisionRecord, NewDecision
+    from chronolex.log.store import DecisionLog, is_decision_log_file, LogVerification
     from chronolex.evaluation.facts import derive_facts, FactValue
     from chronolex.evaluation.given import given_facts, read_facts
     from chronolex.evaluation.assess import Evaluator, RuleState, Verdict
@@ -56,7 +58,7 @@ if TYPE_CHECKING:
     from chronolex.diff.impact import Impact, impact
     from chronolex.diff.batch_impact import account_changes, BatchImpact, notifications
     from chronolex.batch.changes import changed_since
-    from chronolex.diff.decision_log import LoggedDecision, LogReplay, read_decision_log, replay_log
+    from chronolex.diff.decision_log import logged_decision, LoggedDecision, LogReplay, read_decision_log, replay_log
     from chronolex.checks.cases import Case, load_cases, policy_test_files
     from chronolex.testing import branch_status, CaseResult, Coverage, PolicyRun, run_cases
 
@@ -81,6 +83,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["CatalogProblem", "CheckedSource", "catalog_problems"], "chronolex.events.catalog"),
     **dict.fromkeys(["open_source", "read_event_files", "read_events"], "chronolex.events.files"),
     **dict.fromkeys(["EventStore"], "chronolex.events.store"),
+    **dict.fromkeys(["DecisionRecord", "NewDecision"], "chronolex.log.record"),
+    **dict.fromkeys(["DecisionLog", "is_decision_log_file", "LogVerification"], "chronolex.log.store"),
     **dict.fromkeys(["derive_facts", "FactValue"], "chronolex.evaluation.facts"),
     **dict.fromkeys(["given_facts", "read_facts"], "chronolex.evaluation.given"),
     **dict.fromkeys(["Evaluator", "RuleState", "Verdict"], "chronolex.evaluation.assess"),
@@ -103,7 +107,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Impact", "impact"], "chronolex.diff.impact"),
     **dict.fromkeys(["account_changes", "BatchImpact", "notifications"], "chronolex.diff.batch_impact"),
     **dict.fromkeys(["changed_since"], "chronolex.batch.changes"),
-    **dict.fromkeys(["LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
+    **dict.fromkeys(["logged_decision", "LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
     **dict.fromkeys(["Case", "load_cases", "policy_test_files"], "chronolex.checks.cases"),
     **dict.fromkeys(["branch_status", "CaseResult", "Coverage", "PolicyRun", "run_cases"], "chronolex.testing"),
 }
@@ -150,6 +154,8 @@ __all__ = [
     "decide_in_hindsight",
     "decide_with_facts",
     "Decision",
+    "DecisionLog",
+    "DecisionRecord",
     "Derivation",
     "derive_facts",
     "Diagnostic",
@@ -181,6 +187,7 @@ __all__ = [
     "interpret",
     "Interval",
     "interval_words",
+    "is_decision_log_file",
     "json_value",
     "knowledge_notes",
     "Lift",
@@ -191,9 +198,12 @@ __all__ = [
     "load_zone",
     "LocaleChoice",
     "localized_document",
+    "logged_decision",
     "LoggedDecision",
     "LogReplay",
+    "LogVerification",
     "MemorySource",
+    "NewDecision",
     "missing_texts",
     "NextChange",
     "notifications",
