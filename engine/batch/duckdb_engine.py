@@ -5,15 +5,16 @@ aggregate outgrows ``memory_limit``, so a population larger than the memory is d
 all the same, more slowly. Its session time zone is set to UTC, although a plan compares
 instants as microseconds and never reads a wall clock.
 
-The rows stream out (:func:`stream_duckdb`): DuckDB sorts them by account and action and
-splits the id lists in the query, and hands them over in record batches, so a caller
+The rows stream out (:func:`stream_duckdb`): DuckDB writes the decisions to a temporary
+table, sorts them by account and action and splits the id lists, and hands them over in
+record batches, so a caller
 writing them to a file never holds the population's answer. While the query runs, a
 thread asks DuckDB how far it has got (``query_progress``) for a caller's progress bar.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -43,7 +44,8 @@ def connect(memory_limit: str | None = None, temp_directory: str | None = None,
     return connection
 
 
-#: Rows per record batch handed over (a few MiB each).
+#: Rows per record batch handed over (a few MiB each; JSON Lines and CSV turn a batch into
+#: Python objects, so it stays small).
 BATCH_ROWS = 65_536
 
 
@@ -85,34 +87,58 @@ def _stream(con: duckdb.DuckDBPyConnection, plan: BatchPlan, batch_rows: int, pr
             owned: bool) -> Iterator[pa.RecordBatch]:
     try:
         if progress is None:
-            yield from _batches(con, plan, batch_rows)
+            yield from _batches(con, plan, batch_rows, lambda share: None)
             return
         con.execute("SET enable_progress_bar = true")  # DuckDB measures progress only when asked to
         con.execute("SET enable_progress_bar_print = false")  # and never draws: the caller does
         con.execute("SET progress_bar_time = 0")
-        with Poller(lambda: _query_fraction(con), progress):
-            yield from _batches(con, plan, batch_rows)
+        # the decisions, then their sort: each query's own progress fills its share of the bar
+        phase = [0.0, DECIDING_SHARE]
+
+        def share(start: float) -> None:
+            phase[:] = [start, 1.0 - start]
+
+        def fraction() -> float | None:
+            done = _query_fraction(con)
+            return None if done is None else phase[0] + phase[1] * done
+
+        with Poller(fraction, progress):
+            yield from _batches(con, plan, batch_rows, share)
     finally:
         if owned:
             con.close()
 
 
+#: The table the decisions are written to before they are sorted (see :func:`_batches`).
+DECIDED = "chronolex_decided"
+#: The share of the progress bar the deciding query fills (the sort fills the rest).
+DECIDING_SHARE = 0.8
+
+
 def ordered_sql(plan: BatchPlan) -> str:
-    """The plan's query with DuckDB doing what :func:`~chronolex.batch.output.finish` does:
-    rows sorted by account (bytewise, as Arrow sorts: DuckDB's default collation) then the bundle's order of actions,
-    id lists split into lists."""
+    """The sort of the decided rows (the plan's query, written to the table ``DECIDED``),
+    doing what :func:`~chronolex.batch.output.finish` does: rows sorted by account
+    (bytewise, as Arrow sorts: DuckDB's default collation) then the bundle's order of
+    actions, id lists split into lists."""
     lists = ", ".join(f"CASE WHEN {name} = '' THEN CAST([] AS VARCHAR[]) ELSE string_split({name}, ' ') END "
                       f"AS {name}" for name in ("blocked_by", "rules", "undetermined"))
-    return (f"SELECT account, action, decision, {lists}, version FROM ({plan.sql('duckdb')}) AS decided "
-            "ORDER BY account, action_index")
+    return f"SELECT account, action, decision, {lists}, version FROM {DECIDED} ORDER BY account, action_index"
 
 
-def _batches(con: duckdb.DuckDBPyConnection, plan: BatchPlan, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def _batches(con: duckdb.DuckDBPyConnection, plan: BatchPlan, batch_rows: int,
+             share: Callable[[float], None]) -> Iterator[pa.RecordBatch]:
+    """The plan's rows, sorted, in batches. They are written to a temporary table first and
+    sorted from there: DuckDB keeps a table's blocks within ``memory_limit`` by spilling
+    them, where a sort over the plan's union of actions read straight from its query
+    runs out of memory instead (10,000,000 accounts under 4 GB)."""
     try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {DECIDED} AS {plan.sql('duckdb')}")
+        share(DECIDING_SHARE)
         reader = con.sql(ordered_sql(plan)).to_arrow_reader(batch_rows)
         for batch in reader:
             if batch.num_rows:
                 yield batch.cast(SCHEMA)
+        con.execute(f"DROP TABLE IF EXISTS {DECIDED}")
     except duckdb.OutOfMemoryException as exc:
         raise BatchEngineError(f"DuckDB ran out of memory ({exc}); raise --memory-limit or free disk space "
                                "for spilling") from None
