@@ -46,9 +46,9 @@ if TYPE_CHECKING:
     from chronolex.explain.locales import choose_locale, LocaleChoice, TEMPLATE_LOCALES
     from chronolex.explain.plain import action_phrase, category_words, interval_words, localized_document, missing_texts, plain_answer, PlainAnswer, PlainReason, span_words, summary_sentence
     from chronolex.batch.errors import BatchError, Untranslatable
-    from chronolex.batch.output import batch_output_format, batch_string_column, BatchSummary, summarize_batch, write_batch
+    from chronolex.batch.output import batch_output_format, batch_string_column, BatchSummary, DecisionWriter, summarize_batch, SummaryCounter, write_batch
     from chronolex.batch.plan import BatchPlan, compile_plan
-    from chronolex.batch.replay import BATCH_ENGINES, BatchReplay, replay_batch, run_replay
+    from chronolex.batch.replay import BATCH_ENGINES, BatchReplay, BatchStream, replay_batch, run_replay, stream_replay
     from chronolex.batch.event_table import expand_event_paths, read_event_table, skipped_records
     from chronolex.diff.sides import Side
     from chronolex.diff.operands import diff_pairs, load_side
@@ -95,9 +95,9 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["choose_locale", "LocaleChoice", "TEMPLATE_LOCALES"], "chronolex.explain.locales"),
     **dict.fromkeys(["action_phrase", "category_words", "interval_words", "localized_document", "missing_texts", "plain_answer", "PlainAnswer", "PlainReason", "span_words", "summary_sentence"], "chronolex.explain.plain"),
     **dict.fromkeys(["BatchError", "Untranslatable"], "chronolex.batch.errors"),
-    **dict.fromkeys(["batch_output_format", "batch_string_column", "BatchSummary", "summarize_batch", "write_batch"], "chronolex.batch.output"),
+    **dict.fromkeys(["batch_output_format", "batch_string_column", "BatchSummary", "DecisionWriter", "summarize_batch", "SummaryCounter", "write_batch"], "chronolex.batch.output"),
     **dict.fromkeys(["BatchPlan", "compile_plan"], "chronolex.batch.plan"),
-    **dict.fromkeys(["BATCH_ENGINES", "BatchReplay", "replay_batch", "run_replay"], "chronolex.batch.replay"),
+    **dict.fromkeys(["BATCH_ENGINES", "BatchReplay", "BatchStream", "replay_batch", "run_replay", "stream_replay"], "chronolex.batch.replay"),
     **dict.fromkeys(["expand_event_paths", "read_event_table", "skipped_records"], "chronolex.batch.event_table"),
     **dict.fromkeys(["Side"], "chronolex.diff.sides"),
     **dict.fromkeys(["diff_pairs", "load_side"], "chronolex.diff.operands"),
@@ -119,7 +119,11 @@ __all__ = [
     "BatchError",
     "BatchPlan",
     "BatchReplay",
+    "BatchStream",
     "BatchSummary",
+    "DecisionWriter",
+    "SummaryCounter",
+    "stream_replay",
     "Untranslatable",
     "batch_output_format",
     "batch_string_column",

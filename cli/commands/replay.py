@@ -9,8 +9,10 @@ import difflib
 import json
 import os
 import sys
+import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -302,15 +304,49 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
             engine = "python"
     events, annotation = _event_input(bundle, event_files, db_path, per_account=engine == "python" or bool(explain),
                                       notes=notes)
-    result = chronolex.run_replay(bundle, events, at, known_at, actions=actions, engine=engine,
-                                  memory_limit=memory_limit, spark_master=spark_master)
-    notes.extend(result.notes)
-    table = result.table
-    explained = _explanations(bundle, table, events, explain, at, known_at, choice) if explain else None
+    with _progress_bar() as progress:
+        if explain:
+            result = chronolex.run_replay(bundle, events, at, known_at, actions=actions, engine=engine,
+                                          memory_limit=memory_limit, spark_master=spark_master, progress=progress)
+            notes.extend(result.notes)
+            summary = chronolex.summarize_batch(result.table)
+            explained = _explanations(bundle, result.table, events, explain, at, known_at, choice)
+            _write_explained(result.table, explained, annotation, output, fmt)
+        else:
+            stream = chronolex.stream_replay(bundle, events, at, known_at, actions=actions, engine=engine,
+                                             memory_limit=memory_limit, spark_master=spark_master, progress=progress)
+            notes.extend(stream.notes)
+            summary = _write_stream(stream, annotation, output, fmt)
+    names = {c: chronolex.category_words(bundle, (c,), choice.words, choice.locale) for c in bundle.categories} \
+        if choice else {}
+    text = _summary(summary.accounts, actions, Counter(summary.outcomes), Counter(summary.categories),
+                    Counter(summary.rules), names)
+    text += "".join(f"note: {note}\n" for note in notes)
+    click.echo(text, err=writes_to_stdout(output), nl=False)
+
+
+def _write_stream(stream: chronolex.BatchStream, annotation: dict[str, Any], output: str | None,
+                  fmt: str) -> chronolex.BatchSummary:
+    """The rows written as they come (a population's answer is never held at once), counted
+    on the way for the summary."""
+    counter = chronolex.SummaryCounter()
+    with output_stream(output) as out:
+        out.flush()
+        writer = chronolex.DecisionWriter(out.buffer, fmt, stream.schema, annotation)
+        for batch in stream.batches:
+            counter.add(batch)
+            writer.write(batch)
+        writer.close()
+    return counter.summary()
+
+
+def _write_explained(table: Any, explained: list[dict[str, Any] | None], annotation: dict[str, Any],
+                     output: str | None, fmt: str) -> None:
+    """The rows with the explanations --explain selected (the table is in memory: the
+    per-account engine explains each selected row)."""
     with output_stream(output) as out:
         if fmt == "jsonl":
-            extras = [{**annotation, **(e or {})} for e in explained] if explained else \
-                [annotation] * table.num_rows if annotation else None
+            extras = [{**annotation, **(e or {})} for e in explained]
             for line in _json_lines(table, extras):
                 out.write(line)
         else:
@@ -319,13 +355,35 @@ def replay(at_text: str, action: str | None, known_text: str | None, event_files
                 table = table.append_column("explanation", chronolex.batch_string_column(column))
             out.flush()
             chronolex.write_batch(table, out.buffer, fmt)
-    summary = chronolex.summarize_batch(result.table)
-    names = {c: chronolex.category_words(bundle, (c,), choice.words, choice.locale) for c in bundle.categories} \
-        if choice else {}
-    text = _summary(summary.accounts, actions, Counter(summary.outcomes), Counter(summary.categories),
-                    Counter(summary.rules), names)
-    text += "".join(f"note: {note}\n" for note in notes)
-    click.echo(text, err=writes_to_stdout(output), nl=False)
+
+
+def _on_terminal() -> bool:
+    """Whether a person watches standard error (a progress bar is drawn only then)."""
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[float], None] | None]:
+    """A progress callback drawing a bar on standard error, when it is a terminal; None
+    (no bar, nothing written) when it is a file or a pipe. The engine may call it from
+    a thread of its own."""
+    if not _on_terminal():
+        yield None
+        return
+    steps = 1000
+    with click.progressbar(length=steps, label="replaying", file=sys.stderr) as bar:
+        lock = threading.Lock()
+        shown = 0
+
+        def advance(fraction: float) -> None:
+            nonlocal shown
+            with lock:
+                step = int(fraction * steps) - shown
+                if step > 0:
+                    shown += step
+                    bar.update(step)
+
+        yield advance
 
 
 def _event_input(bundle: chronolex.Bundle, event_files: Sequence[str], db_path: str | None, *, per_account: bool,

@@ -3,7 +3,13 @@
 Every engine's query returns the same columns with id lists as space-separated text (so
 the query stays portable); :func:`finish` turns them into lists and puts the rows in one
 order, account then the bundle's order of actions, so the same input gives the same
-bytes whichever engine ran.
+bytes whichever engine ran. (DuckDB does the same sort and split in its own query, see
+:func:`chronolex.batch.duckdb_engine.stream_duckdb`, so its rows can stream.)
+
+A population's rows need not be held at once: :class:`DecisionWriter` writes record
+batches as they come (Parquet in row groups of :data:`ROW_GROUP_ROWS`, the size
+``pyarrow.parquet.write_table`` cuts, so a file is the same bytes however the rows
+arrived), and :class:`SummaryCounter` counts them on the way.
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -75,6 +82,13 @@ def stamp(table: pa.Table, bundle: Bundle, at: datetime, known_at: datetime | No
     return stamped.cast(STAMPED)
 
 
+def stamp_batches(batches: Iterable[pa.RecordBatch], bundle: Bundle, at: datetime,
+                  known_at: datetime | None) -> Iterator[pa.RecordBatch]:
+    """:func:`stamp` for rows that arrive as record batches (of :data:`SCHEMA`)."""
+    for batch in batches:
+        yield from stamp(pa.Table.from_batches([batch], SCHEMA), bundle, at, known_at).to_batches()
+
+
 #: The columns of a batch replay's output: :data:`SCHEMA` with the instant asked.
 STAMPED = pa.schema([*list(SCHEMA)[:2], ("at", pa.string()), ("known_at", pa.string()), *list(SCHEMA)[2:]])
 
@@ -120,19 +134,92 @@ def write_batch(table: pa.Table, handle: BinaryIO, fmt: str) -> None:
         handle.write(text.encode("utf-8"))
 
 
-def write_decisions(table: pa.Table, path: str | Path) -> None:
-    """``table`` written to ``path`` in the format of its extension, under a temporary name
-    in the same folder and renamed at the end: a reader never sees half a file."""
+#: Rows per Parquet row group: ``pyarrow.parquet.write_table``'s default, so a file written
+#: batch by batch is the same bytes as the table written at once.
+ROW_GROUP_ROWS = 1024 * 1024
+
+
+class DecisionWriter:
+    """Rows written to an open binary file as record batches arrive, the same bytes as
+    :func:`write_batch` of their table: Parquet is cut into row groups of exactly
+    :data:`ROW_GROUP_ROWS` (each made one chunk per column first, as a whole table is),
+    JSON Lines and CSV are written batch by batch. ``extra`` is added to every JSON Lines
+    row (what the command line records about skipped input). At most one row group is
+    held in memory."""
+
+    def __init__(self, handle: BinaryIO, fmt: str, schema: pa.Schema, extra: dict[str, Any] | None = None) -> None:
+        self._handle = handle
+        self._fmt = fmt
+        self._schema = schema
+        self._extra = extra or None
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
+        self._parquet: pq.ParquetWriter | None = None
+        self._written = 0
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        if self._fmt == "parquet":
+            self._pending.append(batch)
+            self._pending_rows += batch.num_rows
+            while self._pending_rows >= ROW_GROUP_ROWS:
+                self._row_group(ROW_GROUP_ROWS)
+            return
+        table = pa.Table.from_batches([batch], self._schema)
+        if self._fmt == "jsonl":
+            for text in json_lines(table, [self._extra] * table.num_rows if self._extra else None):
+                self._handle.write(text.encode("utf-8"))
+        else:
+            for index, text in enumerate(csv_lines(table)):
+                if index == 0 and self._written:  # the header, once
+                    text = text.split("\n", 1)[1]
+                self._handle.write(text.encode("utf-8"))
+        self._written += batch.num_rows
+
+    def _row_group(self, rows: int) -> None:
+        held = pa.Table.from_batches(self._pending, self._schema)
+        group, rest = held.slice(0, rows).combine_chunks(), held.slice(rows)
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self._handle, self._schema, compression="zstd")
+        self._parquet.write_table(group, row_group_size=ROW_GROUP_ROWS)
+        self._written += group.num_rows
+        self._pending = rest.to_batches()
+        self._pending_rows = rest.num_rows
+
+    def close(self) -> None:
+        """Writes what is held (an empty file still gets its header, or Parquet's empty row group)."""
+        if self._fmt == "parquet":
+            if self._pending_rows or self._parquet is None:
+                self._row_group(self._pending_rows)
+            assert self._parquet is not None
+            self._parquet.close()
+        elif self._fmt == "csv" and not self._written:
+            self._handle.write(next(csv_lines(self._schema.empty_table())).encode("utf-8"))
+
+
+def write_decisions(rows: pa.Table | Iterable[pa.RecordBatch], path: str | Path,
+                    schema: pa.Schema | None = None) -> None:
+    """Rows (a table, or record batches of ``schema`` written as they come) written to
+    ``path`` in the format of its extension, under a temporary name in the same folder and
+    renamed at the end: a reader never sees half a file, and a failure leaves none."""
     fmt = batch_output_format(path)
     target = Path(path)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as handle:
-            write_batch(table, handle, fmt)
+            if isinstance(rows, pa.Table):
+                write_batch(rows, handle, fmt)
+            else:
+                writer = DecisionWriter(handle, fmt, schema or STAMPED)
+                for batch in rows:
+                    writer.write(batch)
+                writer.close()
         os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise BatchError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 @dataclass(frozen=True)
@@ -147,23 +234,55 @@ class BatchSummary:
 
 def summarize_batch(table: pa.Table) -> BatchSummary:
     """Counts of the decisions, computed columnwise (a million rows in well under a second)."""
-    accounts = pc.count_distinct(table.column("account")).as_py() if table.num_rows else 0
+    counter = SummaryCounter()
+    counter.add(table)
+    return counter.summary()
 
-    def counts(keys: pa.Table) -> dict[tuple[str, str], int]:
-        if keys.num_rows == 0:
-            return {}
-        grouped = keys.group_by(["a", "b"]).aggregate([("a", "count")])
-        return {(a, b): n for a, b, n in zip(grouped.column("a").to_pylist(), grouped.column("b").to_pylist(),
-                                               grouped.column("a_count").to_pylist())}
 
-    def flattened(name: str) -> pa.Table:
-        column = table.column(name).combine_chunks() if table.num_rows else pa.array([], pa.list_(pa.string()))
-        parents = pc.list_parent_indices(column)
-        actions = pc.take(table.column("action"), parents) if table.num_rows else pa.array([], pa.string())
-        return pa.table({"a": actions, "b": pc.list_flatten(column)})
+class SummaryCounter:
+    """A :class:`BatchSummary` counted as the rows stream past, batch by batch, so the
+    summary of a population never needs its rows held at once. Rows arrive sorted by
+    account (every engine's order), so an account is counted where it first appears."""
 
-    outcomes = counts(pa.table({"a": table.column("action"), "b": table.column("decision")}))
-    return BatchSummary(accounts, outcomes, counts(flattened("blocked_by")), counts(flattened("rules")))
+    def __init__(self) -> None:
+        self._accounts = 0
+        self._last: str | None = None
+        self._outcomes: Counter[tuple[str, str]] = Counter()
+        self._categories: Counter[tuple[str, str]] = Counter()
+        self._rules: Counter[tuple[str, str]] = Counter()
+
+    def add(self, rows: pa.Table | pa.RecordBatch) -> None:
+        if rows.num_rows == 0:
+            return
+        table = rows if isinstance(rows, pa.Table) else pa.Table.from_batches([rows])
+        accounts = table.column("account")
+        self._accounts += pc.count_distinct(accounts).as_py()
+        if accounts[0].as_py() == self._last:
+            self._accounts -= 1
+        self._last = accounts[-1].as_py()
+        self._outcomes.update(_counts(table.column("action"), table.column("decision")))
+        self._categories.update(_flattened_counts(table, "blocked_by"))
+        self._rules.update(_flattened_counts(table, "rules"))
+
+    def summary(self) -> BatchSummary:
+        return BatchSummary(self._accounts, dict(self._outcomes), dict(self._categories), dict(self._rules))
+
+
+def _counts(first: Any, second: Any) -> dict[tuple[str, str], int]:
+    keys = pa.table({"a": first, "b": second})
+    if keys.num_rows == 0:
+        return {}
+    grouped = keys.group_by(["a", "b"]).aggregate([("a", "count")])
+    return {(a, b): n for a, b, n in zip(grouped.column("a").to_pylist(), grouped.column("b").to_pylist(),
+                                           grouped.column("a_count").to_pylist())}
+
+
+def _flattened_counts(table: pa.Table, name: str) -> dict[tuple[str, str], int]:
+    """(action, element) counts over the list column ``name``."""
+    column = table.column(name).combine_chunks()
+    actions = pc.take(table.column("action"), pc.list_parent_indices(column))
+    return _counts(actions, pc.list_flatten(column))
+
 
 
 def batch_string_column(values: list[str | None]) -> pa.Array:

@@ -23,7 +23,9 @@ command that converts them (``chronolex events convert``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
@@ -31,6 +33,7 @@ import pyarrow as pa
 from chronolex.batch.errors import BatchEngineError
 from chronolex.batch.layout import column_types
 from chronolex.batch.output import finish
+from chronolex.batch.progress import Poller, Progress
 from chronolex.batch.spark_session import EXACT_SETTINGS, load_pyspark, spark_session
 from chronolex.errors import ChronolexError, Diagnostic, Severity, clip
 from chronolex.model import Bundle
@@ -83,7 +86,8 @@ class SparkFailed(BatchEngineError):
 
 
 def run_spark(plan: SqlPlan, paths: Sequence[str], *, master: str | None = None, session: SparkSession | None = None,
-              output: str | None = None, config: Mapping[str, str] | None = None) -> pa.Table | None:
+              output: str | None = None, config: Mapping[str, str] | None = None,
+              progress: Progress | None = None) -> pa.Table | None:
     """The plan's rows over the events at ``paths``, decided by Spark.
 
     Without ``output`` the rows are collected and returned as the Arrow table
@@ -100,6 +104,10 @@ def run_spark(plan: SqlPlan, paths: Sequence[str], *, master: str | None = None,
     master ``spark-submit`` was given, else ``local[*]``; see
     :func:`~chronolex.batch.spark_session.spark_session`).
 
+    ``progress`` is called with the fraction of the query's tasks done (Spark's status
+    tracker, polled from a thread; Spark Connect has none, so only 0 and 1 are reported)
+    and with 1 when the rows are collected or written.
+
     >>> table = run_spark(plan, ["events.parquet"], master="local[2]")  # doctest: +SKIP
     """
     if not paths:
@@ -115,16 +123,58 @@ def run_spark(plan: SqlPlan, paths: Sequence[str], *, master: str | None = None,
         events = read_events(private, paths, plan.bundle, failures)
         events.createOrReplaceTempView("events")
         try:
-            rows = private.sql(plan.sql("spark"))
-            if output is not None:
-                _write(finish_in_spark(rows), output, failures)
-                return None
-            return _finish(rows)
+            with _tracked(started, progress):
+                rows = private.sql(plan.sql("spark"))
+                if output is not None:
+                    _write(finish_in_spark(rows), output, failures)
+                    return None
+                return _finish(rows)
         except failures as error:
             raise SparkFailed(f"Spark could not run the plan: {_reason(error)}") from None
     finally:
         if owned:
             started.stop()
+
+
+@contextmanager
+def _tracked(session: SparkSession, progress: Progress | None) -> Iterator[None]:
+    """The block's Spark jobs in a job group of their own, whose tasks done of all tasks of
+    their stages ``progress`` is told while the block runs."""
+    if progress is None:
+        yield
+        return
+    try:
+        context = session.sparkContext
+    except Exception:  # Spark Connect: no SparkContext, no status tracker
+        context = None
+    if context is None:
+        with Poller(lambda: None, progress):
+            yield
+        return
+    group = f"chronolex-replay-{id(session)}-{next(_GROUPS)}"
+    tracker = context.statusTracker()
+
+    def fraction() -> float | None:
+        done = total = 0
+        for job in tracker.getJobIdsForGroup(group):
+            info = tracker.getJobInfo(job)
+            for stage in info.stageIds if info is not None else ():
+                found = tracker.getStageInfo(stage)
+                if found is not None:
+                    done, total = done + found.numCompletedTasks, total + found.numTasks
+        return done / total if total else None
+
+    previous = context.getLocalProperty("spark.jobGroup.id")
+    context.setLocalProperty("spark.jobGroup.id", group)
+    try:
+        with Poller(fraction, progress):
+            yield
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", previous)  # type: ignore[arg-type]
+
+
+#: Numbers the job groups of this process's replays.
+_GROUPS = itertools.count(1)
 
 
 def _private(session: SparkSession) -> SparkSession:
