@@ -36,7 +36,7 @@ from chronolex.batch.spark_session import SparkUnavailable, check_java
 from tests.batch.spark_fixtures import spark, spark_or_skip  # noqa: F401  (spark: the shared session)
 from tests.batch.spark_support import layout_table, python_rows, write_layout
 from tests.conftest import HUABEI
-from tests.examples import THOROUGH
+from tests.examples import THOROUGH, examples
 from tests.batch.strategies import batch_bundles, populations
 from tests.batch.strategies import instants as batch_instants
 from tests.replay_strategies import BundleSpec, knowledge_instants, load_spec
@@ -321,7 +321,7 @@ def populations_at(draw: st.DrawFn) -> tuple[BundleSpec, list[chronolex.AccountH
     return spec, histories, at, known_at
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(8, 60), deadline=None)
 @given(populations_at())
 def test_spark_duckdb_and_the_per_account_engine_agree_on_random_bundles_and_histories(
         spark: Any, population: tuple[BundleSpec, list[chronolex.AccountHistory], datetime, datetime | None]) -> None:
