@@ -19,6 +19,7 @@ from chronolex import MemorySource, Side
 from chronolex.batch.histories import table_from_histories
 from tests.batch.strategies import ACTIONS, batch_bundles, instants, load, populations
 from tests.conftest import HUABEI
+from tests.examples import examples
 
 
 @st.composite
@@ -35,7 +36,7 @@ def _cases(draw: st.DrawFn) -> tuple[Side, Side, MemorySource, datetime, list[st
     return old, new, source, at, actions, draw(st.integers(0, 3))
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(25, 200), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(_cases())
 def test_batch_impact_is_the_per_account_impact(case: tuple[Side, Side, MemorySource, datetime, list[str] | None,
                                                             int]) -> None:

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 import chronolex
 from chronolex.errors import ChronolexError, Diagnostic, Severity
 from chronolex.bundle.yaml_source import read_yaml
+from tests.examples import examples
 from tests.hardening.support import (
     REAL_MANIFEST,
     REAL_VERSION,
@@ -41,7 +42,8 @@ from tests.hardening.support import (
 )
 
 READER = settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
-LOADER = settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+# each loader example loads a whole bundle: 50 on every run, 400 at night
+LOADER = settings(max_examples=examples(50, 400), suppress_health_check=[HealthCheck.too_slow])
 _BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 HOSTILE_SCALARS = [

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import chronolex
 from chronolex.lang import types as t
 from tests.conftest import HUABEI
+from tests.examples import examples
 from tests.helpers.bundles import MINI_BUNDLE, codes, mini, version
 
 
@@ -172,7 +173,8 @@ def _mutations() -> st.SearchStrategy[tuple[int, int, str]]:
 
 
 # the test rewrites the one mutated file on every example, so sharing the copy is safe
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# each example checks the whole shipped bundle (about a second): 20 on every run, 200 at night
+@settings(max_examples=examples(20, 200), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_mutations(), min_size=1, max_size=4))
 def test_every_loader_error_carries_a_position(huabei_tmp: Path, edits: list[tuple[int, int, str]]) -> None:
     target = huabei_tmp / "versions" / "2026.03.yaml"

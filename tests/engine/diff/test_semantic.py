@@ -34,6 +34,7 @@ from chronolex.diff.semantic import (
     semantic_diff,
 )
 from chronolex.diff.sides import Side
+from tests.examples import examples
 from tests.semantic_strategies import (
     FIRST_VERSION,
     changed,
@@ -53,7 +54,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 MIRROR = {NEWLY_BLOCKED: UNBLOCKED, UNBLOCKED: NEWLY_BLOCKED}
-FEW = settings(max_examples=25, deadline=None)
+# each example runs the solver over two generated versions: 12 on every run, 100 at night
+FEW = settings(max_examples=examples(12, 100), deadline=None)
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from chronolex.time.expansion import Expansion
 from chronolex.time.recurrence import check_parts
+from tests.examples import examples
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -74,7 +75,7 @@ def dateutil_starts(text: str, first: datetime, low: datetime, high: datetime) -
     return found
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(20, 200), deadline=None)
 @given(text=recurrences(),
        first=st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1)).map(lambda d: d.replace(microsecond=0)),
        offset=st.integers(-1_000, 60 * 24 * 365 * 4),
