@@ -24,7 +24,6 @@ from starlette.responses import HTMLResponse
 from chronolex.errors import ChronolexError
 from chronolex.evaluation.assess import Evaluator
 from chronolex.evaluation.decide import IncompleteTimeline, TimelineInterval, decide, timeline
-from chronolex.events.event import AccountHistory
 from chronolex.events.store import EventStore
 from chronolex.explain.plain import interval_words, span_words
 from chronolex.instants import format_instant
@@ -100,6 +99,7 @@ class Console:
                               "current": choice is not None and choice.locale == locale})
         return {"labels": words, "html_lang": choice.locale if choice else "en", "languages": languages,
                 "page": page, "bundles": sorted(self.state.bundles), "bundle": bundle,
+                "selected_bundle": params.get("bundle") or min(self.state.bundles, default=""),
                 "choice": choice, "params": params, "error": None, "notes": ()}
 
     def form(self, query: Query) -> dict[str, Any]:

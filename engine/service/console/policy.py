@@ -45,7 +45,7 @@ class DiffPage:
 
 def markdown_html(text: str) -> str:
     """Markdown as HTML, with raw HTML refused (shown as text) and tables on."""
-    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    return str(MarkdownIt("commonmark", {"html": False}).enable("table").render(text))
 
 
 class DiffCache:
