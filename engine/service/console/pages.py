@@ -108,6 +108,7 @@ class Console:
         zone = bundle.timezone
         return {
             "account": query.account, "at_input": query.at_input, "action": query.action,
+            "titles": {a: _action_title(bundle, a, choice.locale) for a in bundle.actions},
             "zone": zone.key, "zone_name": choice.words.zone_name(zone),
             "actions": [(a, _action_title(bundle, a, choice.locale)) for a in bundle.actions],
         }
