@@ -46,6 +46,8 @@ def browser() -> Iterator[Any]:
     executable = chromium_path()
     if executable is None:
         _unavailable("no chromium on this machine")
+    if not Path(executable).exists():
+        _unavailable(f"{executable} does not exist")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

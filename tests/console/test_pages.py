@@ -192,3 +192,12 @@ def test_whatever_is_typed_as_an_account_comes_back_as_text(client: TestClient, 
     page = client.get("/", params={"account": typed, "at": "2026-03-16T10:00"})
     assert page.status_code == 200
     assert str(escape(typed)) in page.text
+
+
+def test_a_regulation_block_cites_its_source_and_has_no_set_end(client: TestClient) -> None:
+    page = client.get("/?account=acct-1003&at=2026-04-01T09:00&action=open")
+    text = text_of(page.text)
+    assert "Blocked — Regulation" in text
+    assert "Consumer Credit Authority, CCA Notice 2021-28, Art. 2" in text
+    assert "The block has no set end" in text and "this part has no set end" in text
+    assert '<span class="badge badge-regulation state-blocks">' in page.text
