@@ -201,3 +201,10 @@ def test_a_regulation_block_cites_its_source_and_has_no_set_end(client: TestClie
     assert "Consumer Credit Authority, CCA Notice 2021-28, Art. 2" in text
     assert "The block has no set end" in text and "this part has no set end" in text
     assert '<span class="badge badge-regulation state-blocks">' in page.text
+
+
+def test_an_error_keeps_the_form_as_it_was_sent_to_correct_it(client: TestClient) -> None:
+    page = client.get("/?account=acct-1001&at=16/03/2026&action=open")
+    assert page.status_code == 400
+    assert 'name="account" type="search" value="acct-1001"' in page.text
+    assert 'value="16/03/2026"' in page.text and '<option value="open" selected>' in page.text

@@ -37,6 +37,8 @@ from chronolex.service.console.query import BadQuery, Query, pick_bundle, pick_l
 from chronolex.service.state import ServiceState
 from chronolex.time.versions import select_version
 
+#: Where each page's form is sent.
+_TARGETS = {"account": "./", "timeline": "timeline"}
 #: Accounts listed for a search that matches no account exactly.
 MATCHES = 20
 #: Scripts and styles from the console only; no inline code, no frames, no other origin.
@@ -113,15 +115,28 @@ class Console:
             "actions": [(a, _action_title(bundle, a, choice.locale)) for a in bundle.actions],
         }
 
-    def failed(self, request: Request, error: BadQuery, page: str, template: str = "error.html") -> HTMLResponse:
-        bundle = None
+    def failed(self, request: Request, error: BadQuery, page: str) -> HTMLResponse:
+        """The error, above the form filled in as it was sent (so the agent can correct it)."""
+        params = request.query_params
+        context: dict[str, Any]
         try:
-            bundle = pick_bundle(self.state, request.query_params.get("bundle"))
-            context = self.base(request, bundle, request.query_params.get("lang"), page)
+            bundle = pick_bundle(self.state, params.get("bundle"))
         except BadQuery:
             context = self.base(request, None, None, page)
-        context["error"] = error.message
-        return render(request, template, context, error.status)
+            context["form"] = None
+        else:
+            try:
+                context = self.base(request, bundle, params.get("lang"), page)
+                choice = context["choice"]
+            except BadQuery:
+                context = self.base(request, bundle, None, page)
+                choice = context["choice"]
+            query = Query(bundle, choice, params.get("account", "").strip(), self.state.clock.now(),
+                          params.get("at", "").strip(), params.get("action", "") if params.get("action") in
+                          bundle.actions else "")
+            context["form"] = self.form(query) if page in _TARGETS else None
+        context.update(error=error.message, target=_TARGETS.get(page, ""))
+        return render(request, "error.html", context, error.status)
 
     # -- the account page
 
@@ -157,8 +172,11 @@ class Console:
         context["reply"] = customer_reply(answers, query.choice)
         context["timeline_href"] = "timeline?" + urlencode(_keep(request, ("bundle", "lang", "account", "at", "action")))
         if self.state.log is not None:
-            records = nearby_records(self.state.log, bundle, query.account, query.at, query.actions)
-            context["comparisons"] = [compare(r, bundle, history, evaluator) for r in records]
+            try:
+                records = nearby_records(self.state.log, bundle, query.account, query.at, query.actions)
+                context["comparisons"] = [compare(r, bundle, history, evaluator) for r in records]
+            except ChronolexError as error:  # the answer stands; the log's trouble is said, not hidden
+                context["notes"] = (*query.notes, f"the decision log cannot be read: {error.diagnostics[0].message}")
         return render(request, "account.html", context)
 
     # -- the timeline page
