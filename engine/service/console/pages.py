@@ -63,7 +63,12 @@ def _with_param(params: Mapping[str, str], name: str, value: str) -> str:
     return urlencode({**params, name: value})
 
 
-_ENVIRONMENT.globals.update(keep=_keep_params, with_param=_with_param)
+def _category_list(names: tuple[str, ...], titles: Mapping[str, str]) -> str:
+    """Categories by their titles, or a dash for none."""
+    return ", ".join(titles.get(name, name) for name in names) or "—"
+
+
+_ENVIRONMENT.globals.update(keep=_keep_params, with_param=_with_param, category_list=_category_list)
 
 
 def render(request: Request, template: str, context: Mapping[str, Any], status: int = 200) -> HTMLResponse:
@@ -111,6 +116,7 @@ class Console:
         return {
             "account": query.account, "at_input": query.at_input, "action": query.action,
             "titles": {a: _action_title(bundle, a, choice.locale) for a in bundle.actions},
+            "categories": {name: c.title_in(choice.locale) for name, c in bundle.categories.items()},
             "zone": zone.key, "zone_name": choice.words.zone_name(zone),
             "actions": [(a, _action_title(bundle, a, choice.locale)) for a in bundle.actions],
         }
