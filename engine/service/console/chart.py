@@ -19,7 +19,7 @@ from chronolex.events.event import AccountHistory
 from chronolex.explain.locales import LocaleChoice
 from chronolex.explain.plain import action_phrase, span_words
 from chronolex.instants import localize
-from chronolex.model import Bundle, Version
+from chronolex.model import Bundle, Rule, Version
 from chronolex.time.versions import in_force_spans
 
 LEFT = 190.0  # room for the lane labels
@@ -100,15 +100,15 @@ def _lane_kinds(bundle: Bundle, intervals: Sequence[TimelineInterval]) -> list[s
     return kinds
 
 
-def _rules_of(interval: TimelineInterval, kind: str) -> tuple[str, ...] | None:
+def _rules_of(interval: TimelineInterval, kind: str) -> tuple[Rule, ...] | None:
     """The rules that put ``interval`` in lane ``kind``, or None when it is not in it."""
     assessment = interval.point.assessment
     if kind == NO_POLICY:
         return () if assessment.decision == NO_POLICY else None
     if kind == UNDETERMINED:
-        rules = tuple(o.rule.id for o in assessment.undetermined)
+        rules = tuple(o.rule for o in assessment.undetermined)
     else:
-        rules = tuple(o.rule.id for o in assessment.restricting if o.rule.category == kind)
+        rules = tuple(o.rule for o in assessment.restricting if o.rule.category == kind)
     return rules or None
 
 
@@ -121,9 +121,10 @@ def lane_title(bundle: Bundle, kind: str, labels: Mapping[str, str], locale: str
     return category.title_in(locale) if category else kind
 
 
-def bands_of(intervals: Sequence[TimelineInterval], kind: str) -> list[tuple[datetime, datetime, tuple[str, ...]]]:
-    """The spans in which lane ``kind`` holds, merged while its rules stay the same."""
-    spans: list[tuple[datetime, datetime, tuple[str, ...]]] = []
+def bands_of(intervals: Sequence[TimelineInterval], kind: str) -> list[tuple[datetime, datetime, tuple[Rule, ...]]]:
+    """The spans in which lane ``kind`` holds, merged while its rules stay the same (a
+    rule reworded by a new version starts a new band: its reasons read otherwise)."""
+    spans: list[tuple[datetime, datetime, tuple[Rule, ...]]] = []
     for interval in intervals:
         rules = _rules_of(interval, kind)
         if rules is None:
@@ -135,8 +136,8 @@ def bands_of(intervals: Sequence[TimelineInterval], kind: str) -> list[tuple[dat
     return spans
 
 
-def _rule_titles(version_rules: Mapping[str, str], rules: tuple[str, ...]) -> str:
-    return "; ".join(f"{version_rules.get(r, r)} ({r})" for r in rules)
+def _rule_titles(rules: tuple[Rule, ...], locale: str) -> str:
+    return "; ".join(f"{rule.text('title', locale) or rule.id} ({rule.id})" for rule in rules)
 
 
 def account_chart(bundle: Bundle, timelines: Mapping[str, Sequence[TimelineInterval]], history: AccountHistory,
@@ -144,7 +145,6 @@ def account_chart(bundle: Bundle, timelines: Mapping[str, Sequence[TimelineInter
                   labels: Mapping[str, str]) -> Chart:
     """The chart of ``timelines`` (by action) over ``[start, end)``."""
     scale = Scale(start, end)
-    titles = _titles(bundle, choice.locale)
     lanes: list[Lane] = []
     bands: list[Band] = []
     y = TOP
@@ -157,7 +157,7 @@ def account_chart(bundle: Bundle, timelines: Mapping[str, Sequence[TimelineInter
                 when = span_words(first, last, bundle, choice)
                 what = f"{phrase} · {title} · {when}"
                 if rules:
-                    what += ": " + _rule_titles(titles, rules)
+                    what += ": " + _rule_titles(rules, choice.locale)
                 x = scale(first)
                 bands.append(Band(x, y, max(scale(last) - x, 1.5), kind, what))
             y += LANE
@@ -176,15 +176,6 @@ def account_chart(bundle: Bundle, timelines: Mapping[str, Sequence[TimelineInter
     return Chart(y + AXIS, tuple(lanes), tuple(bands), events, events_y, boundaries,
                  day_marks(bundle, start, end, scale, choice), scale(at) if at and scale.contains(at) else None,
                  legend)
-
-
-def _titles(bundle: Bundle, locale: str) -> dict[str, str]:
-    """Rule ids to titles in ``locale``, across versions (the latest version's wording wins)."""
-    titles: dict[str, str] = {}
-    for version in bundle.versions:
-        for rule in version.rules:
-            titles[rule.id] = rule.text("title", locale) or rule.id
-    return titles
 
 
 def _event_title(bundle: Bundle, event_type: str) -> str:
