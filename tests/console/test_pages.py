@@ -208,3 +208,13 @@ def test_an_error_keeps_the_form_as_it_was_sent_to_correct_it(client: TestClient
     assert page.status_code == 400
     assert 'name="account" type="search" value="acct-1001"' in page.text
     assert 'value="16/03/2026"' in page.text and '<option value="open" selected>' in page.text
+
+
+@settings(max_examples=30)
+@given(at=st.one_of(st.text(max_size=25), st.dates().map(str), st.datetimes().map(lambda d: d.isoformat())),
+       start=st.one_of(st.just(""), st.dates().map(str), st.text(max_size=12)))
+def test_any_instant_or_range_is_answered_or_refused_never_a_server_error(client: TestClient, at: str,
+                                                                          start: str) -> None:
+    for url in ("/", "/timeline"):
+        page = client.get(url, params={"account": "acct-1002", "at": at, "from": start, "action": "open"})
+        assert page.status_code in (200, 400), page.text[-500:]
