@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from chronolex.diff.structural import Change, structural_diff, StructuralDiff
     from chronolex.diff.semantic import same_meaning, semantic_diff, SemanticDiff, Witness
     from chronolex.diff.policy_diff import diff_document, diff_sides, PolicyDiff
+    from chronolex.diff.report import diff_markdown, diff_text
     from chronolex.diff.impact import Impact, impact
     from chronolex.diff.batch_impact import account_changes, BatchImpact, notifications
     from chronolex.batch.changes import changed_since
@@ -104,6 +105,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Change", "structural_diff", "StructuralDiff"], "chronolex.diff.structural"),
     **dict.fromkeys(["same_meaning", "semantic_diff", "SemanticDiff", "Witness"], "chronolex.diff.semantic"),
     **dict.fromkeys(["diff_document", "diff_sides", "PolicyDiff"], "chronolex.diff.policy_diff"),
+    **dict.fromkeys(["diff_markdown", "diff_text"], "chronolex.diff.report"),
     **dict.fromkeys(["Impact", "impact"], "chronolex.diff.impact"),
     **dict.fromkeys(["account_changes", "BatchImpact", "notifications"], "chronolex.diff.batch_impact"),
     **dict.fromkeys(["changed_since"], "chronolex.batch.changes"),
@@ -164,8 +166,10 @@ __all__ = [
     "derive_facts",
     "Diagnostic",
     "diff_document",
+    "diff_markdown",
     "diff_pairs",
     "diff_sides",
+    "diff_text",
     "DiskTree",
     "Duration",
     "enclosing_bundle",

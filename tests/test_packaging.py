@@ -32,6 +32,11 @@ def test_the_wheel_installs_chronolex_only_with_schemas_type_marker_and_licence(
     assert {f"chronolex/_schemas/{name}" for name in schemas} <= names
     assert {"chronolex/py.typed", "chronolex/__main__.py", "chronolex/cli/app.py"} <= names
     assert "chronolex/batch/spark_log4j2.properties" in names  # the Spark engine's quiet JVM log
+    console = ROOT / "engine" / "service" / "console"
+    assets = {"chronolex/service/console/" + str(p.relative_to(console))
+              for folder in ("templates", "static") for p in (console / folder).iterdir()}
+    assert "chronolex/service/console/static/console.css" in assets
+    assert assets <= names, f"the console's templates and assets missing from the wheel: {assets - names}"
     templates = {"chronolex/cli/templates/" + str(p.relative_to(ROOT / "cli" / "templates"))
                  for p in (ROOT / "cli" / "templates" / "init").rglob("*") if p.is_file()}
     assert "chronolex/cli/templates/init/dot-github/workflows/chronolex.yml" in templates

@@ -27,9 +27,8 @@ from chronolex.cli._common import (
     writes_to_stdout,
 )
 from chronolex.cli.notify import notify_format, write_notifications
-from chronolex.cli.render.diff import render_markdown, render_text
 import chronolex
-from chronolex import PolicyDiff, diff_document, diff_pairs, diff_sides
+from chronolex import PolicyDiff, diff_document, diff_markdown, diff_pairs, diff_sides, diff_text
 
 
 @click.command()
@@ -128,9 +127,9 @@ def diff(operands: Sequence[str], actions: Sequence[str], fmt: str, output: str 
     if fmt == "json":
         text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     elif fmt == "markdown":
-        text = render_markdown(document)
+        text = diff_markdown(document)
     else:
-        text = render_text(document)
+        text = diff_text(document)
     if notify:
         write_notifications(notify, notifications)
     if list_affected:

@@ -1,13 +1,16 @@
-"""Diffs as text for a terminal and as Markdown for a pull-request comment.
+"""A diff document as text for a terminal and as Markdown for a pull-request comment or a page.
 
 Both read the JSON form of :class:`chronolex.diff.policy_diff.PolicyDiff` (one source of truth, so the
 three formats cannot disagree): the structural changes first, then the meaning per
-action, then accounts and the decision log when they were replayed.
+action, then accounts and the decision log when they were replayed. ``chronolex diff``
+prints them, and the support console renders the Markdown as a page, so both live in the
+engine.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -88,7 +91,8 @@ def _finding_lines(finding: dict[str, Any], old_label: str, new_label: str) -> l
     return lines
 
 
-def render_text(document: dict[str, Any]) -> str:
+def diff_text(document: dict[str, Any]) -> str:
+    """The diff document (:func:`~chronolex.diff.policy_diff.diff_document`) as text for a terminal."""
     out: list[str] = []
     for diff in document["diffs"]:
         old, new = diff["old"]["label"], diff["new"]["label"]
@@ -165,7 +169,18 @@ def _log_lines(log: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_markdown(document: dict[str, Any]) -> str:
+def diff_markdown(document: dict[str, Any], *, collapsible: bool = True) -> str:
+    """The diff document as Markdown: a summary table, then the details.
+
+    With ``collapsible`` (what ``diff --format markdown`` writes for a pull-request
+    comment) each section is a ``<details>`` element, which GitHub folds; without it each
+    is a heading, so the Markdown holds no HTML at all and a renderer may refuse HTML (the
+    console does: nothing from a bundle may become markup).
+
+    >>> diff_markdown({"diffs": []}).splitlines()[0]
+    '## chronolex diff'
+    """
+    details = _details if collapsible else _section
     out: list[str] = ["## chronolex diff", ""]
     out.append("| OLD | NEW | text changes | meaning | newly blocked | no longer blocked | other reason | undecided |")
     out.append("|---|---|---:|---|---:|---:|---:|---:|")
@@ -184,8 +199,8 @@ def render_markdown(document: dict[str, Any]) -> str:
     for diff in document["diffs"]:
         old, new = diff["old"]["label"], diff["new"]["label"]
         if diff["structural"]:
-            out += _details(f"Text changes: <code>{old}</code> → <code>{new}</code> "
-                            f"({len(_change_texts(diff['structural']))})",
+            out += details(f"Text changes: {_code(old, collapsible)} → {_code(new, collapsible)} "
+                           f"({len(_change_texts(diff['structural']))})",
                             [f"- {_md(text)}" for text in _change_texts(diff["structural"])])
         for action in (diff["semantic"] or {}).get("actions", []):
             if not action["findings"]:
@@ -195,18 +210,34 @@ def render_markdown(document: dict[str, Any]) -> str:
                 lines = _finding_lines(finding, *_side_names(diff))
                 body.append(f"- **{_md(lines[0])}**")
                 body.extend(f"  - {_md(line.strip())}" for line in lines[1:])
-            out += _details(f"Meaning of <code>{action['action']}</code>: {action['status']} "
-                            f"({len(action['findings'])} finding{'s' if len(action['findings']) != 1 else ''})", body)
+            out += details(f"Meaning of {_code(action['action'], collapsible)}: {action['status']} "
+                           f"({len(action['findings'])} finding{'s' if len(action['findings']) != 1 else ''})", body)
         if "impact" in diff:
-            out += _details("Accounts", [f"    {line}" for line in _impact_lines(diff["impact"])])
+            out += details("Accounts", [f"    {line}" for line in _impact_lines(diff["impact"])])
         if "decision_log" in diff:
-            out += _details("Decision log", [f"    {line}" for line in _log_lines(diff["decision_log"])])
+            out += details("Decision log", [f"    {line}" for line in _log_lines(diff["decision_log"])])
     return "\n".join(out)
 
 
 def _details(summary: str, body: list[str]) -> list[str]:
     """A collapsed Markdown section (GitHub renders ``<details>``), a blank line either side of its body."""
     return [f"<details><summary>{summary}</summary>", "", *body, "", "</details>", ""]
+
+
+def _section(summary: str, body: list[str]) -> list[str]:
+    """A section under its own heading: the same content as :func:`_details`, without HTML."""
+    return [f"### {summary}", "", *body, ""]
+
+
+def _code(text: str, collapsible: bool) -> str:
+    """A name as code: ``<code>`` inside a ``<details>`` summary (Markdown is not read
+    there), else a code span whose fence is longer than any run of backticks in the name."""
+    if collapsible:
+        return f"<code>{text}</code>"
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _change_texts(changes: list[dict[str, Any]]) -> list[str]:
