@@ -61,6 +61,7 @@ COMMANDS: dict[str, CommandEntry] = {
                           "Check the embedded event store: SQLite's integrity check and every ingest's checksum."),
     "init": CommandEntry(_COMMANDS + "init", "init",
                          "Create a bundle repository in DIRECTORY that passes validate and test as it is."),
+    "serve": CommandEntry(_COMMANDS + "serve", "serve", "Serve decisions over HTTP: the decision service (docs/serve.md)."),
     "schema": CommandEntry(_COMMANDS + "schema", "schema",
                            "Write the JSON Schemas of chronolex's files, for editors and other tools."),
 }

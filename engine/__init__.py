@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from chronolex.lang import compile_condition, CompiledExpr, ConditionError, Context, interpret, parse, render
     from chronolex.lang.values import UNKNOWN
     from chronolex.model import Bundle, Category, Derivation, EventType, Fact, Interval, Rule, Schedule, Source, Version
-    from chronolex.time.versions import in_force_spans, select_version, superseding, version_table, VersionSpan
+    from chronolex.time.versions import in_force_spans, select_version, superseding, version_table, versions_document, VersionSpan
     from chronolex.bundle.yaml_source import Limits
     from chronolex.bundle.files import DiskTree, FileTree, GitTree
     from chronolex.bundle.load import load_bundle
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from chronolex.checks.validate import enclosing_bundle, find_bundles, validate, ValidationResult
     from chronolex.events.event import AccountHistory, Event, EventSource, MemorySource, SkippedRecords
     from chronolex.events.catalog import CatalogProblem, CheckedSource, catalog_problems
-    from chronolex.events.files import open_source, read_event_files, read_events
+    from chronolex.events.files import open_source, read_event_files, read_event_records, read_events
     from chronolex.events.store import EventStore
     from chronolex.evaluation.facts import derive_facts, FactValue
     from chronolex.evaluation.given import given_facts, read_facts
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from chronolex.evaluation.decision import Decision, Evidence, json_value, Lift, NextChange, Reason
     from chronolex.evaluation.decide import decide, decide_with_facts, IncompleteTimeline, timeline, TimelineInterval
     from chronolex.evaluation.hindsight import decide_in_hindsight, knowledge_notes
+    from chronolex.evaluation.documents import timeline_document, with_input
     from chronolex.explain.locales import choose_locale, LocaleChoice, TEMPLATE_LOCALES
     from chronolex.explain.plain import action_phrase, category_words, interval_words, localized_document, missing_texts, plain_answer, PlainAnswer, PlainReason, span_words, summary_sentence
     from chronolex.batch.errors import BatchError, Untranslatable
@@ -58,6 +59,12 @@ if TYPE_CHECKING:
     from chronolex.batch.changes import changed_since
     from chronolex.diff.decision_log import LoggedDecision, LogReplay, read_decision_log, replay_log
     from chronolex.checks.cases import Case, load_cases, policy_test_files
+    from chronolex.log import DecisionLog, DecisionRecord, LogVerification, NewDecision
+    from chronolex.service.app import create_app
+    from chronolex.service.clock import Clock
+    from chronolex.service.limits import ServiceLimits
+    from chronolex.service.state import ServiceState
+    from chronolex.service.tokens import Tokens, read_tokens
     from chronolex.testing import branch_status, CaseResult, Coverage, PolicyRun, run_cases
 
 __version__ = "0.1.0"
@@ -70,7 +77,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["compile_condition", "CompiledExpr", "ConditionError", "Context", "interpret", "parse", "render"], "chronolex.lang"),
     **dict.fromkeys(["UNKNOWN"], "chronolex.lang.values"),
     **dict.fromkeys(["Bundle", "Category", "Derivation", "EventType", "Fact", "Interval", "Rule", "Schedule", "Source", "Version"], "chronolex.model"),
-    **dict.fromkeys(["in_force_spans", "select_version", "superseding", "version_table", "VersionSpan"], "chronolex.time.versions"),
+    **dict.fromkeys(["in_force_spans", "select_version", "superseding", "version_table", "versions_document", "VersionSpan"], "chronolex.time.versions"),
     **dict.fromkeys(["Limits"], "chronolex.bundle.yaml_source"),
     **dict.fromkeys(["DiskTree", "FileTree", "GitTree"], "chronolex.bundle.files"),
     **dict.fromkeys(["load_bundle"], "chronolex.bundle.load"),
@@ -79,7 +86,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["enclosing_bundle", "find_bundles", "validate", "ValidationResult"], "chronolex.checks.validate"),
     **dict.fromkeys(["AccountHistory", "Event", "EventSource", "MemorySource", "SkippedRecords"], "chronolex.events.event"),
     **dict.fromkeys(["CatalogProblem", "CheckedSource", "catalog_problems"], "chronolex.events.catalog"),
-    **dict.fromkeys(["open_source", "read_event_files", "read_events"], "chronolex.events.files"),
+    **dict.fromkeys(["open_source", "read_event_files", "read_event_records", "read_events"], "chronolex.events.files"),
     **dict.fromkeys(["EventStore"], "chronolex.events.store"),
     **dict.fromkeys(["derive_facts", "FactValue"], "chronolex.evaluation.facts"),
     **dict.fromkeys(["given_facts", "read_facts"], "chronolex.evaluation.given"),
@@ -88,6 +95,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["decide", "decide_with_facts", "IncompleteTimeline", "timeline", "TimelineInterval"],
                    "chronolex.evaluation.decide"),
     **dict.fromkeys(["decide_in_hindsight", "knowledge_notes"], "chronolex.evaluation.hindsight"),
+    **dict.fromkeys(["timeline_document", "with_input"], "chronolex.evaluation.documents"),
     **dict.fromkeys(["choose_locale", "LocaleChoice", "TEMPLATE_LOCALES"], "chronolex.explain.locales"),
     **dict.fromkeys(["action_phrase", "category_words", "interval_words", "localized_document", "missing_texts", "plain_answer", "PlainAnswer", "PlainReason", "span_words", "summary_sentence"], "chronolex.explain.plain"),
     **dict.fromkeys(["BatchError", "Untranslatable"], "chronolex.batch.errors"),
@@ -106,6 +114,12 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
     **dict.fromkeys(["Case", "load_cases", "policy_test_files"], "chronolex.checks.cases"),
     **dict.fromkeys(["branch_status", "CaseResult", "Coverage", "PolicyRun", "run_cases"], "chronolex.testing"),
+    **dict.fromkeys(["DecisionLog", "DecisionRecord", "LogVerification", "NewDecision"], "chronolex.log"),
+    **dict.fromkeys(["create_app"], "chronolex.service.app"),
+    **dict.fromkeys(["Clock"], "chronolex.service.clock"),
+    **dict.fromkeys(["ServiceLimits"], "chronolex.service.limits"),
+    **dict.fromkeys(["ServiceState"], "chronolex.service.state"),
+    **dict.fromkeys(["Tokens", "read_tokens"], "chronolex.service.tokens"),
 }
 
 __all__ = [
@@ -246,6 +260,20 @@ __all__ = [
     "VersionSpan",
     "wall_time_note",
     "Witness",
+    "versions_document",
+    "timeline_document",
+    "with_input",
+    "read_event_records",
+    "create_app",
+    "Clock",
+    "ServiceLimits",
+    "ServiceState",
+    "Tokens",
+    "read_tokens",
+    "DecisionLog",
+    "DecisionRecord",
+    "LogVerification",
+    "NewDecision",
     "__version__",
 ]
 
