@@ -4,12 +4,15 @@ application over it with a fixed clock and a decision log."""
 from __future__ import annotations
 
 import shutil
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
+
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")  # Starlette's own client
+from starlette.testclient import TestClient  # noqa: E402
 
 import chronolex
 from chronolex.service.reload import full_check
