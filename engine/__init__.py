@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from chronolex.events.catalog import CatalogProblem, CheckedSource, catalog_problems
     from chronolex.events.files import open_source, read_event_files, read_event_records, read_events
     from chronolex.events.store import EventStore
+    from chronolex.log.record import DecisionRecord, NewDecision
+    from chronolex.log.store import DecisionLog, is_decision_log_file, LogVerification
     from chronolex.evaluation.facts import derive_facts, FactValue
     from chronolex.evaluation.given import given_facts, read_facts
     from chronolex.evaluation.assess import Evaluator, RuleState, Verdict
@@ -88,6 +90,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["CatalogProblem", "CheckedSource", "catalog_problems"], "chronolex.events.catalog"),
     **dict.fromkeys(["open_source", "read_event_files", "read_event_records", "read_events"], "chronolex.events.files"),
     **dict.fromkeys(["EventStore"], "chronolex.events.store"),
+    **dict.fromkeys(["DecisionRecord", "NewDecision"], "chronolex.log.record"),
+    **dict.fromkeys(["DecisionLog", "is_decision_log_file", "LogVerification"], "chronolex.log.store"),
     **dict.fromkeys(["derive_facts", "FactValue"], "chronolex.evaluation.facts"),
     **dict.fromkeys(["given_facts", "read_facts"], "chronolex.evaluation.given"),
     **dict.fromkeys(["Evaluator", "RuleState", "Verdict"], "chronolex.evaluation.assess"),
@@ -164,6 +168,8 @@ __all__ = [
     "decide_in_hindsight",
     "decide_with_facts",
     "Decision",
+    "DecisionLog",
+    "DecisionRecord",
     "Derivation",
     "derive_facts",
     "Diagnostic",
@@ -195,6 +201,7 @@ __all__ = [
     "interpret",
     "Interval",
     "interval_words",
+    "is_decision_log_file",
     "json_value",
     "knowledge_notes",
     "Lift",
@@ -207,7 +214,9 @@ __all__ = [
     "localized_document",
     "LoggedDecision",
     "LogReplay",
+    "LogVerification",
     "MemorySource",
+    "NewDecision",
     "missing_texts",
     "NextChange",
     "notifications",
