@@ -61,7 +61,6 @@ if TYPE_CHECKING:
     from chronolex.batch.changes import changed_since
     from chronolex.diff.decision_log import LoggedDecision, LogReplay, read_decision_log, replay_log
     from chronolex.checks.cases import Case, load_cases, policy_test_files
-    from chronolex.log import DecisionLog, DecisionRecord, LogVerification, NewDecision
     from chronolex.service.app import create_app
     from chronolex.service.clock import Clock
     from chronolex.service.limits import ServiceLimits
@@ -118,7 +117,6 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
     **dict.fromkeys(["Case", "load_cases", "policy_test_files"], "chronolex.checks.cases"),
     **dict.fromkeys(["branch_status", "CaseResult", "Coverage", "PolicyRun", "run_cases"], "chronolex.testing"),
-    **dict.fromkeys(["DecisionLog", "DecisionRecord", "LogVerification", "NewDecision"], "chronolex.log"),
     **dict.fromkeys(["create_app"], "chronolex.service.app"),
     **dict.fromkeys(["Clock"], "chronolex.service.clock"),
     **dict.fromkeys(["ServiceLimits"], "chronolex.service.limits"),
@@ -279,10 +277,6 @@ __all__ = [
     "ServiceState",
     "Tokens",
     "read_tokens",
-    "DecisionLog",
-    "DecisionRecord",
-    "LogVerification",
-    "NewDecision",
     "__version__",
 ]
 

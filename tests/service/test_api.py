@@ -258,3 +258,19 @@ def test_an_unexpected_failure_is_a_500_problem_without_a_traceback(huabei: chro
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "Traceback" not in response.text and "disk on fire" not in response.text
+
+
+def test_the_real_decision_log_holds_every_decision_answered_and_verifies(huabei: chronolex.Bundle,
+                                                                          example_store: Path,
+                                                                          tmp_path: Path) -> None:
+    with chronolex.DecisionLog(tmp_path / "decisions.db", create=True) as log:
+        with make_client(huabei, HUABEI, example_store, log=log) as client:
+            one = client.post("/v1/decide", json={"account": "acct-1001", "action": "open", "at": AT}).json()
+            batch = client.post("/v1/decide", json=[{"account": "x", "action": a, "facts": {"credit_score": 700}}
+                                                    for a in ("open", "borrow")]).json()["decisions"]
+            ready = valid(client.get("/readyz").json(), "service", "ready")
+        records = list(log.records())
+        assert [r.decision_id for r in records] == [one["decision_id"], *(d["decision_id"] for d in batch)]
+        assert [(r.entry.account, r.entry.action, r.entry.decision) for r in records] == [
+            ("acct-1001", "open", "blocked"), ("x", "open", batch[0]["decision"]), ("x", "borrow", batch[1]["decision"])]
+        assert log.verify().ok and ready["log"]["records"] == 3
