@@ -116,8 +116,8 @@ class BundleWatcher:
                 return self._refuse(name, f"{first}{more}")
             bundle = report.bundle
         except ChronolexError as error:
-            first = error.diagnostics[0] if error.diagnostics else None
-            return self._refuse(name, describe(first, directory) if first else str(error))
+            found = error.diagnostics[0] if error.diagnostics else None
+            return self._refuse(name, describe(found, directory) if found else str(error))
         except Exception as error:  # noqa: BLE001 - any failure refuses the new bundle, never the service
             logger.exception("reloading bundle %s failed", name)
             return self._refuse(name, f"{type(error).__name__}: {error}")
