@@ -33,6 +33,7 @@ from chronolex.service import (
 from chronolex.service.auth import TokenGuard
 from chronolex.service.console import console_routes
 from chronolex.service.context import Service
+from chronolex.service.group_commit import GroupCommit
 from chronolex.service.limits import ServiceLimits
 from chronolex.service.metrics import ServiceMetrics
 from chronolex.service.observe import Observe
@@ -79,7 +80,8 @@ def create_app(state: ServiceState, *, tokens: Tokens | None = None, limits: Ser
     """
     metrics = ServiceMetrics()
     stores = ThreadStores(state.store.path) if state.store is not None else None
-    service = Service(state, limits or ServiceLimits(), tokens or Tokens(), metrics, stores)
+    appender = GroupCommit(state.log) if state.log is not None else None
+    service = Service(state, limits or ServiceLimits(), tokens or Tokens(), metrics, stores, appender)
     watcher = BundleWatcher(state, metrics, check=check)
     if state.log is not None:
         log = state.log

@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from chronolex.evaluation.assess import Evaluator
 from chronolex.model import Bundle
+from chronolex.service.group_commit import GroupCommit
 from chronolex.service.limits import ServiceLimits
 from chronolex.service.metrics import ServiceMetrics
 from chronolex.service.problems import Problem
@@ -30,6 +31,8 @@ class Service:
     tokens: Tokens
     metrics: ServiceMetrics
     stores: ThreadStores | None
+    #: Appends to ``state.log`` (None: no log), committing concurrent calls together.
+    appender: GroupCommit | None = None
     #: Ready to answer: set when the application has started, cleared when it stops.
     ready: bool = False
     _evaluators: dict[str, tuple[Bundle, Evaluator]] = field(default_factory=dict)

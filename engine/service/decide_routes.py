@@ -129,10 +129,9 @@ def decide_asks(service: Service, asks: list[Ask], received: datetime, lang: str
             if len(asks) > 1:
                 problem.extra["index"] = index
             raise
-    log = service.state.log
     ids: list[str | None] = [None] * len(decisions)
-    if log is not None:
-        records = log.append([_entry(ask, decision, received) for ask, decision in decisions])
+    if service.appender is not None:
+        records = service.appender.append([_entry(ask, decision, received) for ask, decision in decisions])
         ids = [record.decision_id for record in records]
         service.metrics.log_records.inc(len(records))
     documents = []
