@@ -11,6 +11,7 @@ refused whole when one of its requests is bad (the problem names its ``index``).
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,8 @@ from chronolex.service.body import read_json
 from chronolex.service.context import Service, service_of
 from chronolex.service.histories import account_history
 from chronolex.service.problems import Problem, from_error
+
+logger = logging.getLogger("chronolex.service")
 
 FIELDS = ("account", "action", "at", "facts", "as_known_at", "bundle", "allow_unknown_account")
 
@@ -131,7 +134,12 @@ def decide_asks(service: Service, asks: list[Ask], received: datetime, lang: str
             raise
     ids: list[str | None] = [None] * len(decisions)
     if service.appender is not None:
-        records = service.appender.append([_entry(ask, decision, received) for ask, decision in decisions])
+        try:
+            records = service.appender.append([_entry(ask, decision, received) for ask, decision in decisions])
+        except ChronolexError as error:  # the log cannot be written: nothing is answered
+            logger.error("the decision log refused %d decisions: %s", len(decisions), error)
+            raise Problem(503, "log-unavailable", "the decision log cannot be written, so no decision is answered; "
+                          "the service's log says why") from None
         ids = [record.decision_id for record in records]
         service.metrics.log_records.inc(len(records))
     documents = []

@@ -59,7 +59,7 @@ OPERATIONS: tuple[Operation, ...] = (
               {200: ("The decision (with decision_id), or {decisions: [...]} for a batch.",
                      {"oneOf": [_ref("Decision"), _ref("Service", "decisions")]})},
               (_LANG,), {"oneOf": [_ref("Service", "decideRequest"), _ref("Service", "decideBatch")]},
-              (400, 404, 409, 413, 415, 422)),
+              (400, 404, 409, 413, 415, 422, 503)),
     Operation("post", "/v1/events", "appendEvents", "Append events to the store, checked as `chronolex ingest` "
               "checks them, in one transaction.", Scope.PLATFORM,
               {200: ("What was appended.", _ref("Service", "appended"))}, (_BUNDLE,), _ref("Service", "events"),
@@ -136,7 +136,8 @@ def _operation(op: Operation) -> dict[str, Any]:
 _PROBLEMS = {400: "The body is not JSON.", 401: "No token, or an unknown one.", 403: "A token of the other kind.",
              404: "No such account, bundle or version.", 409: "The service has no event store, or it cannot be "
              "written.", 413: "The body or the batch is over its limit.", 415: "The body is not sent as JSON.",
-             422: "A field or parameter is invalid (the problem names it).", 500: "The service failed (logged)."}
+             422: "A field or parameter is invalid (the problem names it).", 500: "The service failed (logged).",
+             503: "The decision log cannot be written: no decision is answered."}
 
 
 @cache

@@ -274,3 +274,16 @@ def test_the_real_decision_log_holds_every_decision_answered_and_verifies(huabei
         assert [(r.entry.account, r.entry.action, r.entry.decision) for r in records] == [
             ("acct-1001", "open", "blocked"), ("x", "open", batch[0]["decision"]), ("x", "borrow", batch[1]["decision"])]
         assert log.verify().ok and ready["log"]["records"] == 3
+
+
+def test_a_log_that_cannot_be_written_answers_503_and_no_decision(huabei: chronolex.Bundle,
+                                                                  example_store: Path) -> None:
+    class FullLog(MemoryLog):
+        def append(self, decisions: object) -> list[chronolex.DecisionRecord]:
+            raise chronolex.ChronolexError.single("log-error", "decisions.db: cannot append: disk is full")
+
+    with make_client(huabei, HUABEI, example_store, log=FullLog()) as client:
+        response = client.post("/v1/decide", json={"account": "acct-1001", "action": "open", "at": AT})
+    assert response.status_code == 503
+    assert valid(response.json(), "service", "problem")["type"].endswith("/log-unavailable")
+    assert "decision" not in response.json()
