@@ -59,6 +59,9 @@ COMMANDS: dict[str, CommandEntry] = {
                            "Event files: convert JSON Lines, CSV or the store into Parquet for batch replay."),
     "store": CommandEntry(_COMMANDS + "store", "store",
                           "Check the embedded event store: SQLite's integrity check and every ingest's checksum."),
+    "log": CommandEntry(_COMMANDS + "log", "log",
+                        "The decision log: verify its chain, show what was decided, replay it with today's knowledge, "
+                        "export it."),
     "init": CommandEntry(_COMMANDS + "init", "init",
                          "Create a bundle repository in DIRECTORY that passes validate and test as it is."),
     "serve": CommandEntry(_COMMANDS + "serve", "serve", "Serve decisions over HTTP: the decision service (docs/serve.md)."),

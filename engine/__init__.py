@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from chronolex.diff.impact import Impact, impact
     from chronolex.diff.batch_impact import account_changes, BatchImpact, notifications
     from chronolex.batch.changes import changed_since
-    from chronolex.diff.decision_log import LoggedDecision, LogReplay, read_decision_log, replay_log
+    from chronolex.diff.decision_log import logged_decision, LoggedDecision, LogReplay, read_decision_log, replay_log
     from chronolex.checks.cases import Case, load_cases, policy_test_files
     from chronolex.service.app import create_app
     from chronolex.service.clock import Clock
@@ -114,7 +114,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Impact", "impact"], "chronolex.diff.impact"),
     **dict.fromkeys(["account_changes", "BatchImpact", "notifications"], "chronolex.diff.batch_impact"),
     **dict.fromkeys(["changed_since"], "chronolex.batch.changes"),
-    **dict.fromkeys(["LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
+    **dict.fromkeys(["logged_decision", "LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
     **dict.fromkeys(["Case", "load_cases", "policy_test_files"], "chronolex.checks.cases"),
     **dict.fromkeys(["branch_status", "CaseResult", "Coverage", "PolicyRun", "run_cases"], "chronolex.testing"),
     **dict.fromkeys(["create_app"], "chronolex.service.app"),
@@ -210,6 +210,7 @@ __all__ = [
     "load_zone",
     "LocaleChoice",
     "localized_document",
+    "logged_decision",
     "LoggedDecision",
     "LogReplay",
     "LogVerification",

@@ -41,6 +41,7 @@ LATE_IMPORTS = {
     ("chronolex.checks.stages", "chronolex.checks.solver"): "z3 loads only when the solver stage runs",
     ("chronolex.batch.spark_session", "pyspark"): "pyspark is the optional spark extra, loaded when Spark runs",
     ("chronolex.batch.spark_session", "py4j"): "py4j comes with pyspark, loaded when Spark runs",
+    ("chronolex.cli.commands.log", "pyarrow"): "pyarrow loads only when log export writes Parquet",
 }
 
 

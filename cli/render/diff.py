@@ -156,7 +156,8 @@ def _log_lines(log: dict[str, Any]) -> list[str]:
              f"{log['differing_count']} would now differ"]
     for record in log["differing"][:50]:
         recorded, now = record["recorded"], record["now"]
-        lines.append(f"  line {record['line']}: {record['account']} {record['action']} at {record['at']}: "
+        where = f"record {record['seq']}" if record.get("seq") is not None else f"line {record['line']}"
+        lines.append(f"  {where}: {record['account']} {record['action']} at {record['at']}: "
                      f"{recorded['decision']} ({recorded['version']}) → {now['decision']} ({now['version']})")
         lines.extend(f"    {sentence}" for sentence in record["because"])
     if len(log["differing"]) > 50:

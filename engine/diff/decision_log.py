@@ -19,6 +19,16 @@ with what is wrong and how to fix it, in one :class:`~chronolex.errors.Chronolex
 that say why. To say why, the record is also decided under the version it names, when
 NEW's bundle has a version of that id: the rules that restrict under one and not the
 other, and whether each was added, removed or changed, are the difference.
+
+The service's own log (:class:`~chronolex.log.store.DecisionLog`, an SQLite file) is read
+too: :func:`read_decision_log` tells it by its header, and each record becomes a
+:class:`LoggedDecision` that also carries its ``seq``, ``decision_id``, ``received_at``,
+``rules`` and the facts the service used. Such a record is compared on its rules as well,
+one decided on given facts is decided again on those facts, and the difference names
+its causes in terms of knowledge: a version published after the decision that is now in
+force at its instant (``retroactive-version``), events that happened before the
+decision but were recorded after it (``late-events``), and fact values that are not
+what the service used (``changed-facts``).
 """
 
 from __future__ import annotations
@@ -26,11 +36,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
+from chronolex.evaluation.decision import json_value
 from chronolex.evaluation.facts import FactValue
+from chronolex.evaluation.given import given_facts
 from chronolex.errors import MAX_REPORTED, TOO_MANY, ChronolexError, Diagnostic, Severity, Span
 from chronolex.evaluation.assess import (
     ALLOWED,
@@ -40,7 +52,9 @@ from chronolex.evaluation.assess import (
     Assessment,
     RuleOutcome,
 )
-from chronolex.events.event import AccountHistory, EventSource
+from chronolex.events.event import AccountHistory, Event, EventSource
+from chronolex.log.record import DecisionRecord
+from chronolex.log.store import DecisionLog, is_decision_log_file
 from chronolex.diff.impact import SideJudge, rules_alike
 from chronolex.model import Version
 from chronolex.diff.sides import Side
@@ -52,6 +66,7 @@ __all__ = [
     "LogReplay",
     "LoggedDecision",
     "ReplayedReason",
+    "logged_decision",
     "read_decision_log",
     "replay_log",
 ]
@@ -66,7 +81,13 @@ _EXAMPLE = ('{"account": "acct-1001", "action": "open", "at": "2026-03-16T10:00:
 
 @dataclass(frozen=True, slots=True)
 class LoggedDecision:
-    """One recorded decision; instants in UTC, ``blocked_by`` None when the record has none."""
+    """One recorded decision; instants in UTC, ``blocked_by`` None when the record has none.
+
+    The fields after ``origin`` come from the service's decision log only (None in a
+    JSON Lines log): ``seq`` and ``decision_id`` name the record, ``received_at`` is when
+    the service decided, ``rules`` the rules that restricted, ``facts`` the fact values
+    it used (JSON values) and ``facts_given`` whether the caller gave them.
+    """
 
     account: str
     action: str
@@ -76,6 +97,13 @@ class LoggedDecision:
     blocked_by: tuple[str, ...] | None = None
     known_at: datetime | None = None
     origin: Span | None = field(default=None, compare=False)
+    seq: int | None = None
+    decision_id: str | None = None
+    received_at: datetime | None = None
+    bundle: str | None = None
+    rules: tuple[str, ...] | None = None
+    facts: Mapping[str, Any] | None = field(default=None, compare=False)
+    facts_given: bool = False
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -178,14 +206,37 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
         yield from enumerate(handle, start=1)
 
 
+def logged_decision(record: DecisionRecord) -> LoggedDecision:
+    """A record of the service's decision log as a :class:`LoggedDecision` (instants in UTC).
+
+    >>> logged_decision(record).seq, logged_decision(record).rules  # doctest: +SKIP
+    (1, ('PLAT-SCORE-FLOOR',))
+    """
+    entry = record.entry
+    utc = timezone.utc
+    return LoggedDecision(
+        account=entry.account, action=entry.action, at=parse_instant(entry.at, utc), decision=entry.decision,
+        version=entry.version, blocked_by=tuple(entry.blocked_by),
+        known_at=parse_instant(entry.known_at, utc) if entry.known_at is not None else None,
+        seq=record.seq, decision_id=record.decision_id, received_at=parse_instant(entry.received_at, utc),
+        bundle=entry.bundle, rules=tuple(entry.rules), facts=entry.facts, facts_given=entry.facts_given,
+    )
+
+
 def read_decision_log(path: str | Path, zone: tzinfo) -> list[LoggedDecision]:
     """Every record of the decision log at ``path``, in file order; raise
     :class:`ChronolexError` naming each bad line if any is bad.
+
+    A file that starts with SQLite's header is read as the service's decision log
+    (:class:`~chronolex.log.store.DecisionLog`), in log order; anything else as JSON Lines.
 
     >>> records = read_decision_log("decisions.jsonl", bundle.timezone)  # doctest: +SKIP
     >>> records[0].decision, records[0].version  # doctest: +SKIP
     ('blocked', '2025.07')
     """
+    if is_decision_log_file(path):
+        with DecisionLog(path) as log:
+            return [logged_decision(record) for record in log.records()]
     file = str(path)
     records: list[LoggedDecision] = []
     problems: list[Diagnostic] = []
@@ -246,11 +297,23 @@ class LogDifference:
     blocked_by: tuple[str, ...]
     reasons: tuple[ReplayedReason, ...]
     because: tuple[str, ...]
+    #: Why, as codes (records of the service's log only): ``retroactive-version`` (a version
+    #: published after the decision is now in force at its instant), ``changed-version``
+    #: (another version is in force there for another reason), ``late-events``,
+    #: ``changed-facts``, ``changed-rules`` (the same version now decides otherwise: its
+    #: rules were edited) and ``new-version`` (a pinned NEW side that is not the version
+    #: that decided).
+    causes: tuple[str, ...] = ()
 
     def to_json(self, zone: tzinfo) -> dict[str, Any]:
         record = self.record
-        return {
+        logged = {} if record.seq is None else {
+            "seq": record.seq, "decision_id": record.decision_id,
+            "received_at": format_instant(record.received_at, zone) if record.received_at else None,
+        }
+        out = {
             "line": record.origin.line if record.origin else None,
+            **logged,
             "account": record.account,
             "action": record.action,
             "at": format_instant(record.at, zone),
@@ -259,6 +322,7 @@ class LogDifference:
                 "decision": record.decision,
                 "version": record.version,
                 "blocked_by": list(record.blocked_by) if record.blocked_by is not None else None,
+                **({"rules": list(record.rules)} if record.rules is not None else {}),
             },
             "now": {
                 "decision": self.decision,
@@ -268,6 +332,9 @@ class LogDifference:
             },
             "because": list(self.because),
         }
+        if record.seq is not None:
+            out["causes"] = list(self.causes)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,10 +374,20 @@ class _Histories:
         return history
 
 
-def _differs(record: LoggedDecision, decision: str, blocked_by: tuple[str, ...]) -> bool:
+def _differs(record: LoggedDecision, decision: str, blocked_by: tuple[str, ...],
+             rules: tuple[str, ...] = ()) -> bool:
     if record.decision != decision:
         return True
+    if record.rules is not None and set(record.rules) != set(rules):
+        return True
     return record.blocked_by is not None and set(record.blocked_by) != set(blocked_by)
+
+
+def _given(judge: SideJudge, record: LoggedDecision) -> dict[str, FactValue]:
+    """The facts a record was decided on, given again (those the bundle still declares)."""
+    assert record.facts is not None
+    declared = {k: v for k, v in record.facts.items() if k in judge.bundle.facts}
+    return given_facts(judge.bundle, declared, record.at)
 
 
 def replay_log(new: Side, source: EventSource, records: Iterable[LoggedDecision]) -> LogReplay:
@@ -318,7 +395,9 @@ def replay_log(new: Side, source: EventSource, records: Iterable[LoggedDecision]
 
     A side pinned to a version decides with it as if in force; a whole bundle with its
     selection at the record's ``at`` as known at the record's ``known_at`` (if any).
-    Facts are derived at ``at`` from events recorded by ``known_at``, none after ``at``.
+    Facts are derived at ``at`` from events recorded by ``known_at``, none after ``at``;
+    a record of the service's log decided on given facts is decided on those facts again.
+    Such a record also differs when its rules do, and says which knowledge changed.
 
     >>> replay = replay_log(Side("huabei@2026.03", bundle, v2603), source, records)  # doctest: +SKIP
     >>> replay.differing[0].because  # doctest: +SKIP
@@ -332,25 +411,105 @@ def replay_log(new: Side, source: EventSource, records: Iterable[LoggedDecision]
         total += 1
         at = record.at
         version = judge.version(at, record.known_at)
-        history = histories(record.account)
-        facts = judge.derive(history, at, record.known_at, judge.names(version, (record.action,)))
+        given = record.facts_given and record.facts is not None
+        history = AccountHistory(record.account, ()) if given else histories(record.account)
+        if given:
+            facts = _given(judge, record)
+        else:
+            facts = judge.derive(history, at, record.known_at, judge.names(version, (record.action,)))
         now = judge.assess(version, facts, record.action, at)
         blocked_by = now.blocked_by(new.bundle)
-        if not _differs(record, now.decision, blocked_by):
+        rules = tuple(o.rule.id for o in now.restricting)
+        if not _differs(record, now.decision, blocked_by, rules):
             continue
         reasons = tuple(ReplayedReason(o.rule.id, o.rule.category, o.state)
                         for o in (*now.restricting, *now.undetermined))
-        because = _because(judge, record, version, now, history, facts)
+        causes: tuple[str, ...] = ()
+        knowledge: tuple[str, ...] = ()
+        if record.received_at is not None:
+            causes, knowledge = _knowledge(judge, record, version, history, given)
+        if record.received_at is not None and not causes and new.version is not None \
+                and new.version.id != record.version:
+            causes = ("new-version",)  # NEW is another version than the one that decided: the diff's own subject
+            because = _because(judge, record, version, now, history, facts)
+        elif record.received_at is not None and not causes:  # same version, facts and events: the rules changed
+            causes = ("changed-rules",)
+            because = _because(judge, record, version, now, history, facts, _RULES_CHANGED)
+        else:
+            because = _because(judge, record, version, now, history, facts)
         differing.append(LogDifference(record, now.decision, version.id if version else None, blocked_by,
-                                       reasons, because))
+                                       reasons, (*knowledge, *because), causes))
     return LogReplay(new, total, tuple(differing))
+
+
+#: Late events listed by name in a sentence; the rest are counted.
+_LATE_SHOWN = 3
+
+
+def _knowledge(judge: SideJudge, record: LoggedDecision, version: Version | None, history: AccountHistory,
+               given: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What is known now that the service did not know when it decided: (cause codes, sentences)."""
+    zone = judge.bundle.timezone
+    received = record.received_at
+    assert received is not None
+    causes: list[str] = []
+    sentences: list[str] = []
+    now_id = version.id if version is not None else None
+    if judge.side.version is None and now_id != record.version:  # a pinned side decides by itself
+        when = format_instant(record.at, zone)
+        if version is not None and version.published_at > received:
+            causes.append("retroactive-version")
+            sentences.append(
+                f"retroactive version: {version.id} was published {format_instant(version.published_at, zone)}, "
+                f"after this decision was made ({format_instant(received, zone)}), and is in force at {when}")
+        else:
+            causes.append("changed-version")
+            gone = record.version is not None and judge.bundle.version(record.version) is None
+            sentences.append(
+                f"the version in force at {when} is now {now_id or 'none'}, not {record.version or 'none'}"
+                + (f" ({record.version} is no longer in the bundle)" if gone else " (the bundle's versions changed)"))
+    if given:
+        return tuple(causes), tuple(sentences)
+    if record.known_at is None:
+        late = [e for e in history.events if e.at <= record.at and e.recorded_at > received]
+        if late:
+            causes.append("late-events")
+            sentences.append(_late_sentence(late, received, zone))
+    if record.facts:
+        names = frozenset(name for name in record.facts if name in judge.bundle.facts)
+        now_facts = judge.derive(history, record.at, record.known_at, names)
+        changed = [(name, record.facts[name], json_value(now_facts[name].value, zone))
+                   for name in sorted(names) if name in now_facts]
+        changed = [(name, was, now) for name, was, now in changed if was != now or type(was) is not type(now)]
+        if changed:
+            causes.append("changed-facts")
+            sentences.append("changed facts: " + "; ".join(
+                f"{name} was {json.dumps(was, ensure_ascii=False)} when decided, now "
+                f"{json.dumps(now, ensure_ascii=False)}" for name, was, now in changed))
+    return tuple(causes), tuple(sentences)
+
+
+def _late_sentence(late: list[Event], received: datetime, zone: tzinfo) -> str:
+    shown = ", ".join(f"{e.type} of {format_instant(e.at, zone)} recorded {format_instant(e.recorded_at, zone)}"
+                      for e in late[:_LATE_SHOWN])
+    more = f" and {len(late) - _LATE_SHOWN} more" if len(late) > _LATE_SHOWN else ""
+    count = f"{len(late)} events that" if len(late) != 1 else "1 event that"
+    verb = "were" if len(late) != 1 else "was"
+    return (f"events recorded late: {count} happened before the decision {verb} recorded after it was made "
+            f"({format_instant(received, zone)}): {shown}{more}")
 
 
 # -- saying why ---------------------------------------------------------------------------------
 
 
+#: Why the recorded version itself now decides otherwise: what changed since.
+_EVENTS_CHANGED = "the account's events (or what was known of them) changed since the decision was recorded"
+_RULES_CHANGED = "its rules in the bundle files were changed after the decision was made"
+
+
 def _because(judge: SideJudge, record: LoggedDecision, version: Version | None, now: Assessment,
-             history: AccountHistory, facts: dict[str, FactValue]) -> tuple[str, ...]:
+             history: AccountHistory, facts: dict[str, FactValue],
+             itself: str = _EVENTS_CHANGED) -> tuple[str, ...]:
     """Sentences that say why NEW decides otherwise than the record."""
     bundle = judge.bundle
     if version is None:
@@ -365,11 +524,10 @@ def _because(judge: SideJudge, record: LoggedDecision, version: Version | None, 
         facts = {**facts, **judge.derive(history, record.at, record.known_at, names)}
     then = judge.assess(recorded, facts, record.action, record.at)
     sentences = _rule_changes(then, now, recorded, version)
-    if _differs(record, then.decision, then.blocked_by(bundle)):
-        sentences.append(
-            f"{recorded.id} itself now decides {_described(then, judge)}, not {record.decision}: "
-            f"the account's events (or what was known of them) changed since the decision was recorded"
-        )
+    if not sentences and record.rules is not None:  # the same version decides otherwise: name the rules
+        sentences = _logged_rule_changes(record.rules, now)
+    if _differs(record, then.decision, then.blocked_by(bundle), tuple(o.rule.id for o in then.restricting)):
+        sentences.append(f"{recorded.id} itself now decides {_described(then, judge)}, not {record.decision}: {itself}")
     if not sentences:
         sentences.append(f"{version.id} decides {_described(now, judge)}")
     return tuple(sentences)
@@ -412,6 +570,15 @@ def _rule_changes(then: Assessment, now: Assessment, recorded: Version, version:
         if outcome.rule.id not in undecided_now and outcome.rule.id not in after:
             sentences.append(f"no longer undetermined: {outcome.rule.id} ({outcome.rule.category})"
                              + _origin(outcome.rule.id, recorded, version, "old"))
+    return sentences
+
+
+def _logged_rule_changes(logged: tuple[str, ...], now: Assessment) -> list[str]:
+    """The rules that restrict now and did not when the record was logged, and the other way round."""
+    restricting = {o.rule.id: o.rule.category for o in now.restricting}
+    sentences = [f"now blocked by {rule_id} ({category})" for rule_id, category in restricting.items()
+                 if rule_id not in logged]
+    sentences.extend(f"no longer blocked by {rule_id}" for rule_id in logged if rule_id not in restricting)
     return sentences
 
 

@@ -80,7 +80,11 @@ def canonical_json(value: object) -> str:
     >>> canonical_json({"b": [1, 2.5], "a": "é", "c": None})
     '{"a":"é","b":[1,2.5],"c":null}'
     """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(value)
+
+
+#: One encoder for every call: ``json.dumps`` with options builds a new one each time.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def chain_hash(prev_hash: str, seq: int, entry: NewDecision) -> str:
@@ -127,6 +131,15 @@ class DecisionRecord:
     entry: NewDecision
     prev_hash: str
     hash: str
+
+    def intact(self) -> bool:
+        """Whether the record's own fields still give its hash and id (the link to the record
+        before it is :meth:`~chronolex.log.store.DecisionLog.verify`'s to check)."""
+        try:
+            hash_ = chain_hash(self.prev_hash, self.seq, self.entry)
+        except (ValueError, TypeError, UnicodeError):
+            return False
+        return hash_ == self.hash and self.decision_id == decision_id(hash_)
 
     def document(self) -> dict[str, Any]:
         """The record as JSON (what ``log show`` and ``log export`` write), keys in a fixed order:

@@ -42,7 +42,6 @@ from typing import Any
 from urllib.parse import quote
 
 from chronolex.errors import ChronolexError
-from chronolex.instants import OutsideRange, parse_instant
 from chronolex.log.record import (
     DECISIONS,
     GENESIS,
@@ -123,13 +122,15 @@ def _busy(exc: sqlite3.Error) -> bool:
 def _utc_text(text: str, name: str) -> str:
     """``text``, an ISO 8601 instant with an offset, as fixed-width UTC text; ValueError if not one."""
     try:
-        has_offset = datetime.fromisoformat(text).tzinfo is not None
-        instant = parse_instant(text, timezone.utc)
-    except (ValueError, OutsideRange) as exc:
+        instant = datetime.fromisoformat(text)
+    except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} {text!r} is not an ISO 8601 instant ({exc})") from None
-    if not has_offset:
+    if instant.tzinfo is None:
         raise ValueError(f"{name} {text!r} has no UTC offset (a logged instant must say which one)")
-    return instant.isoformat(timespec="microseconds")
+    try:
+        return instant.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    except OverflowError:
+        raise ValueError(f"{name} {text!r} is outside the years chronolex supports") from None
 
 
 def _bound(value: str | datetime | None, name: str) -> str | None:
@@ -219,7 +220,8 @@ class DecisionLog:
         if not create and not self.path.exists():
             raise ChronolexError.single(CODE, f"{self._name}: no decision log here (no such file)", None,
                                         "pass the file 'chronolex serve --log' writes")
-        uri = "file:" + quote(os.fsencode(self.path.absolute())) + ("?mode=rwc" if create else "?mode=rw")
+        self._uri = "file:" + quote(os.fsencode(self.path.absolute())) + "?mode=rw"
+        uri = self._uri + ("c" if create else "")
         with self._translated("cannot open"):
             try:
                 self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=self._wait,
@@ -378,10 +380,29 @@ class DecisionLog:
             with self._lock, self._translated("cannot read"):
                 rows = self._db.execute(query, (after, *params)).fetchall()
             for row in rows:
-                yield _record(row)
+                yield self._readable(row)
             if len(rows) < _PAGE:
                 return
             after = rows[-1][0]
+
+    def _readable(self, row: Sequence[Any]) -> DecisionRecord:
+        try:
+            return _record(row)
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise ChronolexError.single(
+                CODE, f"{self._name}: record {row[0]} cannot be read ({exc}): it was changed after it was logged",
+                None, "run 'chronolex log verify' on the log") from None
+
+    def seq_of(self, hash_: str) -> int | None:
+        """The ``seq`` of the record whose hash is ``hash_`` (one kept elsewhere), None when none is.
+
+        A whole chain that no longer holds a hash taken from it earlier was rewritten:
+        this is how a last hash kept outside the log proves what the chain alone cannot.
+        """
+        with self._lock, self._translated("cannot read"):
+            row = self._db.execute("SELECT seq FROM decisions WHERE hash = ? ORDER BY seq LIMIT 1",
+                                   (hash_.strip().lower(),)).fetchone()
+        return int(row[0]) if row is not None else None
 
     def count(self) -> int:
         """How many records the log holds (by its head)."""
@@ -411,12 +432,15 @@ class DecisionLog:
         expected_seq, prev = 1, GENESIS
         records = 0
         query = (f"SELECT {_COLUMNS}, at_utc FROM decisions WHERE seq >= ? ORDER BY seq LIMIT {_PAGE}")
-        with self._lock, self._translated("cannot verify"):
-            self._db.execute("BEGIN")  # one snapshot: an append meanwhile does not look like damage
+        with self._translated("cannot verify"):
+            # a connection of its own, in one read transaction: appends from other threads go on
+            # meanwhile, and one that commits during the check does not look like damage
+            db = sqlite3.connect(self._uri, uri=True, isolation_level=None, timeout=self._wait)
             try:
-                count, head_hash = self._db.execute("SELECT count, last_hash FROM head WHERE id = 1").fetchone()
+                db.execute("BEGIN")
+                count, head_hash = db.execute("SELECT count, last_hash FROM head WHERE id = 1").fetchone()
                 while True:
-                    rows = self._db.execute(query, (expected_seq,)).fetchall()
+                    rows = db.execute(query, (expected_seq,)).fetchall()
                     for row in rows:
                         problem = self._check_row(row, expected_seq, prev)
                         if problem is not None:
@@ -426,7 +450,7 @@ class DecisionLog:
                     if len(rows) < _PAGE:
                         break
             finally:
-                self._db.execute("COMMIT")
+                db.close()
         if records < count:
             missing = count - records
             return LogVerification(False, records, (

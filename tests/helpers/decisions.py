@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
+import chronolex
 from chronolex.log.record import NewDecision
 
 
@@ -26,3 +29,25 @@ def raw(path: Path) -> sqlite3.Connection:
     for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         db.execute(f"DROP TRIGGER {name}")
     return db
+
+
+def as_the_service_logs(bundle: chronolex.Bundle, history: chronolex.AccountHistory, action: str, at: datetime,
+                        received: datetime, facts: Mapping[str, object] | None = None) -> NewDecision:
+    """The decision the service would have logged for a request received at ``received``:
+    decided with what was published and recorded by then, as ``POST /v1/decide`` does."""
+    zone = bundle.timezone
+    if facts is None:
+        decision = chronolex.decide(bundle, history, action, at, received)
+        values = chronolex.derive_facts(bundle, history, at, received)
+    else:
+        values = chronolex.given_facts(bundle, facts, at)
+        decision = chronolex.decide_with_facts(bundle, values, action, at)
+        if decision.version is not None and decision.version.published_at > received:
+            raise AssertionError("a given-facts example must not need a version published later")
+    return NewDecision(
+        at=chronolex.format_instant(at, zone), received_at=chronolex.format_instant(received, zone), known_at=None,
+        account=history.account, action=action, bundle=bundle.name,
+        version=decision.version.id if decision.version is not None else None,
+        facts={name: chronolex.json_value(value.value, zone) for name, value in sorted(values.items())},
+        facts_given=facts is not None, decision=decision.decision, blocked_by=tuple(decision.blocked_by),
+        rules=tuple(reason.rule.id for reason in decision.reasons))

@@ -93,11 +93,18 @@ def test_appends_from_threads_are_serialised_into_one_chain(path: Path) -> None:
             for n in range(10):
                 log.append([entry(worker * 100 + n), entry(worker * 100 + n, account="acct-1002")])
 
-        threads = [threading.Thread(target=work, args=(w,)) for w in range(6)]
+        checks: list[bool] = []
+
+        def check() -> None:
+            for _ in range(5):
+                checks.append(log.verify().ok)  # a snapshot: appends meanwhile are not damage
+
+        threads = [threading.Thread(target=work, args=(w,)) for w in range(6)] + [threading.Thread(target=check)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        assert checks == [True] * 5
         records = list(log.records())
         assert [r.seq for r in records] == list(range(1, 121))
         pairs = {(records[i].entry.facts["credit_score"], records[i + 1].entry.facts["credit_score"])
