@@ -77,6 +77,9 @@ def test_every_answered_decision_survives_kill_9(tmp_path: Path) -> None:
         missing = answered - logged
         assert not missing, f"trial {trial}: {len(missing)} answered decisions are not in the log"
     assert len(answered) > TRIALS  # the kills fell while requests were being answered
+    verified = subprocess.run([sys.executable, "-m", "chronolex", "log", "verify", str(log_path)],
+                              capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
     server = start_server(log_path, port, output)  # and the server starts again on the log
     server.send_signal(signal.SIGINT)
     assert server.wait(timeout=60) == 0
