@@ -39,10 +39,14 @@ def _append(service: Service, records: list[Any], bundle_name: str | None) -> di
     except ChronolexError as error:
         raise from_error(error) from None
     assert service.stores is not None
+    store = service.stores.get()
     try:
-        result = service.stores.get().ingest(events)
+        new_store = store.count() == 0
+        result = store.ingest(events)
     except ChronolexError as error:
         raise from_error(error, status=409) from None
+    if new_store and result.added:
+        service.stores.renew()  # connections opened before the store had tables see it now
     service.metrics.events.inc(result.added)
     return {"events": result.total, "added": result.added, "duplicates": result.duplicates}
 
