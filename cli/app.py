@@ -64,6 +64,7 @@ COMMANDS: dict[str, CommandEntry] = {
                         "export it."),
     "init": CommandEntry(_COMMANDS + "init", "init",
                          "Create a bundle repository in DIRECTORY that passes validate and test as it is."),
+    "serve": CommandEntry(_COMMANDS + "serve", "serve", "Serve decisions over HTTP: the decision service (docs/serve.md)."),
     "schema": CommandEntry(_COMMANDS + "schema", "schema",
                            "Write the JSON Schemas of chronolex's files, for editors and other tools."),
 }

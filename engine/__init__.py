@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from chronolex.lang import compile_condition, CompiledExpr, ConditionError, Context, interpret, parse, render
     from chronolex.lang.values import UNKNOWN
     from chronolex.model import Bundle, Category, Derivation, EventType, Fact, Interval, Rule, Schedule, Source, Version
-    from chronolex.time.versions import in_force_spans, select_version, superseding, version_table, VersionSpan
+    from chronolex.time.versions import in_force_spans, select_version, superseding, version_table, versions_document, VersionSpan
     from chronolex.bundle.yaml_source import Limits
     from chronolex.bundle.files import DiskTree, FileTree, GitTree
     from chronolex.bundle.load import load_bundle
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from chronolex.checks.validate import enclosing_bundle, find_bundles, validate, ValidationResult
     from chronolex.events.event import AccountHistory, Event, EventSource, MemorySource, SkippedRecords
     from chronolex.events.catalog import CatalogProblem, CheckedSource, catalog_problems
-    from chronolex.events.files import open_source, read_event_files, read_events
+    from chronolex.events.files import open_source, read_event_files, read_event_records, read_events
     from chronolex.events.store import EventStore
     from chronolex.log.record import DecisionRecord, NewDecision
     from chronolex.log.store import DecisionLog, is_decision_log_file, LogVerification
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from chronolex.evaluation.decision import Decision, Evidence, json_value, Lift, NextChange, Reason
     from chronolex.evaluation.decide import decide, decide_with_facts, IncompleteTimeline, timeline, TimelineInterval
     from chronolex.evaluation.hindsight import decide_in_hindsight, knowledge_notes
+    from chronolex.evaluation.documents import timeline_document, with_input
     from chronolex.explain.locales import choose_locale, LocaleChoice, TEMPLATE_LOCALES
     from chronolex.explain.plain import action_phrase, category_words, interval_words, localized_document, missing_texts, plain_answer, PlainAnswer, PlainReason, span_words, summary_sentence
     from chronolex.batch.errors import BatchError, Untranslatable
@@ -61,6 +62,11 @@ if TYPE_CHECKING:
     from chronolex.batch.changes import changed_since
     from chronolex.diff.decision_log import logged_decision, LoggedDecision, LogReplay, read_decision_log, replay_log
     from chronolex.checks.cases import Case, load_cases, policy_test_files
+    from chronolex.service.app import create_app
+    from chronolex.service.clock import Clock
+    from chronolex.service.limits import ServiceLimits
+    from chronolex.service.state import ServiceState
+    from chronolex.service.tokens import Tokens, read_tokens
     from chronolex.testing import branch_status, CaseResult, Coverage, PolicyRun, run_cases
 
 __version__ = "0.1.0"
@@ -73,7 +79,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["compile_condition", "CompiledExpr", "ConditionError", "Context", "interpret", "parse", "render"], "chronolex.lang"),
     **dict.fromkeys(["UNKNOWN"], "chronolex.lang.values"),
     **dict.fromkeys(["Bundle", "Category", "Derivation", "EventType", "Fact", "Interval", "Rule", "Schedule", "Source", "Version"], "chronolex.model"),
-    **dict.fromkeys(["in_force_spans", "select_version", "superseding", "version_table", "VersionSpan"], "chronolex.time.versions"),
+    **dict.fromkeys(["in_force_spans", "select_version", "superseding", "version_table", "versions_document", "VersionSpan"], "chronolex.time.versions"),
     **dict.fromkeys(["Limits"], "chronolex.bundle.yaml_source"),
     **dict.fromkeys(["DiskTree", "FileTree", "GitTree"], "chronolex.bundle.files"),
     **dict.fromkeys(["load_bundle"], "chronolex.bundle.load"),
@@ -82,7 +88,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["enclosing_bundle", "find_bundles", "validate", "ValidationResult"], "chronolex.checks.validate"),
     **dict.fromkeys(["AccountHistory", "Event", "EventSource", "MemorySource", "SkippedRecords"], "chronolex.events.event"),
     **dict.fromkeys(["CatalogProblem", "CheckedSource", "catalog_problems"], "chronolex.events.catalog"),
-    **dict.fromkeys(["open_source", "read_event_files", "read_events"], "chronolex.events.files"),
+    **dict.fromkeys(["open_source", "read_event_files", "read_event_records", "read_events"], "chronolex.events.files"),
     **dict.fromkeys(["EventStore"], "chronolex.events.store"),
     **dict.fromkeys(["DecisionRecord", "NewDecision"], "chronolex.log.record"),
     **dict.fromkeys(["DecisionLog", "is_decision_log_file", "LogVerification"], "chronolex.log.store"),
@@ -93,6 +99,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["decide", "decide_with_facts", "IncompleteTimeline", "timeline", "TimelineInterval"],
                    "chronolex.evaluation.decide"),
     **dict.fromkeys(["decide_in_hindsight", "knowledge_notes"], "chronolex.evaluation.hindsight"),
+    **dict.fromkeys(["timeline_document", "with_input"], "chronolex.evaluation.documents"),
     **dict.fromkeys(["choose_locale", "LocaleChoice", "TEMPLATE_LOCALES"], "chronolex.explain.locales"),
     **dict.fromkeys(["action_phrase", "category_words", "interval_words", "localized_document", "missing_texts", "plain_answer", "PlainAnswer", "PlainReason", "span_words", "summary_sentence"], "chronolex.explain.plain"),
     **dict.fromkeys(["BatchError", "Untranslatable"], "chronolex.batch.errors"),
@@ -112,6 +119,11 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["logged_decision", "LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
     **dict.fromkeys(["Case", "load_cases", "policy_test_files"], "chronolex.checks.cases"),
     **dict.fromkeys(["branch_status", "CaseResult", "Coverage", "PolicyRun", "run_cases"], "chronolex.testing"),
+    **dict.fromkeys(["create_app"], "chronolex.service.app"),
+    **dict.fromkeys(["Clock"], "chronolex.service.clock"),
+    **dict.fromkeys(["ServiceLimits"], "chronolex.service.limits"),
+    **dict.fromkeys(["ServiceState"], "chronolex.service.state"),
+    **dict.fromkeys(["Tokens", "read_tokens"], "chronolex.service.tokens"),
 }
 
 __all__ = [
@@ -264,6 +276,16 @@ __all__ = [
     "VersionSpan",
     "wall_time_note",
     "Witness",
+    "versions_document",
+    "timeline_document",
+    "with_input",
+    "read_event_records",
+    "create_app",
+    "Clock",
+    "ServiceLimits",
+    "ServiceState",
+    "Tokens",
+    "read_tokens",
     "__version__",
 ]
 

@@ -183,17 +183,8 @@ def timeline_command(account: str, from_text: str, to_text: str, action: str | N
                          f" (the walk's step limit); [{chronolex.format_instant(stopped.stopped_at, bundle.timezone)}, "
                          f"{chronolex.format_instant(end, bundle.timezone)}) was not examined (--allow-partial)")
     if fmt == "json":
-        document: dict[str, Any] = {
-            "account": account, "from": chronolex.format_instant(start, bundle.timezone),
-            "to": chronolex.format_instant(end, bundle.timezone),
-            "known_at": chronolex.format_instant(known_at, bundle.timezone) if known_at else None,
-            "timelines": {name: [i.to_json(bundle) for i in intervals] for name, intervals in results.items()},
-        }
-        if incomplete:
-            document["incomplete"] = {name: chronolex.format_instant(at, bundle.timezone)
-                                      for name, at in incomplete.items()}
-        if notes:
-            document["notes"] = notes
+        document = chronolex.timeline_document(bundle, account, start, end, known_at, results,
+                                               incomplete=incomplete, notes=notes)
         emit(json.dumps(_with_input(document, history, source), indent=2, ensure_ascii=False) + "\n")
     else:
         emit("\n".join(render_timeline(intervals, bundle, account, name) if details
@@ -207,11 +198,7 @@ def _with_input(document: dict[str, Any], history: chronolex.AccountHistory,
     """The document, recording under ``input`` that the account had no events (it was
     decided on defaults because --allow-unknown-account asked for it) and how many bad
     event records were skipped (--skip-bad-events)."""
-    if not history.events:
-        document.setdefault("input", {})["account_known"] = False
-    for key, value in skipped_input(source).get("input", {}).items():
-        document.setdefault("input", {})[key] = value
-    return document
+    return chronolex.with_input(document, history, getattr(source, "skipped", None))
 
 
 @click.command()

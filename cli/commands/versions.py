@@ -21,8 +21,7 @@ def versions(bundle: str | None, fmt: str) -> None:
     loaded, _ = load_reference(bundle)
     rows = chronolex.version_table(loaded)
     if fmt == "json":
-        emit(json.dumps({"bundle": loaded.name, "timezone": loaded.timezone.key, "versions": rows},
-                        indent=2, ensure_ascii=False) + "\n")
+        emit(json.dumps(chronolex.versions_document(loaded), indent=2, ensure_ascii=False) + "\n")
         return
     headers = ["version", "in force from", "until", "published", "notes"]
     table = [[r["version"], r["in_force_from"] or "never", r["in_force_until"] or "…", r["published_at"],

@@ -22,7 +22,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from chronolex.errors import Diagnostic, Severity
 from chronolex.bundle.yaml_source import Document
 
-SCHEMA_NAMES = ("bundle", "version", "event", "test", "decision", "replay-row")
+SCHEMA_NAMES = ("bundle", "version", "event", "test", "decision", "replay-row", "diff", "timeline", "service")
 
 
 def _schema_text(name: str) -> str:

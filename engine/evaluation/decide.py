@@ -142,6 +142,7 @@ def _explain(evaluator: Evaluator, point: Point, history: AccountHistory, accoun
         next_change=next_change,
         notes=notes,
         lifts=block_lifts,
+        facts=point.facts,
     )
 
 

@@ -9,11 +9,13 @@ decision, same bytes).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from chronolex.evaluation.facts import FactValue
 from chronolex.events.event import Event
 from chronolex.lang import UNKNOWN
 from chronolex.model import Bundle, Rule, Version
@@ -97,6 +99,9 @@ class Decision:
     #: ``at`` the instant, or None when time alone does not end it (``when`` then says
     #: what would). Not the end of any one reason: another may start meanwhile.
     lifts: Lift | None = None
+    #: The fact values the decision read (those the rules of its version and action
+    #: need), as derived or given: what a decision log records. Not part of the document.
+    facts: Mapping[str, FactValue] = field(default_factory=dict, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The decision document (``schemas/decision.schema.json``)."""

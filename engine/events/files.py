@@ -236,6 +236,14 @@ _DECODER = json.JSONDecoder(
 )
 
 
+#: The JSON reader of event records (and of the service's request bodies): numbers with a
+#: fraction stay exact decimals, NaN and Infinity are refused, and so is a repeated key.
+JSON_DECODER = _DECODER
+
+#: What :data:`JSON_DECODER` raises for a text that parses but is refused (a ValueError).
+RefusedJSON = _RecordError
+
+
 def _parse_json_line(text: str) -> Any:
     value, end = _DECODER.raw_decode(text, _skip_space(text, 0))
     if _skip_space(text, end) != len(text):
@@ -629,6 +637,26 @@ def read_event_files(paths: Iterable[str | Path], zone: tzinfo, *, catalog: Cata
     ``unknown-event-field``, ``bad-field-value``, ``too-many-errors``).
     """
     events, problems = _read(paths, zone, catalog)
+    problems.raise_if_any()
+    return events
+
+
+def read_event_records(records: Iterable[Any], zone: tzinfo, *, catalog: Catalog | None = None,
+                       label: str = "request") -> list[Event]:
+    """The events of records already parsed from JSON (a service's request body), checked
+    exactly as a JSON Lines file's records are: the event schema, the instants, and the
+    bundle's event catalog when one is given. Every bad record is reported in one error,
+    its span naming ``label`` and the record's number (from 1) as the line.
+
+    Parse the text with :data:`JSON_DECODER` so numbers keep their exact value and a
+    repeated key is refused, as in a file.
+    """
+    problems = _Problems()
+    events = []
+    for number, record in enumerate(records, start=1):
+        event = _event(record, label, number, zone, catalog, problems, lambda key: 1)
+        if event is not None:
+            events.append(event)
     problems.raise_if_any()
     return events
 

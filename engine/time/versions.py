@@ -93,3 +93,9 @@ def version_table(bundle: Bundle) -> list[dict[str, Any]]:
             "notes": notes,
         })
     return rows
+
+
+def versions_document(bundle: Bundle) -> dict[str, Any]:
+    """What ``chronolex versions --format json`` prints and the service's
+    ``/v1/bundles/{bundle}/versions`` returns: the bundle, its zone and :func:`version_table`."""
+    return {"bundle": bundle.name, "timezone": bundle.timezone.key, "versions": version_table(bundle)}
