@@ -63,7 +63,7 @@ demo: $(VENV)/.installed
 	@echo
 	@echo "== 10. The support console: the example accounts in a store, then the service and a browser"
 	$(CLX) ingest $(EVENTS) --db .demo-events.db --bundle policies/huabei
-	@echo "start:  $(CLX) serve policies/huabei --db .demo-events.db"
+	@echo "start:  $(CLX) serve policies/huabei --db .demo-events.db --log .demo-decision-log.db"
 	@echo "open:   http://127.0.0.1:8181/?account=acct-1001&at=2026-03-16T10:00&action=open"
 
 # mypy reads the package as it installs: chronolex = engine/, chronolex.cli = cli/.
