@@ -56,7 +56,7 @@ def _why(service: Service, account: str, query: dict[str, str]) -> Any:
     actions = _actions(bundle, query.get("action"))
     history = account_history(service, bundle, account, params.flag(query.get("allow_unknown_account"),
                                                                        "allow_unknown_account"), notes)
-    evaluator = service.evaluator(bundle)
+    evaluator = service.state.kept.evaluator(bundle)
     documents = []
     try:
         for name in actions:
@@ -84,7 +84,7 @@ def _timeline(service: Service, account: str, query: dict[str, str]) -> dict[str
     actions = _actions(bundle, query.get("action"))
     history = account_history(service, bundle, account, params.flag(query.get("allow_unknown_account"),
                                                                        "allow_unknown_account"), notes)
-    evaluator = service.evaluator(bundle)
+    evaluator = service.state.kept.evaluator(bundle)
     results: dict[str, tuple[TimelineInterval, ...]] = {}
     incomplete: dict[str, datetime] = {}
     try:

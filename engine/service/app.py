@@ -116,7 +116,6 @@ def create_app(state: ServiceState, *, tokens: Tokens | None = None, limits: Ser
     )
     app.state.service = service
     app.state.watcher = watcher
-    app.state.diff_cache = bundle_routes.DiffCache()
     return app
 
 

@@ -4,13 +4,11 @@ the service holds, and what changes between two of their versions.
 ``/v1/diff?old=&new=`` names loaded bundles only, never paths: ``NAME@VERSION`` for a
 version, ``NAME`` for the whole bundle (both operands alike). The answer is the document
 of ``chronolex diff --format json``; the semantic diff (a solver) takes time, so a
-bounded number of answers is kept for the bundles as loaded.
+bounded number of diffs is kept for the bundles as loaded (:mod:`chronolex.service.kept`).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -18,17 +16,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from chronolex.diff.policy_diff import diff_document, diff_sides
+from chronolex.diff.policy_diff import diff_document
 from chronolex.diff.sides import Side
 from chronolex.errors import ChronolexError
 from chronolex.service.context import Service, service_of
 from chronolex.service.problems import Problem, from_error
 from chronolex.time.versions import select_version, versions_document
-
-#: How many diff answers are kept (per application).
-DIFF_CACHE = 32
-#: The solver's time for one query of a diff, in milliseconds (as ``diff --timeout-ms``).
-DIFF_TIMEOUT_MS = 5000
 
 
 def _summary(service: Service, name: str) -> dict[str, Any]:
@@ -63,33 +56,6 @@ def _side(service: Service, text: str, field: str) -> Side:
     return Side(text, bundle, version)
 
 
-class DiffCache:
-    """The last diff answers, by operands and the bundle objects they were computed on
-    (a reload makes new bundle objects, so an old answer is never returned for them)."""
-
-    def __init__(self, size: int = DIFF_CACHE) -> None:
-        self._size = size
-        #: Each answer keeps its bundles alive, so their ids in the key are not reused.
-        self._answers: OrderedDict[tuple[object, ...], tuple[dict[str, Any], Side, Side]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def answer(self, old: Side, new: Side) -> dict[str, Any]:
-        key = (old.label, new.label, id(old.bundle), id(new.bundle))
-        with self._lock:
-            if key in self._answers:
-                self._answers.move_to_end(key)
-                return self._answers[key][0]
-        try:
-            document = diff_document([diff_sides(old, new, timeout_ms=DIFF_TIMEOUT_MS)])
-        except ChronolexError as error:
-            raise from_error(error) from None
-        with self._lock:
-            self._answers[key] = (document, old, new)
-            while len(self._answers) > self._size:
-                self._answers.popitem(last=False)
-        return document
-
-
 async def diff_endpoint(request: Request) -> JSONResponse:
     service = service_of(request)
     query = request.query_params
@@ -105,8 +71,11 @@ async def diff_endpoint(request: Request) -> JSONResponse:
     if old.is_version != new.is_version:
         raise Problem(422, "bad-operand", "cannot compare one version with a whole bundle: write both as "
                       "NAME@VERSION, or both as NAME")
-    cache: DiffCache = request.app.state.diff_cache
-    return JSONResponse(await run_in_threadpool(cache.answer, old, new))
+    try:
+        result = await run_in_threadpool(service.state.kept.diff, old, new)
+    except ChronolexError as error:
+        raise from_error(error) from None
+    return JSONResponse(diff_document([result]))
 
 
 ROUTES = [

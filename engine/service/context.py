@@ -6,12 +6,10 @@
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from chronolex.evaluation.assess import Evaluator
 from chronolex.model import Bundle
 from chronolex.service.group_commit import GroupCommit
 from chronolex.service.limits import ServiceLimits
@@ -35,8 +33,6 @@ class Service:
     appender: GroupCommit | None = None
     #: Ready to answer: set when the application has started, cleared when it stops.
     ready: bool = False
-    _evaluators: dict[str, tuple[Bundle, Evaluator]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def bundle(self, name: str | None) -> Bundle:
         """The bundle ``name`` (the only one when None), or a 404/422 problem."""
@@ -48,17 +44,6 @@ class Service:
                               extra={"bundles": sorted(self.state.bundles)}) from None
             raise Problem(404, "unknown-bundle", f"no bundle {name!r} is loaded",
                           extra={"bundles": sorted(self.state.bundles)}) from None
-
-    def evaluator(self, bundle: Bundle) -> Evaluator:
-        """The evaluator of ``bundle``, kept while that bundle is the one loaded (its
-        caches of rules and facts by version and action are then reused)."""
-        cached = self._evaluators.get(bundle.name)
-        if cached is not None and cached[0] is bundle:
-            return cached[1]
-        evaluator = Evaluator(bundle)
-        with self._lock:
-            self._evaluators[bundle.name] = (bundle, evaluator)
-        return evaluator
 
 
 def service_of(request: Request) -> Service:

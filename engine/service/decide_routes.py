@@ -152,7 +152,7 @@ def decide_asks(service: Service, asks: list[Ask], received: datetime, lang: str
 
 
 def _decide(service: Service, ask: Ask) -> Decision:
-    evaluator = service.evaluator(ask.bundle)
+    evaluator = service.state.kept.evaluator(ask.bundle)
     notes = list(ask.notes)
     try:
         if ask.facts is not None:

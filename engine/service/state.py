@@ -10,6 +10,7 @@ from chronolex.events.store import EventStore
 from chronolex.log.store import DecisionLog
 from chronolex.model import Bundle
 from chronolex.service.clock import Clock
+from chronolex.service.kept import Kept
 
 
 @dataclass
@@ -27,6 +28,8 @@ class ServiceState:
     store: EventStore | None = None
     log: DecisionLog | None = None
     reload_errors: dict[str, str] = field(default_factory=dict)
+    #: Evaluators and diffs computed on the loaded bundles, for the API and the console.
+    kept: Kept = field(default_factory=Kept)
 
     def bundle(self, name: str | None = None) -> Bundle:
         """The bundle called ``name``; the only one when ``name`` is None and one is loaded.

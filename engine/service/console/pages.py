@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from chronolex.errors import ChronolexError
-from chronolex.evaluation.assess import Evaluator
 from chronolex.evaluation.decide import IncompleteTimeline, TimelineInterval, decide, timeline
+from chronolex.events.event import AccountHistory
 from chronolex.events.store import EventStore
 from chronolex.explain.plain import interval_words, span_words
 from chronolex.instants import format_instant
@@ -32,7 +32,7 @@ from chronolex.service.console.answer import action_answer, answer_instant, cust
 from chronolex.service.console.chart import account_chart, versions_chart
 from chronolex.service.console.labels import LANGUAGE_NAMES, labels_for
 from chronolex.service.console.logged import compare, nearby_records
-from chronolex.service.console.policy import DiffCache, diff_page
+from chronolex.service.console.policy import diff_page
 from chronolex.service.console.query import BadQuery, Query, pick_bundle, pick_locale, read_query, read_range
 from chronolex.service.state import ServiceState
 from chronolex.time.versions import select_version
@@ -81,7 +81,6 @@ class Console:
 
     def __init__(self, state: ServiceState) -> None:
         self.state = state
-        self.diffs = DiffCache()
 
     # -- helpers shared by the pages
 
@@ -144,6 +143,23 @@ class Console:
         context.update(error=error.message, target=_TARGETS.get(page, ""))
         return render(request, "error.html", context, error.status)
 
+    def history(self, request: Request, query: Query, context: dict[str, Any],
+                page: str) -> AccountHistory | HTMLResponse:
+        """The history of the account asked about; else the page saying why there is none
+        (no store loaded, or no such account, with the ids that come close)."""
+        try:
+            with self.store() as store:
+                if store is None:
+                    context["message"] = context["labels"]["no_store"]
+                    return render(request, f"{page}.html", context)
+                history = store.history(query.account)
+                if not history.events:
+                    context["matches"], context["message"] = _search(store, query.account, context["labels"])
+                    return render(request, f"{page}.html", context)
+                return history
+        except ChronolexError as error:
+            return self.failed(request, BadQuery(error.diagnostics[0].message, 503), page)
+
     # -- the account page
 
     def account(self, request: Request) -> HTMLResponse:
@@ -159,19 +175,11 @@ class Console:
         labels = context["labels"]
         if not query.account:
             return render(request, "account.html", context)
-        try:
-            with self.store() as store:
-                if store is None:
-                    context["message"] = labels["no_store"]
-                    return render(request, "account.html", context)
-                history = store.history(query.account)
-                if not history.events:
-                    context["matches"], context["message"] = _search(store, query.account, labels)
-                    return render(request, "account.html", context)
-        except ChronolexError as error:
-            return self.failed(request, BadQuery(error.diagnostics[0].message, 503), "account")
+        history = self.history(request, query, context, "account")
+        if isinstance(history, HTMLResponse):
+            return history
         bundle = query.bundle
-        evaluator = Evaluator(bundle)
+        evaluator = self.state.kept.evaluator(bundle)
         answers = [action_answer(decide(bundle, history, action, query.at, evaluator=evaluator), query.choice, labels)
                    for action in query.actions]
         context["answers"] = answers
@@ -199,19 +207,11 @@ class Console:
         notes = list(query.notes)
         if not query.account:
             return render(request, "timeline.html", context)
-        try:
-            with self.store() as store:
-                if store is None:
-                    context["message"] = labels["no_store"]
-                    return render(request, "timeline.html", context)
-                history = store.history(query.account)
-                if not history.events:
-                    context["matches"], context["message"] = _search(store, query.account, labels)
-                    return render(request, "timeline.html", context)
-        except ChronolexError as error:
-            return self.failed(request, BadQuery(error.diagnostics[0].message, 503), "timeline")
+        history = self.history(request, query, context, "timeline")
+        if isinstance(history, HTMLResponse):
+            return history
         bundle = query.bundle
-        evaluator = Evaluator(bundle)
+        evaluator = self.state.kept.evaluator(bundle)
         timelines: dict[str, tuple[TimelineInterval, ...]] = {}
         for action in query.actions:
             try:
@@ -244,7 +244,7 @@ class Console:
         if old is not None and new is not None and "old" in params and "new" in params:
             try:
                 with self.store() as store:
-                    page = diff_page(self.diffs, bundle, old, new, store, query.at)
+                    page = diff_page(self.state.kept, bundle, old, new, store, query.at)
             except ChronolexError as error:
                 return self.failed(request, BadQuery(error.diagnostics[0].message, 503), "policy")
             context["diff"] = page

@@ -11,8 +11,6 @@ versions, so the last few are kept.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,16 +19,13 @@ from markdown_it import MarkdownIt
 
 from chronolex.diff.batch_impact import BatchImpact
 from chronolex.diff.impact import Impact, impact
-from chronolex.diff.policy_diff import PolicyDiff, diff_document, diff_sides
+from chronolex.diff.policy_diff import PolicyDiff, diff_document
 from chronolex.diff.report import diff_markdown
 from chronolex.diff.sides import Side
 from chronolex.errors import ChronolexError
 from chronolex.events.event import EventSource
 from chronolex.model import Bundle, Version
-
-#: How many diffs are kept, by bundle object and the two version ids.
-KEPT = 8
-
+from chronolex.service.kept import Kept
 
 @dataclass(frozen=True, slots=True)
 class DiffPage:
@@ -46,30 +41,6 @@ class DiffPage:
 def markdown_html(text: str) -> str:
     """Markdown as HTML, with raw HTML refused (shown as text) and tables on."""
     return str(MarkdownIt("commonmark", {"html": False}).enable("table").render(text))
-
-
-class DiffCache:
-    """The last :data:`KEPT` diffs. Keyed by the bundle object, which a reload replaces, so
-    a reloaded bundle is never answered with the old one's diff; the entry holds the
-    bundle, so its id is not reused while the entry lives."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._kept: OrderedDict[tuple[int, str, str], tuple[Bundle, PolicyDiff]] = OrderedDict()
-
-    def diff(self, bundle: Bundle, old: Version, new: Version) -> PolicyDiff:
-        key = (id(bundle), old.id, new.id)
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None and kept[0] is bundle:
-                self._kept.move_to_end(key)
-                return kept[1]
-        result = diff_sides(side(bundle, old), side(bundle, new))
-        with self._lock:
-            self._kept[key] = (bundle, result)
-            while len(self._kept) > KEPT:
-                self._kept.popitem(last=False)
-        return result
 
 
 def side(bundle: Bundle, version: Version) -> Side:
@@ -90,10 +61,10 @@ def accounts_impact(bundle: Bundle, old: Version, new: Version, source: EventSou
     return batch.run(source)
 
 
-def diff_page(cache: DiffCache, bundle: Bundle, old: Version, new: Version, source: EventSource | None,
+def diff_page(kept: Kept, bundle: Bundle, old: Version, new: Version, source: EventSource | None,
               at: datetime) -> DiffPage:
     """The diff of ``old`` and ``new`` as a page, with the impact at ``at`` when ``source`` is given."""
-    result = cache.diff(bundle, old, new)
+    result = kept.diff(side(bundle, old), side(bundle, new))
     notes: list[str] = []
     replayed: Impact | None = None
     if source is not None:
