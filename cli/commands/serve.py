@@ -4,27 +4,43 @@ The command is the edge where the outside world comes in: it reads the clock (th
 service is handed a :class:`SystemClock`), the environment (tokens), the bundles, the
 store and the decision log, checks that the address is safe to bind, and runs the
 application that ``chronolex.create_app`` builds (docs/serve.md).
+
+With ``--workers N`` the command runs N processes (``chronolex.cli.workers``), each on
+its own socket, each building its application (:func:`worker_app`) from the settings
+this command checked. They share the store and the decision log (SQLite serializes
+their writes; the log's chain is extended inside each write) and add up their metrics
+in a temporary directory.
 """
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
+import json
 import logging
 import os
+import socket
+import tempfile
 import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import click
 import uvicorn
 
 import chronolex
 from chronolex.cli._common import check_input_file, error_text, fail, resolve_bundle
+from chronolex.cli.workers import Supervisor, reuse_port_sockets
+
+logger = logging.getLogger("chronolex.serve")
 
 #: The environment variables that may hold one token of each kind (besides --token-file).
 PLATFORM_TOKEN_VARIABLE = "CHRONOLEX_PLATFORM_TOKEN"
 READ_TOKEN_VARIABLE = "CHRONOLEX_READ_TOKEN"
+#: prometheus_client's own variable: the directory where processes share their metrics.
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class SystemClock:
@@ -100,10 +116,13 @@ def _bundles(references: Sequence[str]) -> tuple[dict[str, chronolex.Bundle], di
               show_default=True, help="The most decisions in one POST /v1/decide (more: 413).")
 @click.option("--max-events", type=click.IntRange(min=1), default=chronolex.ServiceLimits().max_events,
               show_default=True, help="The most events in one POST /v1/events (more: 413).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes answering on the one address (about one per core); they share the store, "
+                   "the decision log and the metrics.")
 @click.option("--access-log", is_flag=True, help="Log every request (uvicorn's access log).")
 def serve(bundles: Sequence[str], db_path: str | None, log_path: str | None, no_log: bool, host: str, port: int,
           token_file: str | None, insecure: bool, reload_interval: float, max_body_bytes: int, max_batch: int,
-          max_events: int, access_log: bool) -> None:
+          max_events: int, workers: int, access_log: bool) -> None:
     """Serve decisions over HTTP: the decision service (docs/serve.md).
 
     POST /v1/decide decides (on given facts, or on the store's events) and appends each
@@ -124,12 +143,18 @@ def serve(bundles: Sequence[str], db_path: str | None, log_path: str | None, no_
              "decide and append events. Give --token-file (or CHRONOLEX_PLATFORM_TOKEN and CHRONOLEX_READ_TOKEN), "
              "or --insecure if something in front of the service checks callers")
     loaded, sources = _bundles(bundles)
+    limits = chronolex.ServiceLimits(max_body_bytes, max_batch, max_events)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    if workers > 1:
+        _serve_workers(workers, host, port, access_log, {
+            "bundles": [str(path) for path in sources.values()], "db": db_path, "log": log_path,
+            "token_file": token_file, "reload_interval": reload_interval,
+            "limits": [max_body_bytes, max_batch, max_events]})
+        return
     store = chronolex.EventStore(db_path, create=True) if db_path else None
     log = chronolex.DecisionLog(log_path, create=True) if log_path else None
     state = chronolex.ServiceState(SystemClock(), loaded, sources, store=store, log=log)
-    limits = chronolex.ServiceLimits(max_body_bytes, max_batch, max_events)
     app = chronolex.create_app(state, tokens=tokens, limits=limits, reload_interval=reload_interval or None)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     try:
         uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info",
                     timeout_graceful_shutdown=10)
@@ -138,3 +163,53 @@ def serve(bundles: Sequence[str], db_path: str | None, log_path: str | None, no_
             log.close()
         if store is not None:
             store.close()
+
+
+def _serve_workers(workers: int, host: str, port: int, access_log: bool, settings: dict[str, object]) -> None:
+    """Run ``workers`` processes of :func:`run_worker`, each on its own socket, until
+    SIGINT or SIGTERM (exit 1 if they keep dying as they start)."""
+    # Created here, once, so that no two workers race to create the same file.
+    for path, kind in ((settings["db"], chronolex.EventStore), (settings["log"], chronolex.DecisionLog)):
+        if path:
+            kind(str(path), create=True).close()
+    try:
+        sockets = reuse_port_sockets(host, port, workers)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    with tempfile.TemporaryDirectory(prefix="chronolex-metrics-") as shared:
+        # prometheus_client reads it when a worker first imports it (the workers are fresh interpreters)
+        os.environ[METRICS_DIR_VARIABLE] = shared
+        bound = sockets[0].getsockname()
+        logger.info("serving on http://%s:%d with %d workers (press CTRL+C to stop)",
+                    host if ":" not in host else f"[{host.strip('[]')}]", bound[1], workers)
+        code = Supervisor(sockets, run_worker, (json.dumps({**settings, "metrics": shared}), access_log)).run()
+    if code:
+        raise SystemExit(code)
+
+
+def run_worker(sock: socket.socket, settings: str, access_log: bool) -> None:
+    """One worker of ``serve --workers``: its application on uvicorn, on its own socket."""
+    app = worker_app(json.loads(settings))
+    config = uvicorn.Config(app, access_log=access_log, log_level="info", timeout_graceful_shutdown=10)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def worker_app(settings: dict[str, Any]) -> Any:
+    """The application of one worker, built from the settings the command checked
+    (the bundles are checked again: a file may have changed meanwhile)."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    try:
+        loaded, sources = _bundles(settings["bundles"])
+    except click.ClickException as exc:
+        logger.error("%s", exc.format_message())
+        raise SystemExit(2) from None
+    store = chronolex.EventStore(settings["db"]) if settings["db"] else None
+    log = chronolex.DecisionLog(settings["log"]) if settings["log"] else None
+    for opened in (store, log):
+        if opened is not None:
+            atexit.register(opened.close)
+    state = chronolex.ServiceState(SystemClock(), loaded, sources, store=store, log=log)
+    return chronolex.create_app(state, tokens=_tokens(settings["token_file"]),
+                                limits=chronolex.ServiceLimits(*settings["limits"]),
+                                reload_interval=settings["reload_interval"] or None,
+                                shared_metrics=Path(settings["metrics"]))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import anyio
 from starlette.applications import Starlette
@@ -69,7 +70,8 @@ async def _openapi(request: Request) -> JSONResponse:
 
 
 def create_app(state: ServiceState, *, tokens: Tokens | None = None, limits: ServiceLimits | None = None,
-               reload_interval: float | None = None, check: Checker = full_check) -> Starlette:
+               reload_interval: float | None = None, check: Checker = full_check,
+               shared_metrics: Path | None = None) -> Starlette:
     """The application over ``state``.
 
     ``tokens``: who may call what (none: every route is open; ``chronolex serve`` allows
@@ -77,8 +79,10 @@ def create_app(state: ServiceState, *, tokens: Tokens | None = None, limits: Ser
     bounds. ``reload_interval``: poll the bundles' files every so many seconds (None:
     only ``POST /v1/admin/reload`` reloads). ``check``: how a changed bundle is checked
     before it replaces the loaded one (default: everything ``validate`` checks).
+    ``shared_metrics``: the directory where the workers of one service add up their
+    metrics (several worker processes; see :class:`ServiceMetrics`).
     """
-    metrics = ServiceMetrics()
+    metrics = ServiceMetrics(shared_metrics)
     stores = ThreadStores(state.store.path) if state.store is not None else None
     appender = GroupCommit(state.log) if state.log is not None else None
     service = Service(state, limits or ServiceLimits(), tokens or Tokens(), metrics, stores, appender)

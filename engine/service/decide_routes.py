@@ -11,7 +11,9 @@ refused whole when one of its requests is bad (the problem names its ``index``).
 from __future__ import annotations
 
 import dataclasses
+import contextlib
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +42,14 @@ from chronolex.service.problems import Problem, from_error
 logger = logging.getLogger("chronolex.service")
 
 FIELDS = ("account", "action", "at", "facts", "as_known_at", "bundle", "allow_unknown_account")
+
+#: Batches decide one at a time in a process. Deciding is Python code holding the GIL,
+#: so threads deciding together only take turns, and the switches cost: eight batch
+#: callers got 1,011 decisions/s from one process, 1,194 with this lock (1,266 with one
+#: caller). A single request does not wait for it: it would wait for a whole batch
+#: (up to a second) instead of sharing the GIL with it for the millisecond it needs.
+#: Logging and answering stay concurrent (group commit needs calls that overlap there).
+_BATCHES = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,15 +133,16 @@ def decide_asks(service: Service, asks: list[Ask], received: datetime, lang: str
     thread: the store and the log block."""
     decisions: list[tuple[Ask, Decision]] = []
     choices: dict[str, LocaleChoice | None] = {}
-    for index, ask in enumerate(asks):
-        try:
-            if ask.bundle.name not in choices:
-                choices[ask.bundle.name] = params.locale(ask.bundle, lang) if lang else None
-            decisions.append((ask, _decide(service, ask)))
-        except Problem as problem:
-            if len(asks) > 1:
-                problem.extra["index"] = index
-            raise
+    with _BATCHES if len(asks) > 1 else contextlib.nullcontext():
+        for index, ask in enumerate(asks):
+            try:
+                if ask.bundle.name not in choices:
+                    choices[ask.bundle.name] = params.locale(ask.bundle, lang) if lang else None
+                decisions.append((ask, _decide(service, ask)))
+            except Problem as problem:
+                if len(asks) > 1:
+                    problem.extra["index"] = index
+                raise
     ids: list[str | None] = [None] * len(decisions)
     if service.appender is not None:
         try:

@@ -2,13 +2,19 @@
 
 Each application has its own registry (never the library's global one), so two apps
 in one process (tests, a benchmark) never count into each other.
+
+A service run as several worker processes (``chronolex serve --workers N``) shares its
+figures through prometheus_client's multiprocess mode: each worker writes its values to
+files in one directory, and whichever worker is scraped reports the sum over all of
+them, so a scrape never shows one worker's share as the service's total.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 #: Latency buckets in seconds: a decision takes milliseconds; a diff may take seconds.
@@ -20,7 +26,13 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 class ServiceMetrics:
     """The service's counters, histogram and gauges, in a registry of their own."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: Path | None = None) -> None:
+        """``shared``: the directory of the multiprocess mode, when the service runs as
+        several processes. prometheus_client picks its mode when it is first imported, so
+        ``PROMETHEUS_MULTIPROC_DIR`` must name that directory in each worker's environment
+        before then (``chronolex serve --workers`` sets it before it starts them)."""
+        self.shared = shared
+        self._size: Callable[[], float] | None = None
         self.registry = CollectorRegistry(auto_describe=True)
         self.decisions = Counter("chronolex_decisions", "Decisions made by POST /v1/decide.",
                                  ("bundle", "action", "outcome"), registry=self.registry)
@@ -34,12 +46,19 @@ class ServiceMetrics:
                               "(duplicates not counted).", registry=self.registry)
         self.log_records = Counter("chronolex_log_records_appended", "Records appended to the decision log.",
                                    registry=self.registry)
+        # The workers share one log: the largest size any of them saw is its size.
         self.log_size = Gauge("chronolex_log_size_bytes", "Size of the decision log's files.",
-                              registry=self.registry)
+                              registry=self.registry, multiprocess_mode="max")
 
     def watch_log_size(self, size: Callable[[], float]) -> None:
         """Read the log's size when the metrics are scraped."""
-        self.log_size.set_function(size)
+        self._size = size
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if self._size is not None:
+            self.log_size.set(self._size())
+        if self.shared is None:
+            return generate_latest(self.registry)
+        every_worker = CollectorRegistry()
+        multiprocess.MultiProcessCollector(every_worker, path=str(self.shared))  # type: ignore[no-untyped-call]
+        return generate_latest(every_worker)
