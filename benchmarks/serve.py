@@ -242,7 +242,9 @@ def main() -> None:
         several, several_port = start(store, workdir / "decisions-workers.db", workdir, options.workers)
         servers.append(several)
         requests, seconds = options.requests, options.seconds
-        batch_calls = max(1, requests // options.batch)
+        # enough calls that every connection of a concurrent run sends several in each round
+        # (the scenario still stops after --seconds)
+        batch_calls = max(requests // options.batch, 64 * ROUNDS)
         print("with the decision log:")
         for concurrency in (1, 8, 64):
             results[f"given c{concurrency}"] = report(f"given facts, concurrency {concurrency}", asyncio.run(

@@ -192,8 +192,9 @@ def _record(row: Sequence[Any]) -> DecisionRecord:
 class DecisionLog:
     """An append-only log of decisions in one SQLite file.
 
-    Safe to share between threads of one process (appends are serialised); one writer
-    process at a time. :meth:`append` commits (and, by ``synchronous=FULL``, reaches the
+    Safe to share between threads of one process (appends are serialised), and between
+    processes: their appends take turns on SQLite's write lock, and each reads the head
+    inside its own write transaction, so the chain stays one line. :meth:`append` commits (and, by ``synchronous=FULL``, reaches the
     disk) before it returns, so a decision whose response was sent is in the log.
 
     ``create=True`` makes a new log when ``path`` does not hold one yet (a missing or
