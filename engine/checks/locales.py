@@ -1,10 +1,13 @@
-"""``missing-locale`` (warning): a rule text not written in a locale the bundle uses.
+"""``missing-locale`` (error): a rule text not written in a locale the bundle uses.
 
 A bundle's texts are in the same set of locales everywhere (DESIGN: messages by locale),
 so that an answer in the customer's language never switches language halfway: a rule
 whose ``message`` exists in ``en`` and ``zh-CN`` but whose ``remedy`` is only in ``en``, or
 a rule written only in English in a bundle whose other rules carry Chinese, is reported
-at the text, with the locales it lacks.
+at the text, with the locales it lacks. It is an error, not a warning: the contract is
+that every rule has the same set of locales, and a bundle that breaks it would answer a
+customer in two languages; ``why`` on such a bundle still answers (the text in the
+default locale, with a note), but ``validate`` and ``serve`` refuse it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ CHECKED = ("title", "message", "remedy", "because")
 
 
 def lint_locales(bundle: Bundle, documents: Mapping[str, Document]) -> Iterator[Diagnostic]:
-    """A warning for each rule text missing one of the bundle's locales (each rule once,
+    """An error for each rule text missing one of the bundle's locales (each rule once,
     in the version that declares it)."""
     locales = bundle.locales
     if len(locales) < 2:
@@ -43,7 +46,7 @@ def _missing(rule: Rule, locales: tuple[str, ...], doc: Document | None) -> Iter
             continue
         yield Diagnostic(
             "missing-locale",
-            Severity.WARNING,
+            Severity.ERROR,
             f"rule {rule.id!r}: {name} has no {', '.join(lacking)} text (the bundle's texts are in "
             f"{', '.join(locales)})",
             _span(rule, name, doc),

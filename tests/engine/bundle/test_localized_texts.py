@@ -37,7 +37,7 @@ def test_a_text_map_with_a_bad_locale_or_a_non_string_is_a_schema_error(tmp_path
     assert "invalid-text" in codes(mini(tmp_path, ("a.yaml", version("A", rules=rules))))
 
 
-def test_a_rule_missing_a_locale_others_have_is_a_warning_at_the_text(tmp_path: Path) -> None:
+def test_a_rule_missing_a_locale_others_have_is_an_error_at_the_text(tmp_path: Path) -> None:
     plain = "  - {id: R2, category: platform, actions: [borrow], when: score < 500, message: Too low to borrow}\n"
     root = mini(tmp_path, ("a.yaml", version("A", rules=RULE + plain)))
     findings = [d for d in chronolex.check_bundle(root).diagnostics if d.code == "missing-locale"]
@@ -45,7 +45,8 @@ def test_a_rule_missing_a_locale_others_have_is_a_warning_at_the_text(tmp_path: 
         ("rule 'R1'", 11),  # R1's remedy is in en only
         ("rule 'R2'", 12),  # R2's message is in en only
     ]
-    assert all(d.severity is chronolex.Severity.WARNING and "no zh-CN text" in d.message for d in findings)
+    assert all(d.severity is chronolex.Severity.ERROR and "no zh-CN text" in d.message for d in findings)
+    assert not chronolex.check_bundle(root).ok
 
 
 def test_the_shipped_bundle_has_every_text_in_english_and_chinese() -> None:

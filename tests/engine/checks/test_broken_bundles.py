@@ -63,12 +63,12 @@ EXPECTED: list[tuple[str, str, str, str, int, int]] = [
     ("version-conflict", "version-conflict", E, "versions/2.yaml", 3, 15),  # same dates as version "1"
     ("bad-extends", "bad-extends", E, "versions/2.yaml", 2, 10),  # `extends: "1.0"`, no such version
     ("bad-extends-cycle", "bad-extends", E, "versions/2.yaml", 2, 10),  # 1 extends 2 extends 1
+    ("missing-locale", "missing-locale", E, "versions/1.yaml", 10, 13),  # remedy in en only, message in en and zh-CN
     # -- warnings and infos (these bundles have no error) ------------------------------------
     ("dead-rule", "dead-rule", W, "versions/1.yaml", 9, 13),  # `active` wholly before effective_from
     ("never-in-force", "never-in-force", W, "versions/1.yaml", 1, 10),  # "2" has the same start, published later
     ("overlapping-windows", "overlapping-windows", W, "versions/1.yaml", 12, 13),  # the later window
     ("retroactive", "retroactive", I, "versions/1.yaml", 3, 15),  # published after effective_from
-    ("missing-locale", "missing-locale", W, "versions/1.yaml", 10, 13),  # remedy in en only, message in en and zh-CN
 ]
 
 CASES = [row[0] for row in EXPECTED]
