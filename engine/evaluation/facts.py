@@ -17,6 +17,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from chronolex.errors import EvaluationError
 from chronolex.events.event import AccountHistory, Event
@@ -397,7 +398,11 @@ def _default(fact: Fact, derivation: Derivation) -> FactValue:
 
 
 def expr_order(facts: Mapping[str, Fact]) -> tuple[str, ...]:
-    """``expr`` facts in an order where each comes after the expr facts it reads."""
+    """``expr`` facts in an order where each comes after the expr facts it reads (worked
+    out once per catalog: every derivation asks)."""
+    kept = _EXPR_ORDERS.get(id(facts))
+    if kept is not None and kept[0] is facts:
+        return kept[1]
     order: list[str] = []
     done: set[str] = set()
 
@@ -415,13 +420,20 @@ def expr_order(facts: Mapping[str, Fact]) -> tuple[str, ...]:
     for name in sorted(facts):
         if facts[name].expr is not None:
             visit(name)
+    _keep(_EXPR_ORDERS, id(facts), (facts, tuple(order)))
     return tuple(order)
 
 
 def needed_facts(bundle: Bundle, names: Iterable[str]) -> frozenset[str]:
-    """``names`` and every fact the expr facts among them read, transitively."""
+    """``names`` and every fact the expr facts among them read, transitively (kept per
+    catalog and set of names: a decision asks for the same sets many times)."""
+    asked = names if isinstance(names, frozenset) else frozenset(names)
+    key = (id(bundle.facts), asked)
+    kept = _NEEDED.get(key)
+    if kept is not None and kept[0] is bundle.facts:
+        return kept[1]
     needed: set[str] = set()
-    stack = [n for n in names if n in bundle.facts]
+    stack = [n for n in asked if n in bundle.facts]
     while stack:
         name = stack.pop()
         if name in needed:
@@ -430,7 +442,23 @@ def needed_facts(bundle: Bundle, names: Iterable[str]) -> frozenset[str]:
         expr = bundle.facts[name].expr
         if expr is not None:
             stack.extend(d for d in expr.facts if d in bundle.facts)
-    return frozenset(needed)
+    found = frozenset(needed)
+    _keep(_NEEDED, key, (bundle.facts, found))
+    return found
+
+
+#: Worked-out orders and closures, by the identity of the catalog they were worked out
+#: for; each entry holds its catalog, so an id is not reused while its entry is kept.
+_EXPR_ORDERS: dict[int, tuple[Mapping[str, Fact], tuple[str, ...]]] = {}
+_NEEDED: dict[tuple[int, frozenset[str]], tuple[Mapping[str, Fact], frozenset[str]]] = {}
+_KEPT_AT_MOST = 4096
+
+
+def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """Keep ``value``; forget everything when the cache is full (reloaded bundles)."""
+    if len(cache) >= _KEPT_AT_MOST:
+        cache.clear()
+    cache[key] = value
 
 
 def derive_facts(
