@@ -67,13 +67,18 @@ def plainly_fits(event_type: str, fields: Mapping[str, object], catalog: Mapping
             if kind is not bool:
                 return False
         elif wanted == "int" or wanted == "decimal":
-            if not (kind is int or (wanted == "decimal" and kind is Decimal and value.is_finite())):
-                return False
-            if not -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:  # type: ignore[operator]
+            if not (kind is int or (kind is Decimal and wanted == "decimal")) or not _in_range(value):
                 return False
         else:  # dates, date-times, durations: parsed by catalog_problems
             return False
     return True
+
+
+def _in_range(number: object) -> bool:
+    """Whether an int or a Decimal is finite and no larger than a field may hold."""
+    if isinstance(number, Decimal) and not number.is_finite():
+        return False
+    return isinstance(number, (int, Decimal)) and -MAX_MAGNITUDE <= number <= MAX_MAGNITUDE
 
 
 def catalog_problems(
