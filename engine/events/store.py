@@ -13,7 +13,7 @@ Layout (``meta.schema_version`` = 2)::
            recorded_at TEXT NOT NULL, type TEXT NOT NULL, id TEXT, fields TEXT NOT NULL,
            batch INTEGER)                             -- the ingest that added the row
     batches(number INTEGER PRIMARY KEY, events INTEGER NOT NULL, sha256 TEXT NOT NULL)
-    INDEX events_account_at ON events(account, at)
+    INDEX events_account_at ON events(account, at)   -- a new store: made after its first rows
 
 - Instants are UTC ISO 8601 text of a fixed width
   (``2026-03-08T01:00:00.000000+00:00``), so text order is time order and the
@@ -38,7 +38,9 @@ Layout (``meta.schema_version`` = 2)::
 Each :meth:`EventStore.ingest` is one ``BEGIN IMMEDIATE`` … ``COMMIT``, and a new
 store gets its tables in that same transaction: a failed or killed ingest leaves the
 store as it was, and a first ingest that never committed leaves no store (at most a
-file without tables, which is refused). The store is in WAL mode, so a reader reads
+file without tables, which is refused). Into a store without rows, the account index
+is dropped and built again after the rows, inside that same transaction: one sort
+instead of an index grown row by row, and no reader ever sees the table without it. The store is in WAL mode, so a reader reads
 the last committed state while an ingest runs instead of waiting for it; a second
 writer waits for the first. Every SQLite error is turned into a
 :class:`ChronolexError` with code ``store-error`` that names its real cause.
