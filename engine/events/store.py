@@ -40,9 +40,9 @@ store gets its tables in that same transaction: a failed or killed ingest leaves
 store as it was, and a first ingest that never committed leaves no store (at most a
 file without tables, which is refused). Into a store without rows, the account index
 is dropped and built again after the rows, inside that same transaction: one sort
-instead of an index grown row by row, and no reader ever sees the table without it. The store is in WAL mode, so a reader reads
-the last committed state while an ingest runs instead of waiting for it; a second
-writer waits for the first. Every SQLite error is turned into a
+instead of an index grown row by row, and no reader ever sees the table without it.
+The store is in WAL mode, so a reader reads the last committed state while an ingest
+runs instead of waiting for it; a second writer waits for the first. Every SQLite error is turned into a
 :class:`ChronolexError` with code ``store-error`` that names its real cause.
 """
 
