@@ -13,10 +13,11 @@ import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
+from decimal import Decimal
 
 from chronolex.errors import MAX_REPORTED, ChronolexError, Diagnostic, Severity, Span, clip
 from chronolex.events.event import AccountHistory, EventSource
-from chronolex.events.field_values import coerce
+from chronolex.events.field_values import MAX_MAGNITUDE, coerce
 from chronolex.model import EventType
 
 #: The event catalog of a bundle: every declared event type by name.
@@ -31,6 +32,53 @@ class CatalogProblem:
     message: str
     key: str
     help: str | None = None
+
+
+def plainly_fits(event_type: str, fields: Mapping[str, object], catalog: Mapping[str, EventType]) -> bool:
+    """True when an event plainly fits ``catalog``: :func:`catalog_problems` would find nothing.
+
+    A fast yes for the common record (a declared type whose fields are declared and hold
+    a string, an enum value, a boolean or a number in range); False on any doubt, and
+    then :func:`catalog_problems` decides and words the problems. So it only needs to be
+    right when it says yes, and it says yes only to values :func:`coerce` takes as they are.
+
+    >>> from chronolex.lang.types import DECIMAL
+    >>> loans = {"loan_disbursed": EventType("loan_disbursed", {"amount": DECIMAL})}
+    >>> plainly_fits("loan_disbursed", {"amount": 15000}, loans), plainly_fits("loan_disbursed", {"amount": "15k"}, loans)
+    (True, False)
+    """
+    declared = catalog.get(event_type)
+    if declared is None:
+        return False
+    types = declared.fields
+    for name, value in fields.items():
+        field_type = types.get(name)
+        if field_type is None:
+            return False
+        kind = type(value)
+        wanted = field_type.name
+        if wanted == "string":
+            if kind is not str:
+                return False
+        elif wanted == "enum":
+            if kind is not str or value not in field_type.values:
+                return False
+        elif wanted == "bool":
+            if kind is not bool:
+                return False
+        elif wanted == "int" or wanted == "decimal":
+            if not (kind is int or (kind is Decimal and wanted == "decimal")) or not _in_range(value):
+                return False
+        else:  # dates, date-times, durations: parsed by catalog_problems
+            return False
+    return True
+
+
+def _in_range(number: object) -> bool:
+    """Whether an int or a Decimal is finite and no larger than a field may hold."""
+    if isinstance(number, Decimal) and not number.is_finite():
+        return False
+    return isinstance(number, (int, Decimal)) and -MAX_MAGNITUDE <= number <= MAX_MAGNITUDE
 
 
 def catalog_problems(

@@ -63,10 +63,28 @@ def _normal_text(value: Decimal) -> str:
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+#: The C encoder behind ``_CANONICAL``, made once: ``JSONEncoder.encode`` builds a new one on
+#: every call, which costs more than encoding a record's few fields. Without the C
+#: accelerator (another Python implementation), the encoder object does the work.
+_MAKE_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_C_CANONICAL = None if _MAKE_C_ENCODER is None else _MAKE_C_ENCODER(
+    None, _CANONICAL.default, json.encoder.encode_basestring, None, ":", ",", True, False, False)
 
 
 def _canonical(value: object) -> str:
-    return _CANONICAL.encode(value)  # one encoder made once: json.dumps with options builds one per call
+    """Canonical JSON of ``value``, built of scalars, lists and dicts (never a cycle: event values are scalars)."""
+    if _C_CANONICAL is None:  # pragma: no cover - CPython has the accelerator
+        return _CANONICAL.encode(value)
+    return "".join(_C_CANONICAL(value, 0))
+
+
+#: Field value types written as they are, in both the stored text and the content key.
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _plain(fields: Mapping[str, object]) -> bool:
+    """Whether every value of ``fields`` is written as it is (no Decimal to tag, no float to check)."""
+    return _PLAIN.issuperset(map(type, fields.values()))  # one pass in C, not a Python loop per value
 
 
 def encode_fields(fields: Mapping[str, object]) -> str:
@@ -77,7 +95,37 @@ def encode_fields(fields: Mapping[str, object]) -> str:
     """
     if not fields:
         return "{}"
+    if _plain(fields):
+        return _canonical(dict(fields))
     return _canonical({k: _tagged(v) for k, v in fields.items()})
+
+
+def stored_text(account: str, at: str, event_type: str, recorded_at: str, fields: Mapping[str, object],
+                event_id: str | None) -> tuple[str, str]:
+    """(key, fields as stored) of an event whose instants are already encoded.
+
+    The same values as ``identity_key`` and :func:`encode_fields`, computed for ingest:
+    when no field needs its value normalised (no Decimal), the canonical JSON of the
+    fields is written once and reused inside the text the content key hashes, which
+    is the canonical JSON of ``[account, at, type, recorded_at, fields]``.
+
+    >>> stored_text("a", "t", "x", "t", {"n": 1}, None) == (
+    ...     content_key("a", "t", "x", "t", {"n": 1}), encode_fields({"n": 1}))
+    True
+    """
+    if not fields:
+        text = normal = "{}"
+    elif _plain(fields):
+        text = normal = _canonical(dict(fields))
+    else:
+        text = _canonical({k: _tagged(v) for k, v in fields.items()})
+        if event_id is not None:
+            return "id:" + event_id, text
+        normal = _canonical({k: _tagged(v, normal=True) for k, v in fields.items()})
+    if event_id is not None:
+        return "id:" + event_id, text
+    content = _canonical([account, at, event_type, recorded_at])[:-1] + "," + normal + "]"
+    return "sha256:" + hashlib.sha256(content.encode("utf-8")).hexdigest(), text
 
 
 def _untag(value: object) -> object:

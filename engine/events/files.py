@@ -47,7 +47,7 @@ from jsonschema.exceptions import ValidationError
 
 from chronolex.bundle.schemas import JSON_WORDS, value_kind
 from chronolex.errors import MAX_REPORTED, TOO_MANY, ChronolexError, Diagnostic, Severity, Span, clip
-from chronolex.events.catalog import Catalog, catalog_problems
+from chronolex.events.catalog import Catalog, catalog_problems, plainly_fits
 from chronolex.events.event import RESERVED_KEYS, Event, MemorySource, SkippedRecords
 from chronolex.events.encoding import freeze_fields
 from chronolex.events.precheck import plainly_valid
@@ -223,7 +223,10 @@ def _shorten(text: str) -> str:
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+    result = dict(pairs)  # in C; only a record that lost a key to a repeat is walked to name it
+    if len(result) == len(pairs):
+        return result
+    result = {}
     for key, value in pairs:
         if key in result:
             raise _RecordError(f"key {key!r} appears twice in one record", key=key)
@@ -251,10 +254,12 @@ def _parse_json_line(text: str) -> Any:
     return value
 
 
+_SPACE = re.compile(r"[ \t\r\n]*")  # JSON's whitespace
+
+
 def _skip_space(text: str, index: int) -> int:
-    while index < len(text) and text[index] in " \t\r\n":
-        index += 1
-    return index
+    match = _SPACE.match(text, index)
+    return match.end() if match is not None else index
 
 
 def _token_column(text: str, token: str) -> int:
@@ -524,6 +529,7 @@ def _event(
                      Span(file, line, 1))
         return None
     instants: dict[str, datetime] = {}
+    unreadable = False
     for key in _INSTANT_KEYS:
         if key in record:
             try:
@@ -531,10 +537,11 @@ def _event(
             except (ValueError, OverflowError) as exc:
                 problems.add("invalid-date", f"field '{key}': {_first_line(exc)}",
                              Span(file, line, column_of(key)), _INSTANT_HINT)
-    if len(instants) != sum(1 for k in _INSTANT_KEYS if k in record):
+                unreadable = True
+    if unreadable:
         return None
     fields = {k: v for k, v in record.items() if k not in RESERVED_KEYS}
-    if catalog is not None:
+    if catalog is not None and not plainly_fits(record["type"], fields, catalog):
         misfits = list(catalog_problems(record["type"], fields, catalog, zone))
         for misfit in misfits:
             problems.add(misfit.code, misfit.message, Span(file, line, column_of(misfit.key)), misfit.help)

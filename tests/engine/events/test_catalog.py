@@ -147,3 +147,29 @@ def test_the_decimal_of_a_json_number_stays_exact(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("}", ', "amount": 0.10}'), encoding="utf-8")
     [event] = chronolex.read_event_files([path], BUNDLE.timezone, catalog=CATALOG)
     assert event.fields["amount"] == Decimal("0.10")
+
+
+FAST_VALUES = st.one_of(
+    VALUES, st.integers(), st.floats(), st.sampled_from([10**309, -10**309, Decimal("2e308"), Decimal("NaN"),
+                                                        Decimal("-Infinity"), Decimal("1e308")]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=st.sampled_from(sorted(FIELD_TYPES)), value=FAST_VALUES,
+       name=st.sampled_from(["f", "g", "F"]), type_=st.sampled_from(["e", "E", "x"]))
+def test_the_fast_yes_of_reading_agrees_with_the_full_catalog_check(kind: str, value: object, name: str,
+                                                                    type_: str) -> None:
+    """Reading asks ``plainly_fits`` first and the full check only on doubt: a yes must never
+    hide a problem the full check finds (a value out of range, an undeclared field or type)."""
+    from chronolex.events.catalog import catalog_problems, plainly_fits
+    catalog = {"e": chronolex.EventType("e", {"f": FIELD_TYPES[kind]})}
+    if plainly_fits(type_, {name: value}, catalog):
+        assert list(catalog_problems(type_, {name: value}, catalog, BUNDLE.timezone)) == []
+
+
+def test_the_fast_yes_takes_the_shipped_bundles_ordinary_records() -> None:
+    from chronolex.events.catalog import plainly_fits
+    assert plainly_fits("credit_score_updated", {"score": 701, "source": "credit_bureau"}, CATALOG)
+    assert plainly_fits("loan_disbursed", {"amount": Decimal("3000.50"), "currency": "CNY"}, CATALOG)
+    assert not plainly_fits("loan_disbursed", {"amount": "15k", "currency": "CNY"}, CATALOG)

@@ -401,3 +401,28 @@ def test_random_events_round_trip_through_the_store_unchanged(shared_store: Even
     assert all(e.at.utcoffset() == e.recorded_at.utcoffset() == timedelta(0)
                for a in accounts for e in shared_store.history(a).events)
     assert shared_store.ingest(reversed(events)).added == 0
+
+
+@settings(max_examples=200)
+@given(e=_events())
+def test_the_rows_ingest_writes_have_the_keys_and_text_of_the_one_rule(e: Event) -> None:
+    """Ingest encodes a row in one pass (the fields' text reused inside the content key);
+    it must give the key ``event_key`` gives and the text ``encode_fields`` writes."""
+    from chronolex.events.encoding import encode_fields, encode_instant, stored_text
+    assert stored_text(e.account, encode_instant(e.at), e.type, encode_instant(e.recorded_at), e.fields, e.id) == (
+        event_key(e), encode_fields(e.fields))
+
+
+def test_the_account_index_built_after_the_first_rows_serves_history(tmp_path: Path) -> None:
+    events = read_events(EXAMPLES, SHANGHAI)
+    path = tmp_path / "events.db"
+    with EventStore(path, create=True) as store:
+        store.ingest(events[:30])       # a new store: the index is made after its rows
+        store.ingest(events[20:])       # a store with rows: the index is kept up row by row
+        expected = open_source([EXAMPLES], SHANGHAI)
+        assert everything(store) == histories(expected)
+    with sqlite3.connect(path) as connection:
+        plan = " ".join(str(row) for row in connection.execute(
+            "EXPLAIN QUERY PLAN SELECT at FROM events WHERE account = 'a' ORDER BY at, key"))
+        assert "events_account_at" in plan
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
