@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Any
 
 _DECIMAL_TAG = "$decimal"
 
@@ -66,9 +67,23 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 #: The C encoder behind ``_CANONICAL``, made once: ``JSONEncoder.encode`` builds a new one on
 #: every call, which costs more than encoding a record's few fields. Without the C
 #: accelerator (another Python implementation), the encoder object does the work.
-_MAKE_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
-_C_CANONICAL = None if _MAKE_C_ENCODER is None else _MAKE_C_ENCODER(
-    None, _CANONICAL.default, json.encoder.encode_basestring, None, ":", ",", True, False, False)
+def _c_canonical() -> Any:
+    """The accelerator with ``_CANONICAL``'s options, or None. It is CPython's private
+    function, so it is used only if it exists, takes these arguments and writes exactly
+    what the public encoder writes for a sample of every kind of value."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    sample = {"b": [1, True, None, "é\"\n"], "a": {"z": -2, "y": "x"}, "c": ""}
+    try:
+        made = make(None, _CANONICAL.default, json.encoder.encode_basestring, None, ":", ",", True, False, False)
+        same = "".join(made(sample, 0)) == _CANONICAL.encode(sample)
+    except Exception:  # noqa: BLE001 - another signature: the public encoder does the work
+        return None
+    return made if same else None
+
+
+_C_CANONICAL = _c_canonical()
 
 
 def _canonical(value: object) -> str:
