@@ -36,6 +36,8 @@ _EN: dict[str, str] = {
                        "Check the id; a mistyped id must not get an answer.",
     "decision": "Decision",
     "colon": ": ",
+    "semicolon": "; ",
+    "list_sep": ", ",
     "verdict_allowed": "Allowed",
     "verdict_blocked": "Blocked",
     "verdict_undetermined": "Cannot be decided",
@@ -109,6 +111,22 @@ _EN: dict[str, str] = {
     "yes": "yes",
     "no": "no",
     "unknown": "unknown",
+    "differs_version": "the platform decided under version {logged}; the version in force at {at} is now {today}",
+    "differs_no_version": "none",
+    "differs_fact": "the caller gave {name} = {given}; the events give {derived}",
+    "differs_later_version": "today's answer uses version {version}, published {published_at}, after the knowledge "
+                             "instant",
+    "differs_decision": "with everything known today the decision is {decision}{categories}",
+    "differs_categories": " ({categories})",
+    "differs_happened_after": "{event} of {event_at} happened after the knowledge instant, so it is not counted",
+    "differs_recorded_late": "{event} of {event_at} was recorded only {recorded_at}, so it is not counted",
+    "differs_unexplained": "the rules and events known today decide otherwise; nothing recorded says why "
+                           "(the log was written by another release, or the bundle was reloaded since)",
+    "log_unreadable": "the decision log cannot be read: {error}",
+    "timeline_stopped": "{action}: the timeline stops at {at} (the walk's step limit); choose a shorter range to "
+                        "see the rest",
+    "true": "true",
+    "false": "false",
 }
 
 _ZH: dict[str, str] = {
@@ -135,6 +153,8 @@ _ZH: dict[str, str] = {
     "unknown_account": "账户“{account}”在事件库中没有任何事件，无从解释。请核对账户编号；输错的编号不应得到答复。",
     "decision": "决定",
     "colon": "：",
+    "semicolon": "；",
+    "list_sep": "、",
     "verdict_allowed": "不受限制",
     "verdict_blocked": "受限",
     "verdict_undetermined": "无法判断",
@@ -208,6 +228,26 @@ _ZH: dict[str, str] = {
     "yes": "是",
     "no": "否",
     "unknown": "未知",
+    "differs_version": "平台当时按版本 {logged} 作出决定；{at}生效的版本现在是 {today}",
+    "differs_no_version": "无",
+    "differs_fact": "调用方提供的 {name} 为 {given}；事件得出的是 {derived}",
+    "differs_later_version": "今天的答复采用版本 {version}，该版本发布于{published_at}，晚于决定所依据的知情时间",
+    "differs_decision": "按今天已知的全部信息，决定是“{decision}”{categories}",
+    "differs_categories": "（{categories}）",
+    "differs_happened_after": "{event}（{event_at}）发生在决定所依据的知情时间之后，因此没有计入",
+    "differs_recorded_late": "{event}（{event_at}）直到{recorded_at}才记录，因此没有计入",
+    "differs_unexplained": "按今天已知的规则和事件，结果不同；记录中没有说明原因（日志由另一个版本的程序写入，或政策包此后重新加载过）",
+    "log_unreadable": "无法读取决定日志：{error}",
+    "timeline_stopped": "{action}：时间线在{at}处停止（已达到计算步数上限）；请选择更短的时间范围查看其余部分",
+    "true": "是",
+    "false": "否",
+    "err_action": "没有“{action}”这个操作；该政策包的操作有：{actions}",
+    "err_at": "无法读取日期和时间“{text}”：请写成 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM[:SS]（按政策包的时区理解），或加上时差，如 YYYY-MM-DDTHH:MM+08:00",
+    "err_range_order": "时间范围的结束必须晚于开始",
+    "err_range_long": "时间范围超过{days}天；请选择更短的范围",
+    "err_range_years": "时间范围超出了支持的年份",
+    "err_date": "无法读取日期“{text}”：请写成 YYYY-MM-DD",
+    "err_version": "政策包 {bundle} 没有版本“{version}”；它的版本有：{versions}",
 }
 
 LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
