@@ -96,7 +96,8 @@ def _english(note: KnowledgeNote, zone: ZoneInfo) -> str:
         return (f"with everything known today the decision is {values['decision']}"
                 + (f" ({', '.join(blocked)})" if blocked else ""))
     if note.code == "happened-after":
-        return f"{values['event_type']} of {when('event_at')} happened after the knowledge instant, so it is not counted"
+        return (f"{values['event_type']} of {when('event_at')} happened after the knowledge instant, "
+                "so it is not counted")
     assert note.code == "recorded-late", note.code
     return (f"{values['event_type']} of {when('event_at')} was recorded only {when('recorded_at')}, "
             "so it is not counted")

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from starlette.testclient import TestClient
 
+import chronolex
 from chronolex.service.console.labels import LABELS
 from chronolex.service.state import ServiceState
-from tests.helpers.console import console_app, huabei_state, logged
+from tests.conftest import HUABEI
+from tests.helpers.console import EVENTS, FixedClock, console_app, huabei_state, logged, store_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -115,3 +118,20 @@ def test_no_english_label_is_left_on_a_chinese_page(client: TestClient, url: str
     text = page_text(page.text)
     left = sorted(w for w in english_words() if re.search(rf"(?<![A-Za-z]){re.escape(w)}(?![A-Za-z])", text))
     assert left == [], url
+
+
+def test_a_rule_without_chinese_texts_is_noted_in_chinese(tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = tmp_path_factory.mktemp("no-zh")
+    root = folder / "huabei"
+    shutil.copytree(HUABEI, root)
+    version = root / "versions" / "2026.03.yaml"
+    lines = version.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if "id: PLAT-RECENT-BORROWING" in line)
+    end = next(i for i, line in enumerate(lines) if i > start and "- id:" in line)
+    version.write_text("".join(line for i, line in enumerate(lines) if not (start < i < end and "zh-CN:" in line)),
+                       encoding="utf-8")
+    bundle = chronolex.load_bundle(root)
+    state = ServiceState(FixedClock(), {"huabei": bundle}, {"huabei": root},
+                         store_of(bundle, [EVENTS], folder / "events.db"))
+    page = TestClient(console_app(state)).get("/?account=acct-1001&at=2026-03-16T10:00&action=open&lang=zh-CN")
+    assert "PLAT-RECENT-BORROWING没有zh-CN文本，以en显示" in page_text(page.text)
