@@ -59,7 +59,7 @@ def test_console_pages_reuse_the_services_connections_and_shutdown_closes_them(h
                 answer = client.get(page)
                 assert answer.status_code == 200, (page, answer.text[:300])
         assert client.get("/policy?old=2025.07&new=2026.03").status_code == 200  # the impact reads the store too
-        assert "Opening Huabei is blocked" in client.get(pages[0]).text  # still answering after 60 pages
+        assert "Opening Huabei is blocked" in client.get(pages[0]).text  # still answering after 46 pages
         # the pages read through the service's connections: one per worker thread that
         # served, never one per page
         assert 1 <= stores.open_count <= ANYIO_THREADS < 15 * len(pages)
