@@ -42,7 +42,12 @@ if TYPE_CHECKING:
     from chronolex.evaluation.assess import Evaluator, RuleState, Verdict
     from chronolex.evaluation.decision import Decision, Evidence, json_value, Lift, NextChange, Reason
     from chronolex.evaluation.decide import decide, decide_with_facts, IncompleteTimeline, timeline, TimelineInterval
-    from chronolex.evaluation.hindsight import decide_in_hindsight, knowledge_notes
+    from chronolex.evaluation.hindsight import (
+        KnowledgeNote,
+        decide_in_hindsight,
+        knowledge_differences,
+        knowledge_notes,
+    )
     from chronolex.evaluation.documents import timeline_document, with_input
     from chronolex.explain.locales import choose_locale, LocaleChoice, TEMPLATE_LOCALES
     from chronolex.explain.plain import action_phrase, category_words, interval_words, localized_document, missing_texts, plain_answer, PlainAnswer, PlainReason, span_words, summary_sentence
@@ -98,7 +103,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Decision", "Evidence", "json_value", "Lift", "NextChange", "Reason"], "chronolex.evaluation.decision"),
     **dict.fromkeys(["decide", "decide_with_facts", "IncompleteTimeline", "timeline", "TimelineInterval"],
                    "chronolex.evaluation.decide"),
-    **dict.fromkeys(["decide_in_hindsight", "knowledge_notes"], "chronolex.evaluation.hindsight"),
+    **dict.fromkeys(["decide_in_hindsight", "knowledge_notes", "knowledge_differences", "KnowledgeNote"],
+                   "chronolex.evaluation.hindsight"),
     **dict.fromkeys(["timeline_document", "with_input"], "chronolex.evaluation.documents"),
     **dict.fromkeys(["choose_locale", "LocaleChoice", "TEMPLATE_LOCALES"], "chronolex.explain.locales"),
     **dict.fromkeys(["action_phrase", "category_words", "interval_words", "localized_document", "missing_texts", "plain_answer", "PlainAnswer", "PlainReason", "span_words", "summary_sentence"], "chronolex.explain.plain"),
@@ -209,7 +215,9 @@ __all__ = [
     "interval_words",
     "is_decision_log_file",
     "json_value",
+    "knowledge_differences",
     "knowledge_notes",
+    "KnowledgeNote",
     "Lift",
     "Limits",
     "load_bundle",

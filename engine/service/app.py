@@ -109,7 +109,7 @@ def create_app(state: ServiceState, *, tokens: Tokens | None = None, limits: Ser
         *decide_routes.ROUTES, *event_routes.ROUTES, *account_routes.ROUTES, *bundle_routes.ROUTES,
         *admin_routes.ROUTES, *health_routes.ROUTES,
         Route("/openapi.json", _openapi, methods=["GET"], name="openapi"),
-        *console_routes(state),
+        *console_routes(state, stores),
     ]
     app = Starlette(
         routes=routes,

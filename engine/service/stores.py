@@ -1,4 +1,4 @@
-"""The event store, one connection per worker thread.
+"""The event store, one connection per worker thread, for the API and the console alike.
 
 Requests are decided in a thread pool, and an SQLite connection belongs to the thread
 that opened it; so each thread opens the service's store once and keeps it. SQLite's
@@ -35,6 +35,13 @@ class ThreadStores:
             with self._lock:
                 self._opened.append(store)
         return store
+
+    @property
+    def open_count(self) -> int:
+        """How many connections are open: one per thread that asked (and per generation),
+        however many requests those threads answered."""
+        with self._lock:
+            return len(self._opened)
 
     def renew(self) -> None:
         """Make every thread open its connection again (after the first ingest of a new store)."""

@@ -13,6 +13,9 @@ from tests.conftest import HUABEI
 from tests.service.conftest import make_client
 from tests.service.support import MemoryLog
 
+#: The most worker threads Starlette's pool runs at once (anyio's default limiter).
+ANYIO_THREADS = 40
+
 
 def test_a_thread_opened_before_the_first_ingest_sees_the_events_after_it(tmp_path: Path) -> None:
     stores = ThreadStores(tmp_path / "new.db")
@@ -42,3 +45,26 @@ def test_events_posted_to_a_new_store_are_decided_on(tmp_path: Path) -> None:
         assert client.post("/v1/events", json=events).json()["added"] == 1
         for _ in range(4):  # whichever worker thread answers
             assert "regulation" in client.post("/v1/decide", json=ask).json()["blocked_by"]
+
+
+def test_console_pages_reuse_the_services_connections_and_shutdown_closes_them(huabei: chronolex.Bundle,
+                                                                              example_store: Path) -> None:
+    pages = ["/?account=acct-1001&at=2026-03-16T10:00&action=open",
+             "/timeline?account=acct-1001&at=2026-03-16T10:00&action=open&lang=zh-CN",
+             "/?account=acct-10"]
+    with make_client(huabei, HUABEI, example_store) as client:
+        stores = client.app.state.service.stores  # type: ignore[attr-defined]
+        for _ in range(15):
+            for page in pages:
+                answer = client.get(page)
+                assert answer.status_code == 200, (page, answer.text[:300])
+        assert client.get("/policy?old=2025.07&new=2026.03").status_code == 200  # the impact reads the store too
+        assert "Opening Huabei is blocked" in client.get(pages[0]).text  # still answering after 46 pages
+        # the pages read through the service's connections: one per worker thread that
+        # served, never one per page
+        assert 1 <= stores.open_count <= ANYIO_THREADS < 15 * len(pages)
+        opened = stores.open_count
+        assert client.post("/v1/decide", json={"account": "acct-1001", "action": "open",
+                                               "at": "2026-03-16T10:00"}).status_code == 200
+        assert stores.open_count <= max(opened + 1, ANYIO_THREADS)
+    assert stores.open_count == 0  # the shutdown closed them all

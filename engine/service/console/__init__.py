@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from chronolex.service.console.pages import Console
 from chronolex.service.state import ServiceState
+from chronolex.service.stores import ThreadStores
 
 __all__ = ["STATIC_PATH", "console_routes"]
 
@@ -25,11 +26,12 @@ __all__ = ["STATIC_PATH", "console_routes"]
 STATIC_PATH = "/console-static"
 
 
-def console_routes(state: ServiceState) -> list[BaseRoute]:
+def console_routes(state: ServiceState, stores: ThreadStores | None = None) -> list[BaseRoute]:
     """The console's routes over ``state``, to mount in the service's application:
     ``/`` (an account at an instant), ``/timeline``, ``/policy`` and the static assets.
-    All are GET only."""
-    console = Console(state)
+    All are GET only. ``stores``: the service's per-thread connections to the event store,
+    shared with the API (without them each page opens the store and closes it again)."""
+    console = Console(state, stores)
     return [
         Route("/", console.account, methods=["GET"], name="console-account"),
         Route("/timeline", console.timeline, methods=["GET"], name="console-timeline"),

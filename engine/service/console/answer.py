@@ -163,7 +163,8 @@ def action_answer(decision: Decision, choice: LocaleChoice, labels: Mapping[str,
         notes.append(choice.note)
     missing = missing_texts(decision, choice)
     if missing:
-        notes.append(f"no {choice.locale} text for {', '.join(missing)}: shown in {bundle.default_locale}")
+        notes.append(labels["missing_text"].format(locale=choice.locale, items=labels["list_sep"].join(missing),
+                                                    default=bundle.default_locale))
     return ActionAnswer(
         decision.action, action_phrase(bundle, decision.action, choice), decision.decision,
         headline(decision, choice, labels), answer.summary, badges(decision, choice), reasons, pending,

@@ -4,7 +4,9 @@ A replay answers with the rules and events as known today; the log holds what th
 service answered then. When they differ the page says why, in the terms an auditor
 asks about: the version in force now is not the one that decided (a retroactive
 version, or a bundle reloaded since), events were recorded after the decision, or the
-caller gave facts that the events do not support.
+caller gave facts that the events do not support. Each reason is kept as a
+:class:`Difference` (a code and its values), not a sentence, so the page words it in the
+agent's language (:mod:`chronolex.service.console.differences`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from chronolex.evaluation.assess import Evaluator
 from chronolex.evaluation.decide import decide
 from chronolex.evaluation.decision import Decision, json_value
 from chronolex.evaluation.facts import derive_facts
-from chronolex.evaluation.hindsight import knowledge_notes
+from chronolex.evaluation.hindsight import knowledge_differences
 from chronolex.events.event import AccountHistory
 from chronolex.instants import format_instant, parse_instant
 from chronolex.log.record import DecisionRecord
@@ -41,6 +43,19 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Difference:
+    """One reason a logged decision and today's replay differ, as a code and its values.
+
+    ``version`` (``logged``, ``today``: version ids or None; ``at``), ``fact`` (``name``,
+    ``given``, ``derived``: JSON values), ``unexplained`` (no values), and the codes of
+    :class:`~chronolex.evaluation.hindsight.KnowledgeNote` with its values.
+    """
+
+    code: str
+    values: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
 class Comparison:
     """One logged decision beside the replay of the same question today."""
 
@@ -51,7 +66,7 @@ class Comparison:
     facts_given: bool
     logged: Outcome
     replay: Outcome
-    because: tuple[str, ...]
+    because: tuple[Difference, ...]
 
     @property
     def same(self) -> bool:
@@ -91,7 +106,7 @@ def compare(record: DecisionRecord, bundle: Bundle, history: AccountHistory, eva
     logged = Outcome(entry.decision, tuple(entry.blocked_by), tuple(entry.rules), entry.version)
     today = decide(bundle, history, entry.action, at, evaluator=evaluator)
     replay = outcome(today)
-    because: list[str] = []
+    because: list[Difference] = []
     if logged != replay:
         because = _differences(entry.facts if entry.facts_given else None, logged, bundle, history, at, known,
                                today, evaluator, entry.action)
@@ -100,12 +115,13 @@ def compare(record: DecisionRecord, bundle: Bundle, history: AccountHistory, eva
 
 
 def _differences(given: Mapping[str, object] | None, logged: Outcome, bundle: Bundle, history: AccountHistory,
-                 at: datetime, known: datetime, today: Decision, evaluator: Evaluator, action: str) -> list[str]:
+                 at: datetime, known: datetime, today: Decision, evaluator: Evaluator,
+                 action: str) -> list[Difference]:
     zone = bundle.timezone
     because = []
-    if logged.version != (today.version.id if today.version else None):
-        because.append(f"the platform decided under version {logged.version or 'none'}; the version in force at "
-                       f"{format_instant(at, zone)} is now {today.version.id if today.version else 'none'}")
+    today_version = today.version.id if today.version else None
+    if logged.version != today_version:
+        because.append(Difference("version", {"logged": logged.version, "today": today_version, "at": at}))
     if given is not None:
         derived = derive_facts(bundle, history, at, names=[n for n in given if n in bundle.facts])
         for name in sorted(given):
@@ -113,15 +129,10 @@ def _differences(given: Mapping[str, object] | None, logged: Outcome, bundle: Bu
                 continue
             now = json_value(derived[name].value, zone)
             if now != given[name]:
-                because.append(f"the caller gave {name} = {_shown(given[name])}; the events give {_shown(now)}")
+                because.append(Difference("fact", {"name": name, "given": given[name], "derived": now}))
     else:
         then = decide(bundle, history, action, at, known, evaluator=evaluator)
-        because.extend(knowledge_notes(then, today, history))
+        because.extend(Difference(note.code, note.values) for note in knowledge_differences(then, today, history))
     if not because:
-        because.append("the rules and events known today decide otherwise; nothing recorded says why "
-                       "(the log was written by another release, or the bundle was reloaded since)")
+        because.append(Difference("unexplained", {}))
     return because
-
-
-def _shown(value: object) -> str:
-    return "unknown" if value is None else str(value).lower() if isinstance(value, bool) else str(value)

@@ -4,8 +4,10 @@ Pages are rendered on the server by Jinja2 with autoescaping on, so everything t
 comes from a bundle or an event is text, never markup; each response also carries a
 Content-Security-Policy that allows scripts and styles from the console itself only
 (inline script and style are refused, so even an escaping mistake could not run one).
-Endpoints are plain functions (Starlette runs them on its thread pool); each opens the
-event store for itself, since an SQLite connection belongs to the thread that opened it.
+Endpoints are plain functions (Starlette runs them on its thread pool). An SQLite
+connection belongs to the thread that opened it, so pages read the event store through
+the service's :class:`~chronolex.service.stores.ThreadStores`, the API's own: one
+connection per worker thread, kept between requests and closed at shutdown.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,15 +28,16 @@ from chronolex.evaluation.decide import IncompleteTimeline, TimelineInterval, de
 from chronolex.events.event import AccountHistory
 from chronolex.events.store import EventStore
 from chronolex.explain.plain import interval_words, span_words
-from chronolex.instants import format_instant
 from chronolex.model import Bundle, Version
 from chronolex.service.console.answer import action_answer, answer_instant, customer_reply
 from chronolex.service.console.chart import account_chart, versions_chart
+from chronolex.service.console.differences import comparison_view
 from chronolex.service.console.labels import LANGUAGE_NAMES, labels_for
 from chronolex.service.console.logged import compare, nearby_records
 from chronolex.service.console.policy import diff_page
 from chronolex.service.console.query import BadQuery, Query, pick_bundle, pick_locale, read_query, read_range
 from chronolex.service.state import ServiceState
+from chronolex.service.stores import ThreadStores
 from chronolex.time.versions import select_version
 
 #: Where each page's form is sent.
@@ -77,18 +80,25 @@ def render(request: Request, template: str, context: Mapping[str, Any], status: 
 
 
 class Console:
-    """The pages over one service state (bundles may be replaced by a reload meanwhile)."""
+    """The pages over one service state (bundles may be replaced by a reload meanwhile).
 
-    def __init__(self, state: ServiceState) -> None:
+    ``stores``: the service's per-thread connections to the state's event store (None:
+    each page opens the store and closes it again, for a console mounted on its own)."""
+
+    def __init__(self, state: ServiceState, stores: ThreadStores | None = None) -> None:
         self.state = state
+        self.stores = stores
 
     # -- helpers shared by the pages
 
     @contextmanager
     def store(self) -> Iterator[EventStore | None]:
-        """The event store, opened for this request's thread; None when none is loaded."""
+        """The event store, as this request's thread reads it; None when none is loaded."""
         if self.state.store is None:
             yield None
+            return
+        if self.stores is not None:
+            yield self.stores.get()
             return
         with EventStore(self.state.store.path) as store:
             yield store
@@ -140,7 +150,7 @@ class Console:
                           params.get("at", "").strip(), params.get("action", "") if params.get("action") in
                           bundle.actions else "")
             context["form"] = self.form(query) if page in _TARGETS else None
-        context.update(error=error.message, target=_TARGETS.get(page, ""))
+        context.update(error=error.words(context["labels"]), target=_TARGETS.get(page, ""))
         return render(request, "error.html", context, error.status)
 
     def history(self, request: Request, query: Query, context: dict[str, Any],
@@ -188,9 +198,10 @@ class Console:
         if self.state.log is not None:
             try:
                 records = nearby_records(self.state.log, bundle, query.account, query.at, query.actions)
-                context["comparisons"] = [compare(r, bundle, history, evaluator) for r in records]
+                context["comparisons"] = [comparison_view(compare(r, bundle, history, evaluator), bundle,
+                                                          query.choice, labels) for r in records]
             except ChronolexError as error:  # the answer stands; the log's trouble is said, not hidden
-                context["notes"] = (*query.notes, f"the decision log cannot be read: {error.diagnostics[0].message}")
+                context["notes"] = (*query.notes, labels["log_unreadable"].format(error=error.diagnostics[0].message))
         return render(request, "account.html", context)
 
     # -- the timeline page
@@ -202,7 +213,8 @@ class Console:
         except BadQuery as error:
             return self.failed(request, error, "timeline")
         context = {**self.base(request, query.bundle, query.choice.locale, "timeline"), "form": self.form(query),
-                   "query": query, "range": span, "chart": None, "rows": {}, "message": None, "matches": ()}
+                   "query": query, "range": span, "chart": None, "rows": {}, "message": None, "matches": (),
+                   "range_start": _day_words(span.start_date, query), "range_end": _day_words(span.end_date, query)}
         labels = context["labels"]
         notes = list(query.notes)
         if not query.account:
@@ -218,8 +230,9 @@ class Console:
                 timelines[action] = timeline(bundle, history, action, span.start, span.end, evaluator=evaluator)
             except IncompleteTimeline as stopped:
                 timelines[action] = stopped.intervals
-                notes.append(f"{action}: the timeline stops at {format_instant(stopped.stopped_at, bundle.timezone)}"
-                             " (the walk's step limit); choose a shorter range to see the rest")
+                notes.append(labels["timeline_stopped"].format(
+                    action=_action_title(bundle, action, query.choice.locale),
+                    at=query.choice.words.when(stopped.stopped_at, bundle.timezone)))
         context["chart"] = account_chart(bundle, timelines, history, span.start, span.end, query.at, query.choice,
                                          labels)
         context["rows"] = {_action_title(bundle, a, query.choice.locale): _rows(intervals, bundle, query)
@@ -258,6 +271,13 @@ def _action_title(bundle: Bundle, action: str, locale: str) -> str:
     return titles.get(locale) or titles.get(bundle.default_locale) or action
 
 
+def _day_words(day: date, query: Query) -> str:
+    """A day as the page's language writes it ("1 March 2026", "2026年3月1日")."""
+    if query.choice.words.locale == "zh-CN":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {query.choice.words.months[day.month - 1]} {day.year}"
+
+
 def _keep(request: Request, names: tuple[str, ...]) -> dict[str, str]:
     return {name: request.query_params[name] for name in names if request.query_params.get(name)}
 
@@ -292,7 +312,9 @@ def _pair(bundle: Bundle, old_id: str | None, new_id: str | None, at: datetime) 
     for given in (old_id, new_id):
         if given and bundle.version(given) is None:
             raise BadQuery(f"bundle {bundle.name} has no version {given!r}; its versions are "
-                           f"{', '.join(v.id for v in versions)}", 404)
+                           f"{', '.join(v.id for v in versions)}", 404, label="err_version",
+                           values={"bundle": bundle.name, "version": given,
+                                   "versions": tuple(v.id for v in versions)})
     if not versions:
         return None, None
     if new_id:

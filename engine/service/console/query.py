@@ -26,12 +26,27 @@ MAX_RANGE_DAYS = 800
 
 
 class BadQuery(Exception):
-    """A question the page cannot answer, with what to change; ``status`` is the HTTP status."""
+    """A question the page cannot answer, with what to change; ``status`` is the HTTP status.
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    ``label`` names the console's words for it (with ``values`` to fill in), so the page
+    says it in the agent's language; ``message`` is the English, for a label a language
+    lacks and for errors the engine words."""
+
+    def __init__(self, message: str, status: int = 400, *, label: str | None = None,
+                 values: Mapping[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.label = label
+        self.values = dict(values or {})
+
+    def words(self, labels: Mapping[str, str]) -> str:
+        """The error in the language of ``labels``."""
+        if self.label is None or self.label not in labels:
+            return self.message
+        sep = labels.get("list_sep", ", ")
+        return labels[self.label].format(**{name: sep.join(map(str, value)) if isinstance(value, (tuple, list))
+                                            else value for name, value in self.values.items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +97,16 @@ def read_query(state: ServiceState, params: Mapping[str, str]) -> Query:
     choice = pick_locale(bundle, params.get("lang"))
     action = params.get("action", "").strip()
     if action and action not in bundle.actions:
-        raise BadQuery(f"unknown action {action!r}; the bundle's actions are {', '.join(bundle.actions)}")
+        raise BadQuery(f"unknown action {action!r}; the bundle's actions are {', '.join(bundle.actions)}",
+                       label="err_action", values={"action": action, "actions": tuple(bundle.actions)})
     text = params.get("at", "").strip()
     notes: list[str] = []
     if text:
         try:
             at = parse_instant(text, bundle.timezone)
         except ValueError as error:
-            raise BadQuery(f"cannot read the date and time {text!r}: {error}") from None
+            raise BadQuery(f"cannot read the date and time {text!r}: {error}", label="err_at",
+                           values={"text": text}) from None
         note = wall_time_note(text, bundle.timezone)
         if note:
             notes.append(note)
@@ -132,14 +149,15 @@ def read_range(query: Query, params: Mapping[str, str]) -> Range:
     first = _date(params.get("from", ""), "from") or around
     last = _date(params.get("to", ""), "to") or first + timedelta(days=2 * HALF_RANGE_DAYS)
     if last <= first:
-        raise BadQuery("the end of the range must be after its start")
+        raise BadQuery("the end of the range must be after its start", label="err_range_order")
     if (last - first).days > MAX_RANGE_DAYS:
-        raise BadQuery(f"the range is longer than {MAX_RANGE_DAYS} days; choose a shorter one")
+        raise BadQuery(f"the range is longer than {MAX_RANGE_DAYS} days; choose a shorter one", label="err_range_long",
+                       values={"days": MAX_RANGE_DAYS})
     try:
         start = localize(datetime(first.year, first.month, first.day), zone)
         end = localize(datetime(last.year, last.month, last.day), zone)
     except ValueError as error:
-        raise BadQuery(f"the range leaves the supported years: {error}") from None
+        raise BadQuery(f"the range leaves the supported years: {error}", label="err_range_years") from None
     return Range(start, end, first, last)
 
 
@@ -150,4 +168,5 @@ def _date(text: str, name: str) -> date | None:
     try:
         return parse_date(text)
     except ValueError as error:
-        raise BadQuery(f"cannot read the {name} date: {error}") from None
+        raise BadQuery(f"cannot read the {name} date: {error}", label="err_date",
+                       values={"name": name, "text": text}) from None

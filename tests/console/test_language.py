@@ -1,0 +1,137 @@
+"""The console in Simplified Chinese: every sentence a page shows is Chinese, including
+why a logged decision differs from today's replay; only data (rule ids, version ids,
+fact names, the bundle's own texts) stays as written."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from starlette.testclient import TestClient
+
+import chronolex
+from chronolex.service.console.labels import LABELS
+from chronolex.service.state import ServiceState
+from tests.conftest import HUABEI
+from tests.helpers.console import EVENTS, FixedClock, console_app, huabei_state, logged, store_of
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+#: Logged decisions that differ from today's replay, one for each kind of reason.
+AT_VERSION, AT_KNOWN, AT_UNEXPLAINED = "2026-03-20T10:00", "2026-03-23T10:00", "2026-03-26T10:00"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    state: ServiceState = huabei_state(tmp_path_factory.mktemp("zh"))
+    assert state.log is not None
+    state.log.append([
+        # decided under an older version than the one in force there today
+        replace(logged(AT_VERSION + ":00+08:00", facts={}, given=True, decision="allowed", rules=()),
+                version="2025.07"),
+        # decided as known on 1 March, before the loans that block it today were recorded
+        replace(logged(AT_KNOWN + ":00+08:00", facts={}, given=False, decision="allowed", rules=()),
+                known_at="2026-03-01T00:00:00+08:00"),
+        # nothing recorded says why
+        logged(AT_UNEXPLAINED + ":00+08:00", facts={}, given=True, decision="allowed", rules=()),
+    ])
+    with TestClient(console_app(state)) as test_client:
+        yield test_client
+
+
+def page_text(page: str) -> str:
+    """What a reader (or a screen reader) gets: the text, and the labels of attributes."""
+    attributes = re.findall(r'(?:aria-label|title|placeholder|alt|data-copied)="([^"]*)"', page)
+    page = re.sub(r'<article class="diff".*?</article>', " ", page, flags=re.S)  # ``chronolex diff``'s report
+    page = re.sub(r'<td class="bundle-text">.*?</td>', " ", page, flags=re.S)  # a version's summary, as written
+    return html.unescape(" ".join([re.sub(r"<[^>]+>", " ", page), *attributes]))
+
+
+def why_differs(page: str) -> list[str]:
+    return [html.unescape(li) for block in re.findall(r'<ul class="because">(.*?)</ul>', page, flags=re.S)
+            for li in re.findall(r"<li>(.*?)</li>", block)]
+
+
+def test_why_a_logged_decision_differs_is_said_in_chinese(client: TestClient) -> None:
+    story = why_differs(client.get("/?account=acct-1001&at=2026-03-16T10:00&action=open&lang=zh-CN").text)
+    assert story == ["调用方提供的 borrowed_30d 为 0；事件得出的是 6300"]
+    version = why_differs(client.get(f"/?account=acct-1001&at={AT_VERSION}&action=open&lang=zh-CN").text)
+    assert version == ["平台当时按版本 2025.07 作出决定；北京时间2026年3月20日 10:00生效的版本现在是 2026.03"]
+    known = why_differs(client.get(f"/?account=acct-1001&at={AT_KNOWN}&action=open&lang=zh-CN").text)
+    assert known == ["按今天已知的全部信息，决定是“受限”（平台策略）",
+                     "Loan disbursed to the customer（北京时间2026年3月5日 20:10）发生在决定所依据的知情时间之后，因此没有计入",
+                     "Loan disbursed to the customer（北京时间2026年3月12日 12:00）发生在决定所依据的知情时间之后，因此没有计入"]
+    unexplained = why_differs(client.get(f"/?account=acct-1001&at={AT_UNEXPLAINED}&action=open&lang=zh-CN").text)
+    assert unexplained == ["按今天已知的规则和事件，结果不同；记录中没有说明原因（日志由另一个版本的程序写入，或政策包此后重新加载过）"]
+
+
+def test_in_english_the_same_reasons_read_in_english(client: TestClient) -> None:
+    known = why_differs(client.get(f"/?account=acct-1001&at={AT_KNOWN}&action=open").text)
+    assert known == [
+        "with everything known today the decision is blocked (Platform strategy)",
+        "Loan disbursed to the customer of 5 March 2026, 20:10 Beijing time happened after the knowledge instant, "
+        "so it is not counted",
+        "Loan disbursed to the customer of 12 March 2026, 12:00 Beijing time happened after the knowledge instant, "
+        "so it is not counted"]
+
+
+#: Every page (and error page) in Chinese, each with a logged decision that differs.
+ZH_PAGES = [
+    "/?lang=zh-CN",
+    "/?account=acct-1001&at=2026-03-16T10:00&lang=zh-CN",
+    f"/?account=acct-1001&at={AT_KNOWN}&action=open&lang=zh-CN",
+    f"/?account=acct-1001&at={AT_VERSION}&action=open&lang=zh-CN",
+    "/?account=acct-10&lang=zh-CN",
+    "/timeline?account=acct-1001&at=2026-03-16T10:00&lang=zh-CN",
+    "/policy?lang=zh-CN",
+    "/policy?old=2025.07&new=2026.03&lang=zh-CN",
+    "/?account=acct-1001&at=not-a-date&lang=zh-CN",
+    "/?account=acct-1001&action=fly&lang=zh-CN",
+    "/timeline?account=acct-1001&from=2026-03-10&to=2026-03-01&lang=zh-CN",
+    "/timeline?account=acct-1001&from=2020-01-01&to=2026-01-01&lang=zh-CN",
+    "/timeline?account=acct-1001&from=soon&lang=zh-CN",
+    "/policy?old=1999.01&lang=zh-CN",
+]
+
+
+def english_words() -> set[str]:
+    """The console's English words, without placeholders: phrases of at least four letters."""
+    found = set()
+    for key, text in LABELS["en"].items():
+        if text == LABELS["zh-CN"].get(key):
+            continue  # the same in both (a placeholder only)
+        for part in re.split(r"\{[^}]*\}", text):
+            part = part.strip(" :;,.()“”")
+            if len(re.sub(r"[^A-Za-z]", "", part)) >= 4:
+                found.add(part)
+    return found
+
+
+@pytest.mark.parametrize("url", ZH_PAGES)
+def test_no_english_label_is_left_on_a_chinese_page(client: TestClient, url: str) -> None:
+    page = client.get(url)
+    assert 'lang="zh-CN"' in page.text
+    text = page_text(page.text)
+    left = sorted(w for w in english_words() if re.search(rf"(?<![A-Za-z]){re.escape(w)}(?![A-Za-z])", text))
+    assert left == [], url
+
+
+def test_a_rule_without_chinese_texts_is_noted_in_chinese(tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = tmp_path_factory.mktemp("no-zh")
+    root = folder / "huabei"
+    shutil.copytree(HUABEI, root)
+    version = root / "versions" / "2026.03.yaml"
+    lines = version.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if "id: PLAT-RECENT-BORROWING" in line)
+    end = next(i for i, line in enumerate(lines) if i > start and "- id:" in line)
+    version.write_text("".join(line for i, line in enumerate(lines) if not (start < i < end and "zh-CN:" in line)),
+                       encoding="utf-8")
+    bundle = chronolex.load_bundle(root)
+    state = ServiceState(FixedClock(), {"huabei": bundle}, {"huabei": root},
+                         store_of(bundle, [EVENTS], folder / "events.db"))
+    page = TestClient(console_app(state)).get("/?account=acct-1001&at=2026-03-16T10:00&action=open&lang=zh-CN")
+    assert "PLAT-RECENT-BORROWING没有zh-CN文本，以en显示" in page_text(page.text)
