@@ -160,7 +160,7 @@ def test_a_version_that_only_rewrites_conditions_means_the_same(huabei_copy: Pat
     actions: [raise_limit, open]
     when: not (credit_score >= 600)
     unless: account_tier == "pilot"
-    message: Reworded.
+    message: {en: Reworded., zh-CN: 已改写。}
 """)
     found = _findings(huabei_copy, "same-meaning")
     assert len(found) == 1 and found[0].severity is Severity.INFO
