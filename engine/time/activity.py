@@ -9,7 +9,8 @@ occurrence) and last ``duration`` of elapsed time.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import chain
@@ -185,7 +186,64 @@ def schedule_boundaries(schedule: Schedule, after: datetime, zone: ZoneInfo,
     Occurrences that overlap or touch are merged: a start inside a running occurrence
     changes nothing, so it is no boundary, and the cost follows the boundaries rather than
     occurrences times overlaps. The search stops at ``until`` and at the end of the
-    supported years; an end past those is not given."""
+    supported years; an end past those is not given.
+
+    The first boundaries found for a question are kept and given again to the same
+    question: the decisions of one instant (a batch decided "now", a replay of every
+    account at one instant) all ask it, each from its own walk."""
+    key = (schedule, zone, after, until)
+    shared = _shared.get(key)
+    if shared is None:
+        shared = _Shared(_boundaries(schedule, after, zone, until))
+        if len(_shared) >= _SHARED_QUESTIONS:
+            _shared.clear()
+        _shared[key] = shared
+    return shared.read(lambda last: schedule_boundaries(schedule, last, zone, until))
+
+
+#: How many boundaries of one question are kept, and how many questions.
+_SHARED_BOUNDARIES = 16
+_SHARED_QUESTIONS = 256
+_shared: dict[tuple[Schedule, ZoneInfo, datetime, datetime | None], _Shared] = {}
+
+
+class _Shared:
+    """The first :data:`_SHARED_BOUNDARIES` boundaries of one expansion, found once (under a
+    lock: walks run in several threads) and read by every walk that asks the same."""
+
+    def __init__(self, source: Iterator[tuple[datetime, str]]) -> None:
+        self._source: Iterator[tuple[datetime, str]] | None = source
+        self._found: list[tuple[datetime, str]] = []
+        self._lock = threading.Lock()
+
+    def _item(self, index: int) -> tuple[datetime, str] | None:
+        with self._lock:
+            while index >= len(self._found) and self._source is not None:
+                following = next(self._source, None)
+                if following is None or len(self._found) >= _SHARED_BOUNDARIES:
+                    self._source = None  # exhausted, or the rest is not kept
+                    break
+                self._found.append(following)
+            return self._found[index] if index < len(self._found) else None
+
+    def read(self, beyond: Callable[[datetime], Iterator[tuple[datetime, str]]]) -> Iterator[tuple[datetime, str]]:
+        """The kept boundaries, then (if more were found than kept) the rest, searched
+        again from after the last kept one: the boundaries after an instant do not depend
+        on where the search began."""
+        index = 0
+        while True:
+            item = self._item(index)
+            if item is None:
+                break
+            yield item
+            index += 1
+        if index >= _SHARED_BOUNDARIES:
+            yield from beyond(self._found[-1][0])
+
+
+def _boundaries(schedule: Schedule, after: datetime, zone: ZoneInfo,
+                until: datetime | None) -> Iterator[tuple[datetime, str]]:
+    """:func:`schedule_boundaries`, searched."""
     expansion = _expansion(schedule.rrule, schedule.start, zone)
     key = (schedule, zone)
     stop = _LAST_LOCAL if until is None else min(_LAST_LOCAL, _local(until, zone) + _DST_MARGIN)

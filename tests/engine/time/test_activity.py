@@ -208,3 +208,35 @@ def test_a_weekly_schedule_in_new_york_keeps_its_wall_time_across_dst() -> None:
         (utc("2026-03-08T07:00"), utc("2026-03-08T09:00")),  # 02:00 is in the gap: 03:00-05:00 EDT
         (utc("2026-03-15T06:00"), utc("2026-03-15T08:00")),  # 02:00-04:00 EDT
     ]
+
+
+# -- boundaries shared by the walks that ask the same question ------------------------------------------
+
+@pytest.mark.parametrize("zone_name", ["Asia/Shanghai", "America/New_York", "Europe/Berlin"])
+@pytest.mark.parametrize("rrule, duration", [
+    ("FREQ=DAILY;BYHOUR=2;BYMINUTE=30;BYSECOND=0", "PT1H"),  # through the DST gap and fold
+    ("FREQ=HOURLY;BYMINUTE=0,15,30,45;BYSECOND=0", "PT1M"),  # many boundaries: past the kept ones
+    ("FREQ=WEEKLY;BYDAY=SU;BYHOUR=1;BYMINUTE=0;BYSECOND=0", "P8D"),  # overlapping occurrences, merged
+])
+def test_a_question_asked_again_gets_the_boundaries_a_fresh_search_finds(zone_name: str, rrule: str,
+                                                                        duration: str) -> None:
+    import threading
+
+    from chronolex.time import activity
+
+    zone = ZoneInfo(zone_name)
+    schedule = Schedule(rrule, Duration.parse(duration), local("2026-01-01", zone_name))
+    for at in (local("2026-03-07T23:00", zone_name), local("2026-10-24T12:00", zone_name), utc("2026-02-28T16:00")):
+        until = at + timedelta(days=40)
+        fresh = list(islice(activity._boundaries(schedule, at, zone, until), 60))
+        first = list(islice(schedule_boundaries(schedule, at, zone, until), 60))
+        seen: list[list[tuple[datetime, str]]] = []
+        threads = [threading.Thread(target=lambda: seen.append(list(islice(
+            schedule_boundaries(schedule, at, zone, until), 60)))) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert first == fresh and seen == [fresh] * 4
+        # a walk that stops early and one that reads on both get the same as a fresh search
+        assert list(islice(schedule_boundaries(schedule, at, zone, until), 3)) == fresh[:3]
