@@ -203,6 +203,30 @@ def report(name: str, figures: dict[str, float], unit: str = "req/s") -> dict[st
     return figures
 
 
+def alternating(servers: dict[str, int], scenarios: tuple[tuple[str, Callable[[int], bytes], int, int], ...],
+                seconds: float) -> dict[str, dict[str, float]]:
+    """Each scenario (name, body, requests per call, calls) on each server (label: port) at
+    concurrency 8, in :data:`ROUNDS` alternating rounds, so a shift of the machine's load
+    falls on both alike; the figures by "label name", each printed."""
+    results: dict[str, dict[str, float]] = {}
+    for name, body, per_call, calls in scenarios:
+        for label in servers:
+            results[f"{label} {name}"] = {"calls": 0.0, "elapsed": 0.0, "p50": 0.0, "p99": 0.0}
+        for _round in range(ROUNDS):
+            for label, port in servers.items():
+                figures = asyncio.run(closed_loop(port, 8, body, max(1, calls // ROUNDS), seconds / ROUNDS,
+                                                  per_call))
+                total = results[f"{label} {name}"]
+                total["calls"] += figures["calls"]
+                total["elapsed"] += figures["calls"] * per_call / figures["per_s"]
+                total["p50"], total["p99"] = max(total["p50"], figures["p50"]), max(total["p99"], figures["p99"])
+        for label in servers:
+            total = results[f"{label} {name}"]
+            total["per_s"] = total["calls"] * per_call / total["elapsed"]
+            report(f"{name}, {label}", total, "decisions/s" if per_call > 1 else "req/s")
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=100_000)
@@ -262,44 +286,15 @@ def main() -> None:
         results["paced"] = report(f"single, given facts, paced at {options.rate:g}/s", asyncio.run(
             open_loop(logged_port, options.rate, single, requests, seconds)))
         print("the log's cost: the same load on both servers, in alternating rounds (the machine's load shifts):")
-        for name, body, per_call, calls in (("given facts, concurrency 8", single, 1, requests),
-                                            (f"batch of {options.batch}, concurrency 8", batch, options.batch,
-                                             batch_calls)):
-            for label, port in (("with log", logged_port), ("no log", bare_port)):
-                results[f"{label} {name}"] = {"calls": 0.0, "elapsed": 0.0, "p50": 0.0, "p99": 0.0}
-            for _round in range(ROUNDS):
-                for label, port in (("with log", logged_port), ("no log", bare_port)):
-                    figures = asyncio.run(closed_loop(port, 8, body, max(1, calls // ROUNDS), seconds / ROUNDS,
-                                                      per_call))
-                    total = results[f"{label} {name}"]
-                    total["calls"] += figures["calls"]
-                    total["elapsed"] += figures["calls"] * per_call / figures["per_s"]
-                    total["p50"], total["p99"] = max(total["p50"], figures["p50"]), max(total["p99"], figures["p99"])
-            for label in ("with log", "no log"):
-                total = results[f"{label} {name}"]
-                total["per_s"] = total["calls"] * per_call / total["elapsed"]
-                report(f"{name}, {label}", total, "decisions/s" if per_call > 1 else "req/s")
+        scenarios = (("given facts, concurrency 8", single, 1, requests),
+                     (f"batch of {options.batch}, concurrency 8", batch, options.batch, batch_calls))
+        results.update(alternating({"with log": logged_port, "no log": bare_port}, scenarios, seconds))
         results["bare paced"] = report(f"no log: single, given facts, paced at {options.rate:g}/s", asyncio.run(
             open_loop(bare_port, options.rate, single, requests, seconds)))
         print(f"one process beside {options.workers} worker processes (--workers {options.workers}), with the log, "
               "alternating rounds:")
-        for name, body, per_call, calls in (("given facts, concurrency 8", single, 1, requests),
-                                            (f"batch of {options.batch}, concurrency 8", batch, options.batch,
-                                             batch_calls)):
-            for label, port in (("1 process", logged_port), (f"{options.workers} workers", several_port)):
-                results[f"{label} {name}"] = {"calls": 0.0, "elapsed": 0.0, "p50": 0.0, "p99": 0.0}
-            for _round in range(ROUNDS):
-                for label, port in (("1 process", logged_port), (f"{options.workers} workers", several_port)):
-                    figures = asyncio.run(closed_loop(port, 8, body, max(1, calls // ROUNDS), seconds / ROUNDS,
-                                                      per_call))
-                    total = results[f"{label} {name}"]
-                    total["calls"] += figures["calls"]
-                    total["elapsed"] += figures["calls"] * per_call / figures["per_s"]
-                    total["p50"], total["p99"] = max(total["p50"], figures["p50"]), max(total["p99"], figures["p99"])
-            for label in ("1 process", f"{options.workers} workers"):
-                total = results[f"{label} {name}"]
-                total["per_s"] = total["calls"] * per_call / total["elapsed"]
-                report(f"{name}, {label}", total, "decisions/s" if per_call > 1 else "req/s")
+        results.update(alternating({"1 process": logged_port, f"{options.workers} workers": several_port},
+                                   scenarios, seconds))
         results["workers paced"] = report(
             f"{options.workers} workers: single, given facts, paced at {options.rate:g}/s", asyncio.run(
                 open_loop(several_port, options.rate, single, requests, seconds)))

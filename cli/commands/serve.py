@@ -72,6 +72,11 @@ def _tokens(token_file: str | None) -> chronolex.Tokens:
                                [t.decode() for t in (*from_file.read, *from_env.read)])
 
 
+def _log_to_stderr() -> None:
+    """The service's own messages (reloads, workers) at INFO, beside uvicorn's."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+
+
 def _bundles(references: Sequence[str]) -> tuple[dict[str, chronolex.Bundle], dict[str, Path]]:
     """Each bundle checked as ``validate`` checks it; one with an error is refused (exit 2)."""
     bundles: dict[str, chronolex.Bundle] = {}
@@ -144,7 +149,7 @@ def serve(bundles: Sequence[str], db_path: str | None, log_path: str | None, no_
              "or --insecure if something in front of the service checks callers")
     loaded, sources = _bundles(bundles)
     limits = chronolex.ServiceLimits(max_body_bytes, max_batch, max_events)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    _log_to_stderr()
     if workers > 1:
         _serve_workers(workers, host, port, access_log, {
             "bundles": [str(path) for path in sources.values()], "db": db_path, "log": log_path,
@@ -197,7 +202,7 @@ def run_worker(sock: socket.socket, settings: str, access_log: bool) -> None:
 def worker_app(settings: dict[str, Any]) -> Any:
     """The application of one worker, built from the settings the command checked
     (the bundles are checked again: a file may have changed meanwhile)."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    _log_to_stderr()
     try:
         loaded, sources = _bundles(settings["bundles"])
     except click.ClickException as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from chronolex.errors import ChronolexError
@@ -54,14 +54,20 @@ class Words:
         clock = local.strftime("%H:%M:%S" if local.second else "%H:%M")
         name = self.zones.get(zone.key)
         if self.locale == "zh-CN":
-            day = f"{local.year}年{local.month}月{local.day}日 {clock}"
+            day = f"{self.day(local.date())} {clock}"
             if not zone_shown:
                 return day
             return f"{name}{day}" if name else f"{day}（{zone.key}）"
-        day = f"{local.day} {self.months[local.month - 1]} {local.year}, {clock}"
+        day = f"{self.day(local.date())}, {clock}"
         if not zone_shown:
             return day
         return f"{day} {name}" if name else f"{day} ({zone.key})"
+
+    def day(self, day: date) -> str:
+        """A calendar day: "27 March 2026" / "2026年3月27日"."""
+        if self.locale == "zh-CN":
+            return f"{day.year}年{day.month}月{day.day}日"
+        return f"{day.day} {self.months[day.month - 1]} {day.year}"
 
     def zone_name(self, zone: ZoneInfo) -> str:
         return self.zones.get(zone.key, zone.key)

@@ -86,11 +86,12 @@ def headline(decision: Decision, choice: LocaleChoice, labels: Mapping[str, str]
     word = verdict_word(decision.decision, labels)
     if decision.decision != "blocked":
         return word
-    titles = [_category_title(decision.bundle, name, choice.locale) for name in decision.blocked_by]
+    titles = [category_title(decision.bundle, name, choice.locale) for name in decision.blocked_by]
     return f"{word} — {choice.words.join(titles)}"
 
 
-def _category_title(bundle: Bundle, name: str, locale: str) -> str:
+def category_title(bundle: Bundle, name: str, locale: str) -> str:
+    """A category's title in ``locale`` (its name when the bundle has no such category)."""
     category = bundle.categories.get(name)
     return category.title_in(locale) if category else name
 
@@ -114,11 +115,15 @@ def value_words(value: object, bundle: Bundle, labels: Mapping[str, str]) -> str
     return str(shown)
 
 
+def event_title(bundle: Bundle, event_type: str) -> str:
+    """An event type's title from the event catalog (its name when it has none)."""
+    kind = bundle.events.get(event_type) if bundle.events else None
+    return kind.title if kind is not None and kind.title else event_type
+
+
 def event_words(event: Event, bundle: Bundle, choice: LocaleChoice) -> str:
     """An event as the page lists it: its title from the event catalog, and when."""
-    kind = bundle.events.get(event.type) if bundle.events else None
-    title = kind.title if kind is not None and kind.title else event.type
-    return f"{title} · {choice.words.when(event.at, bundle.timezone, zone_shown=False)}"
+    return f"{event_title(bundle, event.type)} · {choice.words.when(event.at, bundle.timezone, zone_shown=False)}"
 
 
 def _reason_view(reason: Reason, plain: PlainReason, decision: Decision, choice: LocaleChoice,
@@ -137,7 +142,7 @@ def _reason_view(reason: Reason, plain: PlainReason, decision: Decision, choice:
         citation = ", ".join(p for p in parts if p)
         url = rule.source.url if rule.source.url and rule.source.url.startswith(("https://", "http://")) else None
     lifts = reason.lifts.at if reason.lifts is not None else None
-    return ReasonView(rule.id, rule.category, _category_title(bundle, rule.category, choice.locale), plain,
+    return ReasonView(rule.id, rule.category, category_title(bundle, rule.category, choice.locale), plain,
                       format_instant(lifts, bundle.timezone) if lifts else None, evidence, citation, url,
                       reason.missing)
 
@@ -156,7 +161,7 @@ def action_answer(decision: Decision, choice: LocaleChoice, labels: Mapping[str,
         next_change = (labels["no_next_change"] if change.at is None else
                        f"{choice.words.when(change.at, bundle.timezone)}{labels['colon']}"
                        f"{verdict_word(change.decision or 'allowed', labels)}"
-                       + (f" — {choice.words.join([_category_title(bundle, c, choice.locale) for c in change.blocked_by])}"
+                       + (f" — {choice.words.join([category_title(bundle, c, choice.locale) for c in change.blocked_by])}"
                           if change.blocked_by else ""))
     notes = [*decision.notes]
     if choice.note:

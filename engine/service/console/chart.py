@@ -20,6 +20,7 @@ from chronolex.explain.locales import LocaleChoice
 from chronolex.explain.plain import action_phrase, span_words
 from chronolex.instants import localize
 from chronolex.model import Bundle, Rule, Version
+from chronolex.service.console.answer import event_words
 from chronolex.time.versions import in_force_spans
 
 LEFT = 190.0  # room for the lane labels
@@ -163,7 +164,7 @@ def account_chart(bundle: Bundle, timelines: Mapping[str, Sequence[TimelineInter
             y += LANE
         y += GAP
     events = tuple(
-        Mark(scale(e.at), f"{_event_title(bundle, e.type)} · {choice.words.when(e.at, bundle.timezone, zone_shown=False)}"
+        Mark(scale(e.at), event_words(e, bundle, choice)
              + "".join(f" · {k}: {v}" for k, v in sorted(e.fields.items())))
         for e in history.events if scale.contains(e.at))
     lanes.append(Lane(y, labels["events_lane"], "events"))
@@ -176,11 +177,6 @@ def account_chart(bundle: Bundle, timelines: Mapping[str, Sequence[TimelineInter
     return Chart(y + AXIS, tuple(lanes), tuple(bands), events, events_y, boundaries,
                  day_marks(bundle, start, end, scale, choice), scale(at) if at and scale.contains(at) else None,
                  legend)
-
-
-def _event_title(bundle: Bundle, event_type: str) -> str:
-    kind = bundle.events.get(event_type) if bundle.events else None
-    return kind.title if kind is not None and kind.title else event_type
 
 
 def day_marks(bundle: Bundle, start: datetime, end: datetime, scale: Scale, choice: LocaleChoice) -> tuple[Mark, ...]:

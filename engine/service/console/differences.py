@@ -15,6 +15,7 @@ from datetime import datetime
 
 from chronolex.explain.locales import LocaleChoice
 from chronolex.model import Bundle
+from chronolex.service.console.answer import category_title, event_title, value_words
 from chronolex.service.console.logged import Comparison, Difference
 
 
@@ -53,8 +54,8 @@ def difference_words(difference: Difference, bundle: Bundle, choice: LocaleChoic
     if code == "version":
         return labels["differs_version"].format(logged=version("logged"), today=version("today"), at=when("at"))
     if code == "fact":
-        return labels["differs_fact"].format(name=values["name"], given=_value(values["given"], labels),
-                                             derived=_value(values["derived"], labels))
+        return labels["differs_fact"].format(name=values["name"], given=value_words(values["given"], bundle, labels),
+                                             derived=value_words(values["derived"], bundle, labels))
     if code == "later-version":
         return labels["differs_later_version"].format(version=values["version"], published_at=when("published_at"))
     if code == "decision-changed":
@@ -62,12 +63,12 @@ def difference_words(difference: Difference, bundle: Bundle, choice: LocaleChoic
         verdict = labels.get(f"verdict_{decision}", decision)
         blocked = values["blocked_by"]
         assert isinstance(blocked, tuple)
-        titles = [_category(bundle, str(name), choice.locale) for name in blocked]
+        titles = [category_title(bundle, str(name), choice.locale) for name in blocked]
         categories = labels["differs_categories"].format(categories=choice.words.join(titles)) if titles else ""
         return labels["differs_decision"].format(decision=verdict[:1].lower() + verdict[1:]
                                                  if choice.words.locale == "en" else verdict, categories=categories)
     if code in ("happened-after", "recorded-late"):
-        event = _event_title(bundle, str(values["event_type"]))
+        event = event_title(bundle, str(values["event_type"]))
         if code == "happened-after":
             return labels["differs_happened_after"].format(event=event, event_at=when("event_at"))
         return labels["differs_recorded_late"].format(event=event, event_at=when("event_at"),
@@ -75,22 +76,3 @@ def difference_words(difference: Difference, bundle: Bundle, choice: LocaleChoic
     if code == "unexplained":
         return labels["differs_unexplained"]
     raise ValueError(f"no words for the difference {code!r}")  # a new code must get its words here
-
-
-def _value(value: object, labels: Mapping[str, str]) -> str:
-    """A fact's value as the log keeps it (JSON), in words: unknown, yes/no, or as written."""
-    if value is None:
-        return labels["unknown"]
-    if isinstance(value, bool):
-        return labels["true"] if value else labels["false"]
-    return str(value)
-
-
-def _category(bundle: Bundle, name: str, locale: str) -> str:
-    category = bundle.categories.get(name)
-    return category.title_in(locale) if category else name
-
-
-def _event_title(bundle: Bundle, event_type: str) -> str:
-    kind = bundle.events.get(event_type) if bundle.events else None
-    return kind.title if kind is not None and kind.title else event_type

@@ -125,9 +125,7 @@ _EN: dict[str, str] = {
     "log_unreadable": "the decision log cannot be read: {error}",
     "timeline_stopped": "{action}: the timeline stops at {at} (the walk's step limit); choose a shorter range to "
                         "see the rest",
-    "true": "true",
     "missing_text": "no {locale} text for {items}: shown in {default}",
-    "false": "false",
 }
 
 _ZH: dict[str, str] = {
@@ -240,9 +238,7 @@ _ZH: dict[str, str] = {
     "differs_unexplained": "按今天已知的规则和事件，结果不同；记录中没有说明原因（日志由另一个版本的程序写入，或政策包此后重新加载过）",
     "log_unreadable": "无法读取决定日志：{error}",
     "timeline_stopped": "{action}：时间线在{at}处停止（已达到计算步数上限）；请选择更短的时间范围查看其余部分",
-    "true": "是",
     "missing_text": "{items}没有{locale}文本，以{default}显示",
-    "false": "否",
     "err_action": "没有“{action}”这个操作；该政策包的操作有：{actions}",
     "err_at": "无法读取日期和时间“{text}”：请写成 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM[:SS]（按政策包的时区理解），或加上时差，如 YYYY-MM-DDTHH:MM+08:00",
     "err_range_order": "时间范围的结束必须晚于开始",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -214,7 +214,8 @@ class Console:
             return self.failed(request, error, "timeline")
         context = {**self.base(request, query.bundle, query.choice.locale, "timeline"), "form": self.form(query),
                    "query": query, "range": span, "chart": None, "rows": {}, "message": None, "matches": (),
-                   "range_start": _day_words(span.start_date, query), "range_end": _day_words(span.end_date, query)}
+                   "range_start": query.choice.words.day(span.start_date),
+                   "range_end": query.choice.words.day(span.end_date)}
         labels = context["labels"]
         notes = list(query.notes)
         if not query.account:
@@ -269,13 +270,6 @@ class Console:
 def _action_title(bundle: Bundle, action: str, locale: str) -> str:
     titles = bundle.action_titles.get(action, {})
     return titles.get(locale) or titles.get(bundle.default_locale) or action
-
-
-def _day_words(day: date, query: Query) -> str:
-    """A day as the page's language writes it ("1 March 2026", "2026年3月1日")."""
-    if query.choice.words.locale == "zh-CN":
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day.day} {query.choice.words.months[day.month - 1]} {day.year}"
 
 
 def _keep(request: Request, names: tuple[str, ...]) -> dict[str, str]:
