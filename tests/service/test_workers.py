@@ -45,11 +45,18 @@ def children(pid: int) -> set[int]:
     return found
 
 
+def command_line(pid: int) -> bytes:
+    """A process's command line; empty once it has exited (a zombie's, or one already reaped)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def workers_of(server: subprocess.Popen[bytes]) -> set[int]:
-    """The supervisor's worker processes (spawn also starts a resource tracker: not one)."""
+    """The supervisor's live worker processes (spawn also starts a resource tracker: not one)."""
     return {pid for pid in children(server.pid)
-            if "chronolex.cli" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-            or b"multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+            if b"chronolex.cli" in (line := command_line(pid)) or b"multiprocessing.spawn" in line}
 
 
 def get(port: int, path: str) -> tuple[int, bytes]:
@@ -109,9 +116,13 @@ def server(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int, Path, Path]:
         yield process, port, log, output
     finally:
         if process.poll() is None:
+            left = children(process.pid)
             process.kill()
-            for pid in children(process.pid):
-                os.kill(pid, signal.SIGKILL)
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             process.wait()
 
 
