@@ -23,7 +23,8 @@ Layout (``meta.schema_version`` = 1)::
 
 Every SQLite error is turned into a :class:`ChronolexError` with code ``log-error``
 that names its cause; a log locked by another process is waited for, at most
-``wait`` seconds, and then refused with an error that says so.
+``wait`` seconds, and then refused with an error that says so. Processes that write one
+log take turns on a lock file beside it (:mod:`chronolex.log.turn`).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from chronolex.log.record import (
     chain_hash,
     decision_id,
 )
+from chronolex.log.turn import WriteTurn
 
 __all__ = ["DEFAULT_WAIT", "SCHEMA_VERSION", "DecisionLog", "LogVerification", "is_decision_log_file"]
 
@@ -217,6 +219,7 @@ class DecisionLog:
         self._name = str(path)
         self._wait = min(float(wait), _LONGEST_WAIT) if float(wait) > 0 else 0.0
         self._lock = threading.Lock()
+        self._turn = WriteTurn(self.path)
         self._refuse_what_is_not_a_file()
         if not create and not self.path.exists():
             raise ChronolexError.single(CODE, f"{self._name}: no decision log here (no such file)", None,
@@ -304,16 +307,19 @@ class DecisionLog:
             yield
         except sqlite3.Error as exc:
             if _busy(exc):
-                raise ChronolexError.single(
-                    CODE, f"{self._name}: the decision log is locked by another process "
-                          f"(waited {self._wait:g} s for it)", None,
-                    "one process writes a decision log at a time: stop the other one, or try again") from None
+                raise self._locked() from None
             text = str(exc)
             if "not a database" in text:
                 raise self._not_a_log("not an SQLite database") from None
             if "malformed" in text:
                 raise ChronolexError.single(CODE, f"{self._name}: {doing}: the file is damaged ({text})") from None
             raise ChronolexError.single(CODE, f"{self._name}: {doing}: {text}") from None
+
+    def _locked(self) -> ChronolexError:
+        return ChronolexError.single(
+            CODE, f"{self._name}: the decision log is locked by another process "
+                  f"(waited {self._wait:g} s for it)", None,
+            "one process writes a decision log at a time: stop the other one, or try again")
 
     # -- writing
 
@@ -325,7 +331,7 @@ class DecisionLog:
         """
         if not decisions:
             return []
-        with self._lock, self._translated("cannot append"):
+        with self._lock, self._taken_turn(), self._translated("cannot append"):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 count, last = self._db.execute("SELECT count, last_hash FROM head WHERE id = 1").fetchone()
@@ -352,6 +358,19 @@ class DecisionLog:
                     self._db.execute("ROLLBACK")
                 raise
         return records
+
+    @contextmanager
+    def _taken_turn(self) -> Iterator[None]:
+        """This process's turn to write (:mod:`chronolex.log.turn`): a process waiting for
+        it is woken as soon as it is free, instead of sleeping in SQLite's busy handler."""
+        try:
+            held = self._turn.take(self._wait)
+        except TimeoutError:
+            raise self._locked() from None
+        try:
+            yield
+        finally:
+            self._turn.give(held)
 
     # -- reading
 
