@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from chronolex.evaluation.decision import Decision, Reason, json_value
+from chronolex.evaluation.decision import Decision, Reason
 from chronolex.events.event import Event
+from chronolex.explain.differences import category_title, event_title, value_words
 from chronolex.explain.locales import LocaleChoice
 from chronolex.explain.plain import PlainReason, action_phrase, missing_texts, plain_answer
 from chronolex.instants import format_instant
@@ -90,12 +91,6 @@ def headline(decision: Decision, choice: LocaleChoice, labels: Mapping[str, str]
     return f"{word} — {choice.words.join(titles)}"
 
 
-def category_title(bundle: Bundle, name: str, locale: str) -> str:
-    """A category's title in ``locale`` (its name when the bundle has no such category)."""
-    category = bundle.categories.get(name)
-    return category.title_in(locale) if category else name
-
-
 def badges(decision: Decision, choice: LocaleChoice) -> tuple[Badge, ...]:
     """A badge per category of the bundle, in precedence order."""
     pending = {r.category for r in decision.undetermined}
@@ -104,21 +99,6 @@ def badges(decision: Decision, choice: LocaleChoice) -> tuple[Badge, ...]:
         state = BLOCKS if name in decision.blocked_by else UNKNOWN if name in pending else CLEAR
         out.append(Badge(name, category.title_in(choice.locale), state))
     return tuple(out)
-
-
-def value_words(value: object, bundle: Bundle, labels: Mapping[str, str]) -> str:
-    shown = json_value(value, bundle.timezone)
-    if shown is None:
-        return labels["unknown"]
-    if isinstance(shown, bool):
-        return labels["yes"] if shown else labels["no"]
-    return str(shown)
-
-
-def event_title(bundle: Bundle, event_type: str) -> str:
-    """An event type's title from the event catalog (its name when it has none)."""
-    kind = bundle.events.get(event_type) if bundle.events else None
-    return kind.title if kind is not None and kind.title else event_type
 
 
 def event_words(event: Event, bundle: Bundle, choice: LocaleChoice) -> str:
