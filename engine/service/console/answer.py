@@ -143,7 +143,7 @@ def action_answer(decision: Decision, choice: LocaleChoice, labels: Mapping[str,
                        f"{verdict_word(change.decision or 'allowed', labels)}"
                        + (f" — {choice.words.join([category_title(bundle, c, choice.locale) for c in change.blocked_by])}"
                           if change.blocked_by else ""))
-    notes = [*decision.notes]
+    notes = [note_words(note, decision, choice, labels) for note in decision.notes]
     if choice.note:
         notes.append(choice.note)
     missing = missing_texts(decision, choice)
@@ -156,6 +156,19 @@ def action_answer(decision: Decision, choice: LocaleChoice, labels: Mapping[str,
         f"{bundle.name}@{version.id}" if version else None,
         choice.words.when(version.effective_from, bundle.timezone) if version else None,
         next_change, tuple(notes))
+
+
+def note_words(note: str, decision: Decision, choice: LocaleChoice, labels: Mapping[str, str]) -> str:
+    """A note of the decision in the page's language: a note the engine gave a code
+    (:class:`~chronolex.evaluation.decision.DecisionNote`) is worded from it when the labels
+    have words for that code; any other note (and every note in English) as the engine wrote it."""
+    coded = next((c for c in decision.coded_notes if c.text == note), None)
+    key = "note_" + coded.code.replace("-", "_") if coded is not None else ""
+    if coded is None or key not in labels:
+        return note
+    values = {name: choice.words.when(value, decision.bundle.timezone) if isinstance(value, datetime) else value
+              for name, value in coded.values.items()}
+    return labels[key].format(**values)
 
 
 def customer_reply(answers: Sequence[ActionAnswer], choice: LocaleChoice) -> str:
