@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chronolex.errors import ChronolexError, Diagnostic, EvaluationError, Severity, Span
-    from chronolex.instants import Duration, format_instant, load_zone, parse_instant, wall_time_note
+    from chronolex.instants import Duration, format_instant, load_zone, parse_instant, wall_time_note, wall_time_problem
     from chronolex.lang import compile_condition, CompiledExpr, ConditionError, Context, interpret, parse, render
     from chronolex.lang.values import UNKNOWN
     from chronolex.model import Bundle, Category, Derivation, EventType, Fact, Interval, Rule, Schedule, Source, Version
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from chronolex.evaluation.facts import derive_facts, FactValue
     from chronolex.evaluation.given import given_facts, read_facts
     from chronolex.evaluation.assess import Evaluator, RuleState, Verdict
-    from chronolex.evaluation.decision import Decision, Evidence, json_value, Lift, NextChange, Reason
+    from chronolex.evaluation.decision import Decision, DecisionNote, Evidence, json_value, Lift, NextChange, Reason
     from chronolex.evaluation.decide import decide, decide_with_facts, IncompleteTimeline, timeline, TimelineInterval
     from chronolex.evaluation.hindsight import (
         KnowledgeNote,
@@ -80,7 +80,7 @@ __version__ = "0.1.0"
 #: Where each public name lives, by pipeline stage (``docs/architecture.md``).
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["ChronolexError", "Diagnostic", "EvaluationError", "Severity", "Span"], "chronolex.errors"),
-    **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant", "wall_time_note"],
+    **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant", "wall_time_note", "wall_time_problem"],
                    "chronolex.instants"),
     **dict.fromkeys(["compile_condition", "CompiledExpr", "ConditionError", "Context", "interpret", "parse", "render"], "chronolex.lang"),
     **dict.fromkeys(["UNKNOWN"], "chronolex.lang.values"),
@@ -101,7 +101,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["derive_facts", "FactValue"], "chronolex.evaluation.facts"),
     **dict.fromkeys(["given_facts", "read_facts"], "chronolex.evaluation.given"),
     **dict.fromkeys(["Evaluator", "RuleState", "Verdict"], "chronolex.evaluation.assess"),
-    **dict.fromkeys(["Decision", "Evidence", "json_value", "Lift", "NextChange", "Reason"], "chronolex.evaluation.decision"),
+    **dict.fromkeys(["Decision", "DecisionNote", "Evidence", "json_value", "Lift", "NextChange", "Reason"], "chronolex.evaluation.decision"),
     **dict.fromkeys(["decide", "decide_with_facts", "IncompleteTimeline", "timeline", "TimelineInterval"],
                    "chronolex.evaluation.decide"),
     **dict.fromkeys(["decide_in_hindsight", "knowledge_notes", "knowledge_differences", "KnowledgeNote"],
@@ -181,6 +181,7 @@ __all__ = [
     "decide_in_hindsight",
     "decide_with_facts",
     "Decision",
+    "DecisionNote",
     "DecisionLog",
     "DecisionRecord",
     "Derivation",
@@ -290,6 +291,7 @@ __all__ = [
     "version_table",
     "VersionSpan",
     "wall_time_note",
+    "wall_time_problem",
     "Witness",
     "versions_document",
     "timeline_document",
