@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chronolex.errors import ChronolexError, Diagnostic, EvaluationError, Severity, Span
-    from chronolex.instants import Duration, format_instant, load_zone, parse_instant, wall_time_note
+    from chronolex.instants import Duration, format_instant, load_zone, parse_instant, wall_time_note, wall_time_problem
     from chronolex.lang import compile_condition, CompiledExpr, ConditionError, Context, interpret, parse, render
     from chronolex.lang.values import UNKNOWN
     from chronolex.model import Bundle, Category, Derivation, EventType, Fact, Interval, Rule, Schedule, Source, Version
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from chronolex.evaluation.facts import derive_facts, FactValue
     from chronolex.evaluation.given import given_facts, read_facts
     from chronolex.evaluation.assess import Evaluator, RuleState, Verdict
-    from chronolex.evaluation.decision import Decision, Evidence, json_value, Lift, NextChange, Reason
+    from chronolex.evaluation.decision import Decision, DecisionNote, Evidence, json_value, Lift, NextChange, Reason
     from chronolex.evaluation.decide import decide, decide_with_facts, IncompleteTimeline, timeline, TimelineInterval
     from chronolex.evaluation.hindsight import (
         KnowledgeNote,
@@ -49,7 +49,8 @@ if TYPE_CHECKING:
         knowledge_notes,
     )
     from chronolex.evaluation.documents import timeline_document, with_input
-    from chronolex.explain.locales import choose_locale, LocaleChoice, TEMPLATE_LOCALES
+    from chronolex.explain.locales import choose_locale, choose_template, LocaleChoice, TEMPLATE_LOCALES
+    from chronolex.explain.differences import outcome_words, why_words, words_for
     from chronolex.explain.plain import action_phrase, category_words, interval_words, localized_document, missing_texts, plain_answer, PlainAnswer, PlainReason, span_words, summary_sentence
     from chronolex.batch.errors import BatchError, Untranslatable
     from chronolex.batch.output import batch_output_format, batch_string_column, BatchSummary, DecisionWriter, summarize_batch, SummaryCounter, write_batch
@@ -65,7 +66,7 @@ if TYPE_CHECKING:
     from chronolex.diff.impact import Impact, impact
     from chronolex.diff.batch_impact import account_changes, BatchImpact, notifications
     from chronolex.batch.changes import changed_since
-    from chronolex.diff.decision_log import logged_decision, LoggedDecision, LogReplay, read_decision_log, replay_log
+    from chronolex.diff.decision_log import logged_decision, LoggedDecision, LogReplay, read_decision_log, replay_log, Why
     from chronolex.checks.cases import Case, load_cases, policy_test_files
     from chronolex.service.app import create_app
     from chronolex.service.clock import Clock
@@ -79,7 +80,7 @@ __version__ = "0.1.0"
 #: Where each public name lives, by pipeline stage (``docs/architecture.md``).
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["ChronolexError", "Diagnostic", "EvaluationError", "Severity", "Span"], "chronolex.errors"),
-    **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant", "wall_time_note"],
+    **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant", "wall_time_note", "wall_time_problem"],
                    "chronolex.instants"),
     **dict.fromkeys(["compile_condition", "CompiledExpr", "ConditionError", "Context", "interpret", "parse", "render"], "chronolex.lang"),
     **dict.fromkeys(["UNKNOWN"], "chronolex.lang.values"),
@@ -100,13 +101,14 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["derive_facts", "FactValue"], "chronolex.evaluation.facts"),
     **dict.fromkeys(["given_facts", "read_facts"], "chronolex.evaluation.given"),
     **dict.fromkeys(["Evaluator", "RuleState", "Verdict"], "chronolex.evaluation.assess"),
-    **dict.fromkeys(["Decision", "Evidence", "json_value", "Lift", "NextChange", "Reason"], "chronolex.evaluation.decision"),
+    **dict.fromkeys(["Decision", "DecisionNote", "Evidence", "json_value", "Lift", "NextChange", "Reason"], "chronolex.evaluation.decision"),
     **dict.fromkeys(["decide", "decide_with_facts", "IncompleteTimeline", "timeline", "TimelineInterval"],
                    "chronolex.evaluation.decide"),
     **dict.fromkeys(["decide_in_hindsight", "knowledge_notes", "knowledge_differences", "KnowledgeNote"],
                    "chronolex.evaluation.hindsight"),
     **dict.fromkeys(["timeline_document", "with_input"], "chronolex.evaluation.documents"),
-    **dict.fromkeys(["choose_locale", "LocaleChoice", "TEMPLATE_LOCALES"], "chronolex.explain.locales"),
+    **dict.fromkeys(["choose_locale", "choose_template", "LocaleChoice", "TEMPLATE_LOCALES"], "chronolex.explain.locales"),
+    **dict.fromkeys(["outcome_words", "why_words", "words_for"], "chronolex.explain.differences"),
     **dict.fromkeys(["action_phrase", "category_words", "interval_words", "localized_document", "missing_texts", "plain_answer", "PlainAnswer", "PlainReason", "span_words", "summary_sentence"], "chronolex.explain.plain"),
     **dict.fromkeys(["BatchError", "Untranslatable"], "chronolex.batch.errors"),
     **dict.fromkeys(["batch_output_format", "batch_string_column", "BatchSummary", "DecisionWriter", "summarize_batch", "SummaryCounter", "write_batch"], "chronolex.batch.output"),
@@ -122,7 +124,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Impact", "impact"], "chronolex.diff.impact"),
     **dict.fromkeys(["account_changes", "BatchImpact", "notifications"], "chronolex.diff.batch_impact"),
     **dict.fromkeys(["changed_since"], "chronolex.batch.changes"),
-    **dict.fromkeys(["logged_decision", "LoggedDecision", "LogReplay", "read_decision_log", "replay_log"], "chronolex.diff.decision_log"),
+    **dict.fromkeys(["logged_decision", "LoggedDecision", "LogReplay", "read_decision_log", "replay_log", "Why"], "chronolex.diff.decision_log"),
     **dict.fromkeys(["Case", "load_cases", "policy_test_files"], "chronolex.checks.cases"),
     **dict.fromkeys(["branch_status", "CaseResult", "Coverage", "PolicyRun", "run_cases"], "chronolex.testing"),
     **dict.fromkeys(["create_app"], "chronolex.service.app"),
@@ -168,6 +170,7 @@ __all__ = [
     "check_bundle",
     "CheckedSource",
     "choose_locale",
+    "choose_template",
     "ChronolexError",
     "compile_condition",
     "CompiledExpr",
@@ -178,6 +181,7 @@ __all__ = [
     "decide_in_hindsight",
     "decide_with_facts",
     "Decision",
+    "DecisionNote",
     "DecisionLog",
     "DecisionRecord",
     "Derivation",
@@ -229,6 +233,10 @@ __all__ = [
     "logged_decision",
     "LoggedDecision",
     "LogReplay",
+    "outcome_words",
+    "why_words",
+    "Why",
+    "words_for",
     "LogVerification",
     "MemorySource",
     "NewDecision",
@@ -283,6 +291,7 @@ __all__ = [
     "version_table",
     "VersionSpan",
     "wall_time_note",
+    "wall_time_problem",
     "Witness",
     "versions_document",
     "timeline_document",

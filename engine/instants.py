@@ -274,6 +274,28 @@ def wall_time_note(text: str, zone: tzinfo) -> str | None:
     >>> wall_time_note("2026-03-08T02:45", ZoneInfo("America/New_York"))
     '2026-03-08T02:45 does not exist in America/New_York (the clocks jump forward over it); read as 2026-03-08T03:45:00-04:00'
     """
+    problem = wall_time_problem(text, zone)
+    if problem is None:
+        return None
+    code, values = problem
+    if code == "gap":
+        return (f"{values['text']} does not exist in {values['zone']} (the clocks jump forward over it); "
+                f"read as {values['read_as']}")
+    return (f"{values['text']} happens twice in {values['zone']} (the clocks go back); the first was taken, "
+            f"{values['taken']} (the second is {values['second']}: write its offset to mean it)")
+
+
+def wall_time_problem(text: str, zone: tzinfo) -> tuple[str, dict[str, str]] | None:
+    """What :func:`wall_time_note` says, as a code and its values, so a reader can word it
+    in another language (the console): ``gap`` (``text``, ``zone``, ``read_as``) or ``fold``
+    (``text``, ``zone``, ``taken``, ``second``), instants written with their offsets (in a
+    fold the wall time alone cannot tell the two apart); None when ``text`` means one
+    instant as written.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> wall_time_problem("2026-11-01T01:30", ZoneInfo("America/New_York"))[0]
+    'fold'
+    """
     instant = parse_instant(text, zone)
     stripped = text.strip()
     if _DATE.match(stripped):
@@ -285,12 +307,10 @@ def wall_time_note(text: str, zone: tzinfo) -> str | None:
     first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
     name = str(zone)
     if instant.astimezone(zone).replace(tzinfo=None) != wall:
-        return (f"{stripped} does not exist in {name} (the clocks jump forward over it); "
-                f"read as {format_instant(instant, zone)}")
+        return "gap", {"text": stripped, "zone": name, "read_as": format_instant(instant, zone)}
     if first.utcoffset() != second.utcoffset():
-        later = format_instant(second.astimezone(timezone.utc), zone)
-        return (f"{stripped} happens twice in {name} (the clocks go back); the first was taken, "
-                f"{format_instant(instant, zone)} (the second is {later}: write its offset to mean it)")
+        return "fold", {"text": stripped, "zone": name, "taken": format_instant(instant, zone),
+                        "second": format_instant(second.astimezone(timezone.utc), zone)}
     return None
 
 

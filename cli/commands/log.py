@@ -35,6 +35,10 @@ from chronolex.cli._common import (
 )
 
 _LOG_ARGUMENT = click.argument("log_path", metavar="LOG", type=click.Path(dir_okay=False))
+_LANG_OPTION = click.option(
+    "--lang", "lang", metavar="LOCALE",
+    help="Say the text output in this language, e.g. zh-CN, with the support console's words (default: en). "
+         "JSON stays codes and values.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -144,16 +148,20 @@ def _instant(text: str | None, zone: tzinfo | None, option: str) -> datetime | N
 @click.option("--bundle", "bundle_ref", metavar="BUNDLE",
               help="Read --from/--to without an offset in this bundle's zone (instead of --tz).")
 @format_option
+@_LANG_OPTION
 def show(log_path: str, account: str, start_text: str | None, end_text: str | None, tz: str | None,
-         bundle_ref: str | None, fmt: str) -> None:
+         bundle_ref: str | None, fmt: str, lang: str | None) -> None:
     """What the platform actually decided for ACCOUNT, in log order.
 
     --from/--to bound the instant each decision is about ('at'), half-open [from, to).
     They need a UTC offset, or a zone for a wall time: --tz ZONE or --bundle BUNDLE (its
     timezone). Instants are shown as logged, with the offset the service wrote. A record
     whose own hash no longer matches is flagged; 'chronolex log verify' checks the chain.
+    --lang zh-CN says the text in Chinese (categories by their titles with --bundle).
     """
     zone = _zone(tz, bundle_ref)
+    bundle = load(bundle_ref) if bundle_ref and lang else None
+    choice = _choice(lang, bundle)
     start, end = _instant(start_text, zone, "--from"), _instant(end_text, zone, "--to")
     if start is not None and end is not None and end <= start:
         fail("--to must be after --from (the range is half-open: [from, to))")
@@ -175,7 +183,23 @@ def show(log_path: str, account: str, start_text: str | None, end_text: str | No
         }
         emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         return
-    emit("".join(_show_text(log_path, account, records, changed, start is not None or end is not None)))
+    ranged = start is not None or end is not None
+    if choice is not None:
+        emit("".join(_show_words(log_path, account, records, changed, ranged, bundle, choice)))
+        return
+    emit("".join(_show_text(log_path, account, records, changed, ranged)))
+
+
+def _choice(lang: str | None, bundle: chronolex.Bundle | None) -> chronolex.LocaleChoice | None:
+    """The language of --lang, or None for the English text the command always printed
+    (no --lang, --lang en, or a bundle locale with no words but English). An unknown
+    locale is an error, as for 'chronolex why --lang'."""
+    if lang is None:
+        return None
+    choice = chronolex.choose_locale(bundle, lang) if bundle is not None else chronolex.choose_template(lang)
+    if choice.note:
+        click.echo(f"note: {choice.note}", err=True)
+    return None if choice.words.locale == "en" else choice
 
 
 def _show_text(log_path: str, account: str, records: list[chronolex.DecisionRecord],
@@ -197,6 +221,32 @@ def _show_text(log_path: str, account: str, records: list[chronolex.DecisionReco
         yield f"    received {entry.received_at}{known}; facts {facts}; id {record.decision_id}\n"
 
 
+def _show_words(log_path: str, account: str, records: list[chronolex.DecisionRecord], changed: list[int],
+                ranged: bool, bundle: chronolex.Bundle | None, choice: chronolex.LocaleChoice) -> Iterator[str]:
+    """:func:`_show_text` in the language of ``choice``: the console's words for verdicts,
+    categories and facts; instants, ids, rules and versions as logged."""
+    words = chronolex.words_for(choice.words.locale)
+    if not records:
+        yield words["log_show_none_range" if ranged else "log_show_none"].format(log=_name(log_path),
+                                                                                account=account) + "\n"
+        return
+    yield words["log_show_header"].format(log=_name(log_path), account=account, count=len(records)) + "\n"
+    for record in records:
+        entry = record.entry
+        outcome = chronolex.outcome_words(entry.decision, list(entry.blocked_by),
+                                          bundle if bundle is not None and bundle.name == entry.bundle else None,
+                                          choice)
+        yield (words["log_show_record"].format(seq=record.seq, at=entry.at, action=entry.action, outcome=outcome,
+                                               bundle=entry.bundle, version=entry.version or words["log_no_version"])
+               + (words["log_show_changed"] if record.seq in changed else "") + "\n")
+        if entry.rules:
+            yield words["log_show_rules"].format(rules=words["list_sep"].join(entry.rules)) + "\n"
+        known = words["log_show_known"].format(known_at=entry.known_at) if entry.known_at else ""
+        yield words["log_show_received"].format(received_at=entry.received_at, known=known, id=record.decision_id,
+                                                facts=words["facts_given" if entry.facts_given else
+                                                            "facts_derived"]) + "\n"
+
+
 # -- replay ----------------------------------------------------------------------------------
 
 
@@ -209,8 +259,9 @@ def _show_text(log_path: str, account: str, records: list[chronolex.DecisionReco
               help="Only decisions about instants from T on (no offset: the bundle's zone).")
 @click.option("--since-seq", type=click.IntRange(min=1), metavar="N", help="Only records N and after.")
 @format_option
+@_LANG_OPTION
 def replay(log_path: str, bundles: Sequence[str], event_files: Sequence[str], db_path: str | None,
-           since_text: str | None, since_seq: int | None, fmt: str) -> None:
+           since_text: str | None, since_seq: int | None, fmt: str, lang: str | None) -> None:
     """Decide every logged request again with today's knowledge; report those that now differ.
 
     Today's knowledge is the bundle files as they are (BUNDLE..., one per bundle the log
@@ -218,7 +269,9 @@ def replay(log_path: str, bundles: Sequence[str], event_files: Sequence[str], db
     decided on facts the caller gave is decided on those facts again. A record differs
     when its decision, its blocking categories or its rules do; each is reported with
     why: a retroactive version, events recorded late, changed facts, changed rules.
-    Exit 0 when nothing differs, 1 when something does, 2 for bad input.
+    Exit 0 when nothing differs, 1 when something does, 2 for bad input. --lang zh-CN
+    says the reasons in Chinese, as the support console does; JSON has each reason as
+    a code and its values ('why') beside the English sentence ('because').
     """
     if since_text and since_seq:
         fail("give --since or --since-seq, not both")
@@ -232,6 +285,7 @@ def replay(log_path: str, bundles: Sequence[str], event_files: Sequence[str], db
         if bundle.name in loaded:
             fail(f"two bundles named {bundle.name!r}: {loaded[bundle.name][0]} and {reference}")
         loaded[bundle.name] = (reference, bundle)
+    choices = {name: _choice(lang, bundle) for name, (_, bundle) in loaded.items()}
     since = None
     if since_text:
         zones = {str(b.timezone) for _, b in loaded.values()}
@@ -269,6 +323,8 @@ def replay(log_path: str, bundles: Sequence[str], event_files: Sequence[str], db
             "differing": [d.to_json(bundle.timezone) for bundle, d in differing],
         }
         emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    elif lang is not None and all(choices.values()):
+        emit("".join(_replay_words(log_path, replayed, differing, choices)))
     else:
         emit("".join(_replay_text(log_path, replayed, differing)))
     if differing:
@@ -294,6 +350,29 @@ def _replay_text(log_path: str, replayed: int, differing: list[tuple[chronolex.B
                f"{chronolex.format_instant(record.at, zone)}: {recorded} under {record.version or 'no version'} "
                f"→ now {now} under {difference.version or 'no version'} [{', '.join(difference.causes)}]\n")
         yield from (f"    {sentence}\n" for sentence in difference.because)
+
+
+def _replay_words(log_path: str, replayed: int, differing: list[tuple[chronolex.Bundle, Any]],
+                  choices: dict[str, chronolex.LocaleChoice | None]) -> Iterator[str]:
+    """:func:`_replay_text` in the language of --lang: each reason worded from its code and
+    values with the console's words; versions, rules and cause codes as written."""
+    first = next(iter(choices.values()))
+    assert first is not None
+    words = chronolex.words_for(first.words.locale)
+    yield words["log_replay_header"].format(log=_name(log_path), count=replayed, differing=len(differing)) + "\n"
+    for bundle, difference in differing:
+        choice = choices[bundle.name]
+        assert choice is not None
+        record = difference.record
+        recorded = chronolex.outcome_words(record.decision, list(record.blocked_by or ()), bundle, choice)
+        now = chronolex.outcome_words(difference.decision, list(difference.blocked_by), bundle, choice)
+        yield words["log_replay_record"].format(
+            seq=record.seq, account=record.account, action=record.action,
+            at=choice.words.when(record.at, bundle.timezone), recorded=recorded,
+            version=record.version or words["log_no_version"], now=now,
+            now_version=difference.version or words["log_no_version"],
+            causes=", ".join(difference.causes)) + "\n"
+        yield from (f"    {chronolex.why_words(w.code, w.values, w.text, bundle, choice)}\n" for w in difference.why)
 
 
 # -- export ----------------------------------------------------------------------------------

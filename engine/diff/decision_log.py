@@ -66,6 +66,7 @@ __all__ = [
     "LogReplay",
     "LoggedDecision",
     "ReplayedReason",
+    "Why",
     "logged_decision",
     "read_decision_log",
     "replay_log",
@@ -288,6 +289,45 @@ class ReplayedReason:
 
 
 @dataclass(frozen=True, slots=True)
+class Why:
+    """One sentence of :attr:`LogDifference.because` as a code and its values, so a reader
+    can say it in another language (``chronolex log replay --lang``, the console); ``text``
+    is the sentence in English, as ``because`` holds it.
+
+    Codes and values (instants are aware datetimes, version ids may be None):
+    ``retroactive-version`` (``version``, ``published_at``, ``received_at``, ``at``),
+    ``changed-version`` (``at``, ``today``, ``logged``, ``gone``: the logged version is no
+    longer in the bundle), ``late-events`` (``received_at``, ``count``, ``events``: the
+    first few, each ``event_type``, ``event_at``, ``recorded_at``), ``changed-facts``
+    (``facts``: each ``name``, ``logged``, ``now``), ``now-blocked``, ``no-longer-blocked``,
+    ``now-undetermined`` (also ``missing``) and ``no-longer-undetermined`` (``rule``,
+    ``category`` or None, ``origin``: ``new``, ``removed``, ``changed`` or None, between the
+    versions ``recorded`` and ``version``), ``recorded-version-decides`` (``version``,
+    ``decision``, ``blocked_by``, ``logged``, ``since``: ``events`` or ``rules``),
+    ``version-decides`` (``version``, ``decision``, ``blocked_by``), ``no-version``
+    (``side``, ``at``), ``no-action`` (``side``, ``action``), ``version-not-in-side``
+    (``version``, ``side``) and ``nothing-restricts`` (``version``, ``action``).
+    """
+
+    code: str
+    values: Mapping[str, object]
+    text: str
+
+    def to_json(self, zone: tzinfo) -> dict[str, Any]:
+        return {"code": self.code, "values": {k: _plain(v, zone) for k, v in self.values.items()}}
+
+
+def _plain(value: object, zone: tzinfo) -> Any:
+    if isinstance(value, datetime):
+        return format_instant(value, zone)
+    if isinstance(value, (tuple, list)):
+        return [_plain(v, zone) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v, zone) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True, slots=True)
 class LogDifference:
     """A record whose decision would now differ: what NEW decides, with its reasons and why."""
 
@@ -304,6 +344,8 @@ class LogDifference:
     #: rules were edited) and ``new-version`` (a pinned NEW side that is not the version
     #: that decided).
     causes: tuple[str, ...] = ()
+    #: ``because`` as codes and values, one a sentence in the same order.
+    why: tuple[Why, ...] = ()
 
     def to_json(self, zone: tzinfo) -> dict[str, Any]:
         record = self.record
@@ -331,6 +373,7 @@ class LogDifference:
                 "reasons": [r.to_json() for r in self.reasons],
             },
             "because": list(self.because),
+            "why": [w.to_json(zone) for w in self.why],
         }
         if record.seq is not None:
             out["causes"] = list(self.causes)
@@ -425,7 +468,7 @@ def replay_log(new: Side, source: EventSource, records: Iterable[LoggedDecision]
         reasons = tuple(ReplayedReason(o.rule.id, o.rule.category, o.state)
                         for o in (*now.restricting, *now.undetermined))
         causes: tuple[str, ...] = ()
-        knowledge: tuple[str, ...] = ()
+        knowledge: tuple[Why, ...] = ()
         if record.received_at is not None:
             causes, knowledge = _knowledge(judge, record, version, history, given)
         if record.received_at is not None and not causes and new.version is not None \
@@ -437,8 +480,9 @@ def replay_log(new: Side, source: EventSource, records: Iterable[LoggedDecision]
             because = _because(judge, record, version, now, history, facts, _RULES_CHANGED)
         else:
             because = _because(judge, record, version, now, history, facts)
+        why = (*knowledge, *because)
         differing.append(LogDifference(record, now.decision, version.id if version else None, blocked_by,
-                                       reasons, (*knowledge, *because), causes))
+                                       reasons, tuple(w.text for w in why), causes, why))
     return LogReplay(new, total, tuple(differing))
 
 
@@ -447,34 +491,40 @@ _LATE_SHOWN = 3
 
 
 def _knowledge(judge: SideJudge, record: LoggedDecision, version: Version | None, history: AccountHistory,
-               given: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+               given: bool) -> tuple[tuple[str, ...], tuple[Why, ...]]:
     """What is known now that the service did not know when it decided: (cause codes, sentences)."""
     zone = judge.bundle.timezone
     received = record.received_at
     assert received is not None
     causes: list[str] = []
-    sentences: list[str] = []
+    sentences: list[Why] = []
     now_id = version.id if version is not None else None
     if judge.side.version is None and now_id != record.version:  # a pinned side decides by itself
         when = format_instant(record.at, zone)
         if version is not None and version.published_at > received:
             causes.append("retroactive-version")
-            sentences.append(
+            sentences.append(Why(
+                "retroactive-version", {"version": version.id, "published_at": version.published_at,
+                                        "received_at": received, "at": record.at},
                 f"retroactive version: {version.id} was published {format_instant(version.published_at, zone)}, "
-                f"after this decision was made ({format_instant(received, zone)}), and is in force at {when}")
+                f"after this decision was made ({format_instant(received, zone)}), and is in force at {when}"))
         else:
             causes.append("changed-version")
             gone = record.version is not None and judge.bundle.version(record.version) is None
-            sentences.append(
+            sentences.append(Why(
+                "changed-version", {"at": record.at, "today": now_id, "logged": record.version, "gone": gone},
                 f"the version in force at {when} is now {now_id or 'none'}, not {record.version or 'none'}"
-                + (f" ({record.version} is no longer in the bundle)" if gone else " (the bundle's versions changed)"))
+                + (f" ({record.version} is no longer in the bundle)" if gone else " (the bundle's versions changed)")))
     if given:
         return tuple(causes), tuple(sentences)
     if record.known_at is None:
         late = [e for e in history.events if e.at <= record.at and e.recorded_at > received]
         if late:
             causes.append("late-events")
-            sentences.append(_late_sentence(late, received, zone))
+            sentences.append(Why("late-events", {
+                "received_at": received, "count": len(late),
+                "events": tuple({"event_type": e.type, "event_at": e.at, "recorded_at": e.recorded_at}
+                                for e in late[:_LATE_SHOWN])}, _late_sentence(late, received, zone)))
     if record.facts:
         names = frozenset(name for name in record.facts if name in judge.bundle.facts)
         now_facts = judge.derive(history, record.at, record.known_at, names)
@@ -483,9 +533,11 @@ def _knowledge(judge: SideJudge, record: LoggedDecision, version: Version | None
         changed = [(name, was, now) for name, was, now in changed if was != now or type(was) is not type(now)]
         if changed:
             causes.append("changed-facts")
-            sentences.append("changed facts: " + "; ".join(
-                f"{name} was {json.dumps(was, ensure_ascii=False)} when decided, now "
-                f"{json.dumps(now, ensure_ascii=False)}" for name, was, now in changed))
+            sentences.append(Why("changed-facts", {
+                "facts": tuple({"name": name, "logged": was, "now": now} for name, was, now in changed)},
+                "changed facts: " + "; ".join(
+                    f"{name} was {json.dumps(was, ensure_ascii=False)} when decided, now "
+                    f"{json.dumps(now, ensure_ascii=False)}" for name, was, now in changed)))
     return tuple(causes), tuple(sentences)
 
 
@@ -509,13 +561,15 @@ _RULES_CHANGED = "its rules in the bundle files were changed after the decision 
 
 def _because(judge: SideJudge, record: LoggedDecision, version: Version | None, now: Assessment,
              history: AccountHistory, facts: dict[str, FactValue],
-             itself: str = _EVENTS_CHANGED) -> tuple[str, ...]:
+             itself: str = _EVENTS_CHANGED) -> tuple[Why, ...]:
     """Sentences that say why NEW decides otherwise than the record."""
     bundle = judge.bundle
     if version is None:
-        return (f"no version of {judge.side.label} is in force at {format_instant(record.at, bundle.timezone)}",)
+        return (Why("no-version", {"side": judge.side.label, "at": record.at},
+                    f"no version of {judge.side.label} is in force at {format_instant(record.at, bundle.timezone)}"),)
     if not judge.declares(record.action):
-        return (f"{judge.side.label} declares no action {record.action!r}, so nothing restricts it",)
+        return (Why("no-action", {"side": judge.side.label, "action": record.action},
+                    f"{judge.side.label} declares no action {record.action!r}, so nothing restricts it"),)
     recorded = bundle.version(record.version) if record.version is not None else None
     if recorded is None:
         return _without_recorded(judge, record, version, now)
@@ -527,77 +581,106 @@ def _because(judge: SideJudge, record: LoggedDecision, version: Version | None, 
     if not sentences and record.rules is not None:  # the same version decides otherwise: name the rules
         sentences = _logged_rule_changes(record.rules, now)
     if _differs(record, then.decision, then.blocked_by(bundle), tuple(o.rule.id for o in then.restricting)):
-        sentences.append(f"{recorded.id} itself now decides {_described(then, judge)}, not {record.decision}: {itself}")
+        sentences.append(Why(
+            "recorded-version-decides",
+            {"version": recorded.id, "decision": then.decision, "blocked_by": then.blocked_by(bundle),
+             "logged": record.decision, "since": "rules" if itself == _RULES_CHANGED else "events"},
+            f"{recorded.id} itself now decides {_described(then, judge)}, not {record.decision}: {itself}"))
     if not sentences:
-        sentences.append(f"{version.id} decides {_described(now, judge)}")
+        sentences.append(Why("version-decides", {"version": version.id, "decision": now.decision,
+                                                 "blocked_by": now.blocked_by(bundle)},
+                             f"{version.id} decides {_described(now, judge)}"))
     return tuple(sentences)
 
 
 def _without_recorded(judge: SideJudge, record: LoggedDecision, version: Version,
-                      now: Assessment) -> tuple[str, ...]:
-    sentences: list[str] = []
+                      now: Assessment) -> tuple[Why, ...]:
+    sentences: list[Why] = []
     if record.version is not None:
-        sentences.append(f"the recorded version {record.version} is not in {judge.side.label}, "
-                         "so its rules cannot be compared")
-    sentences.extend(f"now blocked by {o.rule.id} ({o.rule.category})" for o in now.restricting)
-    sentences.extend(f"now undetermined: {_undetermined(o)}" for o in now.undetermined)
+        sentences.append(Why("version-not-in-side", {"version": record.version, "side": judge.side.label},
+                             f"the recorded version {record.version} is not in {judge.side.label}, "
+                             "so its rules cannot be compared"))
+    sentences.extend(_rule_why("now-blocked", o, None, None) for o in now.restricting)
+    sentences.extend(_rule_why("now-undetermined", o, None, None) for o in now.undetermined)
     if not now.restricting and not now.undetermined:
-        sentences.append(f"nothing in {version.id} restricts {record.action} for this account")
+        sentences.append(Why("nothing-restricts", {"version": version.id, "action": record.action},
+                             f"nothing in {version.id} restricts {record.action} for this account"))
     return tuple(sentences)
 
 
-def _rule_changes(then: Assessment, now: Assessment, recorded: Version, version: Version) -> list[str]:
+_RULE_SENTENCES = {"now-blocked": "now blocked by {rule} ({category})",
+                   "no-longer-blocked": "no longer blocked by {rule} ({category})",
+                   "now-undetermined": "now undetermined: {rule} ({category}) cannot be decided{missing}",
+                   "no-longer-undetermined": "no longer undetermined: {rule} ({category})"}
+
+
+def _rule_why(code: str, outcome: RuleOutcome, recorded: Version | None, version: Version | None,
+              side: str = "new") -> Why:
+    """A rule that restricts (or cannot be decided) under one side and not the other, and
+    whether it was added, removed or changed between ``recorded`` and ``version``."""
+    rule_id = outcome.rule.id
+    origin = _origin(rule_id, recorded, version, side) if recorded is not None and version is not None else None
+    missing = tuple(outcome.missing) if code == "now-undetermined" else ()
+    text = _RULE_SENTENCES[code].format(rule=rule_id, category=outcome.rule.category,
+                                        missing=f", missing {', '.join(missing)}" if missing else "")
+    if origin is not None:
+        assert recorded is not None and version is not None
+        text += {"new": f": {rule_id} is new in {version.id} (not in {recorded.id})",
+                 "removed": f": {rule_id} is not in {version.id}",
+                 "changed": f": {rule_id} changed from {recorded.id} to {version.id}"}[origin]
+    values: dict[str, object] = {"rule": rule_id, "category": outcome.rule.category, "origin": origin,
+                                 "recorded": recorded.id if recorded else None,
+                                 "version": version.id if version else None}
+    if code == "now-undetermined":
+        values["missing"] = missing
+    return Why(code, values, text)
+
+
+def _rule_changes(then: Assessment, now: Assessment, recorded: Version, version: Version) -> list[Why]:
     """Rules that restrict (or are undetermined) under one version and not the other, with
     whether each was added, removed or changed between the two."""
-    sentences: list[str] = []
+    sentences: list[Why] = []
     before = {o.rule.id: o for o in then.restricting}
     after = {o.rule.id: o for o in now.restricting}
     for rule_id, outcome in after.items():
         if rule_id not in before:
-            sentences.append(f"now blocked by {rule_id} ({outcome.rule.category})"
-                             + _origin(rule_id, recorded, version, "new"))
+            sentences.append(_rule_why("now-blocked", outcome, recorded, version, "new"))
     for rule_id, outcome in before.items():
         if rule_id not in after:
-            sentences.append(f"no longer blocked by {rule_id} ({outcome.rule.category})"
-                             + _origin(rule_id, recorded, version, "old"))
+            sentences.append(_rule_why("no-longer-blocked", outcome, recorded, version, "old"))
     undecided_before = {o.rule.id for o in then.undetermined}
     for outcome in now.undetermined:
         if outcome.rule.id not in undecided_before:
-            sentences.append(f"now undetermined: {_undetermined(outcome)}"
-                             + _origin(outcome.rule.id, recorded, version, "new"))
+            sentences.append(_rule_why("now-undetermined", outcome, recorded, version, "new"))
     undecided_now = {o.rule.id for o in now.undetermined}
     for outcome in then.undetermined:
         if outcome.rule.id not in undecided_now and outcome.rule.id not in after:
-            sentences.append(f"no longer undetermined: {outcome.rule.id} ({outcome.rule.category})"
-                             + _origin(outcome.rule.id, recorded, version, "old"))
+            sentences.append(_rule_why("no-longer-undetermined", outcome, recorded, version, "old"))
     return sentences
 
 
-def _logged_rule_changes(logged: tuple[str, ...], now: Assessment) -> list[str]:
+def _logged_rule_changes(logged: tuple[str, ...], now: Assessment) -> list[Why]:
     """The rules that restrict now and did not when the record was logged, and the other way round."""
-    restricting = {o.rule.id: o.rule.category for o in now.restricting}
-    sentences = [f"now blocked by {rule_id} ({category})" for rule_id, category in restricting.items()
+    restricting = {o.rule.id: o for o in now.restricting}
+    sentences = [_rule_why("now-blocked", o, None, None) for rule_id, o in restricting.items()
                  if rule_id not in logged]
-    sentences.extend(f"no longer blocked by {rule_id}" for rule_id in logged if rule_id not in restricting)
+    sentences.extend(Why("no-longer-blocked", {"rule": rule_id, "category": None, "origin": None, "recorded": None,
+                                               "version": None}, f"no longer blocked by {rule_id}")
+                     for rule_id in logged if rule_id not in restricting)
     return sentences
 
 
-def _origin(rule_id: str, recorded: Version, version: Version, side: str) -> str:
+def _origin(rule_id: str, recorded: Version, version: Version, side: str) -> str | None:
     if recorded.id == version.id:
-        return ""
+        return None
     was, now = recorded.rule(rule_id), version.rule(rule_id)
     if was is None and side == "new":
-        return f": {rule_id} is new in {version.id} (not in {recorded.id})"
+        return "new"
     if now is None and side == "old":
-        return f": {rule_id} is not in {version.id}"
+        return "removed"
     if was is not None and now is not None and not rules_alike(was, now):
-        return f": {rule_id} changed from {recorded.id} to {version.id}"
-    return ""
-
-
-def _undetermined(outcome: RuleOutcome) -> str:
-    missing = f", missing {', '.join(outcome.missing)}" if outcome.missing else ""
-    return f"{outcome.rule.id} ({outcome.rule.category}) cannot be decided{missing}"
+        return "changed"
+    return None
 
 
 def _described(assessment: Assessment, judge: SideJudge) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from chronolex.errors import ChronolexError, Diagnostic, Severity
 from chronolex.evaluation.changes import MAX_STEPS, Candidate, Walk
-from chronolex.evaluation.decision import Decision, Evidence, Lift, NextChange, Reason
+from chronolex.evaluation.decision import Decision, DecisionNote, Evidence, Lift, NextChange, Reason
 from chronolex.evaluation.facts import FactValue, needed_facts
 from chronolex.evaluation.assess import Evaluator, Point, RuleOutcome
 from chronolex.events.event import AccountHistory
@@ -120,13 +120,19 @@ def _explain(evaluator: Evaluator, point: Point, history: AccountHistory, accoun
     undetermined = tuple(_as_reason(bundle, o, point, {}) for o in assessment.undetermined)
     block_lifts = _block_lifts(evaluator, point, reasons, new_walk)
     notes = tuple(sorted({note for value in point.facts.values() for note in value.notes}))
+    coded: list[DecisionNote] = []
     stopped = [w.stopped_at for w in walks if w.stopped_at is not None]
     if stopped:
-        notes += (f"the search for what changes next stopped at {format_instant(min(stopped), bundle.timezone)} "
-                  f"after {MAX_STEPS:,} change points: a change or lift after it is not known (not 'none')",)
+        coded.append(DecisionNote(
+            "walk-stopped", {"at": min(stopped), "steps": MAX_STEPS},
+            f"the search for what changes next stopped at {format_instant(min(stopped), bundle.timezone)} "
+            f"after {MAX_STEPS:,} change points: a change or lift after it is not known (not 'none')"))
     if any(w.out_of_range for w in walks):
-        notes += (f"no change was looked for after {format_instant(walks[0].limit, bundle.timezone)}, the end of "
-                  "the supported years: a change or lift after it is not known (not 'none')",)
+        coded.append(DecisionNote(
+            "out-of-range", {"after": walks[0].limit},
+            f"no change was looked for after {format_instant(walks[0].limit, bundle.timezone)}, the end of "
+            "the supported years: a change or lift after it is not known (not 'none')"))
+    notes += tuple(note.text for note in coded)
     return Decision(
         bundle=bundle,
         account=account,
@@ -143,6 +149,7 @@ def _explain(evaluator: Evaluator, point: Point, history: AccountHistory, accoun
         notes=notes,
         lifts=block_lifts,
         facts=point.facts,
+        coded_notes=tuple(coded),
     )
 
 

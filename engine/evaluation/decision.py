@@ -79,6 +79,23 @@ class NextChange:
 
 
 @dataclass(frozen=True, slots=True)
+class DecisionNote:
+    """A note the engine itself writes about a decision, as a code and its values, so a
+    reader (the console, in the agent's language) can word it; ``text`` is the note in
+    English, as :attr:`Decision.notes` holds it.
+
+    ``walk-stopped`` (``at``: where the search for what changes next stopped, ``steps``:
+    how many change points it took) and ``out-of-range`` (``after``: the end of the
+    supported years, after which no change was looked for). Instants are aware datetimes,
+    to be shown in the bundle's zone.
+    """
+
+    code: str
+    values: Mapping[str, object]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """The answer to (account, action, at, known_at), with everything needed to explain it."""
 
@@ -102,6 +119,9 @@ class Decision:
     #: The fact values the decision read (those the rules of its version and action
     #: need), as derived or given: what a decision log records. Not part of the document.
     facts: Mapping[str, FactValue] = field(default_factory=dict, compare=False, repr=False)
+    #: The notes of :attr:`notes` the engine itself wrote, as codes and values (each
+    #: :attr:`DecisionNote.text` is one of ``notes``). Not part of the document.
+    coded_notes: tuple[DecisionNote, ...] = field(default=(), compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The decision document (``schemas/decision.schema.json``)."""

@@ -145,3 +145,20 @@ def choose_locale(bundle: Bundle, requested: str | None = None) -> LocaleChoice:
         return LocaleChoice(locale, WORDS["en"], f"no sentence template for {locale}: the sentence is in en, "
                                                  f"the bundle's texts in {locale}")
     return LocaleChoice(locale, WORDS[template])
+
+
+def choose_template(requested: str) -> LocaleChoice:
+    """The locale of words said without a bundle (``chronolex log show --lang``): one of
+    :data:`TEMPLATE_LOCALES`, matched as :func:`choose_locale` matches.
+
+    Raises :class:`~chronolex.errors.ChronolexError` (``unknown-locale``) for any other,
+    as :func:`choose_locale` does for a locale the bundle has no texts in.
+
+    >>> choose_template("zh_cn").locale
+    'zh-CN'
+    """
+    template = _canonical(requested, TEMPLATE_LOCALES)
+    if template is None:
+        raise ChronolexError.single("unknown-locale", f"there are no words in {requested!r}",
+                                    help="the locales with words are: " + ", ".join(TEMPLATE_LOCALES))
+    return LocaleChoice(template, WORDS[template])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -347,3 +348,103 @@ def test_diff_reads_the_sqlite_log_and_names_records_by_seq(logged: Path) -> Non
                "--events", EXAMPLES)
     assert "  record 2: acct-1006 open at 2025-07-10T10:00:00+08:00: allowed (2025.01) → blocked (2026.06)" \
         in text.stdout.splitlines()
+
+
+# -- --lang ------------------------------------------------------------------------------
+
+
+def _english_left(text: str) -> list[str]:
+    """English words left in ``text`` once the data it names is taken out: the event
+    catalog's titles, rule ids, fact and event type names, accounts, actions, versions,
+    cause codes and the log's file name."""
+    bundle = chronolex.load_bundle(HUABEI)
+    for kind in (bundle.events or {}).values():
+        if kind.title:
+            text = text.replace(kind.title, "")
+    text = re.sub(r"\[[a-z, -]+\]|\S*decisions\.db|[A-Z][A-Z0-9]*(-[A-Z0-9]+)+|[a-z0-9]+(_[a-z0-9]+)+|acct-\d+"
+                  r"|\bopen\b|huabei@|\b[0-9a-f]{32}\b", "", text)
+    return re.findall(r"[A-Za-z]{3,}", text)
+
+
+def test_replay_lang_zh_says_every_reason_in_chinese(logged: Path) -> None:
+    result = run("log", "replay", str(logged), BUNDLE, "--events", EXAMPLES, "--lang", "zh-CN")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{logged}：按今天已知的信息重新判定了4个决定，其中2个现在不同"
+    assert lines[1] == ("  记录 2：acct-1006 open，北京时间2025年7月10日 10:00：当时不受限制，版本 2025.01 → 现在受限（监管规定），"
+                        "版本 2025.07 [retroactive-version]")
+    reasons = [line.strip() for line in lines if line.startswith("    ")]
+    assert reasons[0] == ("追溯生效的版本：2025.07 发布于北京时间2025年7月15日 10:00，晚于作出此决定的时间（北京时间2025年7月10日 "
+                          "10:00:01），但在北京时间2025年7月10日 10:00已经生效")
+    assert reasons[1] == "现在受规则 REG-CREDIT-CONSENT（监管规定）限制：REG-CREDIT-CONSENT 是 2025.07 新增的（2025.01 中没有）"
+    assert ("迟到记录的事件：1个事件发生在决定之前，却在作出决定（北京时间2026年2月12日 10:00:01）之后才记录："
+            "Credit score received（北京时间2026年2月10日 06:00，记录于北京时间2026年2月14日 09:00）") in reasons
+    assert "事实有变化：credit_score 决定时为 690，现在为 530" in reasons
+    assert ("2025.07 本身现在的决定是“受限”（平台策略），而不是“不受限制”：作出决定之后，该账户的事件（或已知的事件）有变化"
+            in reasons)
+    english = run("log", "replay", str(logged), BUNDLE, "--events", EXAMPLES)
+    assert len(reasons) == len([line for line in english.stdout.splitlines() if line.startswith("    ")])
+    assert _english_left(result.stdout) == []
+
+
+def test_replay_lang_zh_says_edited_rules_in_chinese(logged: Path, huabei_copy: Path) -> None:
+    version = huabei_copy / "versions" / "2026.03.yaml"
+    version.write_text(version.read_text().replace("borrowed_30d >= 5000", "borrowed_30d >= 50000"))
+    result = run("log", "replay", str(logged), str(huabei_copy), "--events", EXAMPLES, "--since-seq", "1",
+                 "--lang", "zh-CN")
+    lines = result.stdout.splitlines()
+    assert lines[2:4] == ["    不再受规则 PLAT-RECENT-BORROWING限制",
+                          "    2026.03 本身现在的决定是“不受限制”，而不是“受限”：作出决定之后，政策包文件中的规则被修改过"]
+    assert _english_left(result.stdout) == []
+
+
+def test_replay_lang_en_is_the_english_text_and_json_keeps_codes(logged: Path) -> None:
+    english = run("log", "replay", str(logged), BUNDLE, "--events", EXAMPLES)
+    assert run("log", "replay", str(logged), BUNDLE, "--events", EXAMPLES, "--lang", "en").stdout == english.stdout
+    plain = run("log", "replay", str(logged), BUNDLE, "--events", EXAMPLES, "--format", "json")
+    document = json.loads(plain.stdout)
+    zh = run("log", "replay", str(logged), BUNDLE, "--events", EXAMPLES, "--format", "json", "--lang", "zh-CN")
+    assert json.loads(zh.stdout) == document  # JSON is codes and values whatever the language
+    first, second = document["differing"]
+    for difference in (first, second):
+        _difference_validator().validate(difference)
+        assert len(difference["why"]) == len(difference["because"])
+    assert first["why"][0] == {"code": "retroactive-version", "values": {
+        "version": "2025.07", "published_at": "2025-07-15T10:00:00+08:00",
+        "received_at": "2025-07-10T10:00:01+08:00", "at": "2025-07-10T10:00:00+08:00"}}
+    assert [w["code"] for w in second["why"]] == ["late-events", "changed-facts", "now-blocked",
+                                                  "recorded-version-decides"]
+    assert second["why"][0]["values"] == {"received_at": "2026-02-12T10:00:01+08:00", "count": 1, "events": [
+        {"event_type": "credit_score_updated", "event_at": "2026-02-10T06:00:00+08:00",
+         "recorded_at": "2026-02-14T09:00:00+08:00"}]}
+    assert second["why"][1]["values"] == {"facts": [{"name": "credit_score", "logged": 690, "now": 530}]}
+
+
+def test_show_lang_zh_says_the_decisions_in_chinese(logged: Path) -> None:
+    result = run("log", "show", str(logged), "acct-1001", "--lang", "zh-CN", "--bundle", BUNDLE)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{logged}：acct-1001共有2个决定"
+    assert lines[1] == "  记录 1  2026-03-16T10:00:00+08:00  open：受限（平台策略），依据 huabei@2026.03"
+    assert lines[2] == "    规则：PLAT-RECENT-BORROWING"
+    assert lines[3].startswith("    收到请求 2026-03-16T10:00:00.004000+08:00；来自事件库的事实；编号 ")
+    assert "调用方提供的事实" in lines[6]
+    assert _english_left(result.stdout) == []
+    without_bundle = run("log", "show", str(logged), "acct-1001", "--lang", "zh_cn")
+    assert without_bundle.stdout.splitlines()[1] == "  记录 1  2026-03-16T10:00:00+08:00  open：受限（platform），依据 huabei@2026.03"
+    assert run("log", "show", str(logged), "acct-0000", "--lang", "zh-CN").stdout == f"{logged}：acct-0000没有决定\n"
+    english = run("log", "show", str(logged), "acct-1001")
+    assert run("log", "show", str(logged), "acct-1001", "--lang", "en").stdout == english.stdout
+    json_zh = run("log", "show", str(logged), "acct-1001", "--lang", "zh-CN", "--format", "json")
+    assert json.loads(json_zh.stdout) == json.loads(run("log", "show", str(logged), "acct-1001", "--format",
+                                                        "json").stdout)
+
+
+@pytest.mark.parametrize("command", [("show", "acct-1001"), ("replay", BUNDLE, "--events", EXAMPLES),
+                                     ("show", "acct-1001", "--bundle", BUNDLE)])
+def test_an_unknown_lang_is_refused_as_why_refuses_it(logged: Path, command: tuple[str, ...]) -> None:
+    result = run("log", command[0], str(logged), *command[1:], "--lang", "fr")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "unknown-locale" in result.stderr and "'fr'" in result.stderr
+    why = run("why", "acct-1001", "--at", "2026-03-16T10:00", "--events", EXAMPLES, "--bundle", BUNDLE, "--lang", "fr")
+    assert why.exit_code == 2 and "unknown-locale" in why.stderr

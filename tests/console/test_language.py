@@ -14,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 import chronolex
+from chronolex.evaluation import changes
 from chronolex.service.console.labels import LABELS
 from chronolex.service.state import ServiceState
 from tests.conftest import HUABEI
@@ -135,3 +136,63 @@ def test_a_rule_without_chinese_texts_is_noted_in_chinese(tmp_path_factory: pyte
                          store_of(bundle, [EVENTS], folder / "events.db"))
     page = TestClient(console_app(state)).get("/?account=acct-1001&at=2026-03-16T10:00&action=open&lang=zh-CN")
     assert "PLAT-RECENT-BORROWING没有zh-CN文本，以en显示" in page_text(page.text)
+
+
+def answer_notes(page: str) -> list[str]:
+    return [html.unescape(li) for block in re.findall(r'<ul class="answer-notes">(.*?)</ul>', page, flags=re.S)
+            for li in re.findall(r"<li>(.*?)</li>", block)]
+
+
+def page_notes(page: str) -> list[str]:
+    return [html.unescape(li) for block in re.findall(r'<section class="notes".*?<ul>(.*?)</ul>', page, flags=re.S)
+            for li in re.findall(r"<li>(.*?)</li>", block)]
+
+
+def test_a_search_that_reaches_the_end_of_the_supported_years_is_noted_in_chinese(client: TestClient) -> None:
+    url = "/?account=acct-1002&at=9000-12-31T23:59:59&action=open"
+    assert answer_notes(client.get(url + "&lang=zh-CN").text) == [
+        "北京时间9000年12月31日 23:59:59之后已超出支持的年份，没有再查找变化：此后的变化或解除时间未知（并非没有）"]
+    assert answer_notes(client.get(url).text) == [
+        "no change was looked for after 9000-12-31T23:59:59+08:00, the end of the supported years: a change or lift "
+        "after it is not known (not 'none')"]
+
+
+def test_a_search_that_runs_out_of_steps_is_noted_in_chinese(client: TestClient,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(changes, "MAX_STEPS", 0)  # the search may take no step at all
+    zh = answer_notes(client.get("/?account=acct-1001&at=2026-03-16T10:00&action=open&lang=zh-CN").text)
+    assert zh == ["查找下一次变化时在北京时间2026年3月16日 10:00处停止（已查找100,000个变化点）：此后的变化或解除时间未知（并非没有）"]
+    en = answer_notes(client.get("/?account=acct-1001&at=2026-03-16T10:00&action=open").text)
+    assert en == ["the search for what changes next stopped at 2026-03-16T10:00:00+08:00 after 100,000 change points: "
+                  "a change or lift after it is not known (not 'none')"]
+
+
+@pytest.fixture(scope="module")
+def new_york(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    """The shipped bundle moved to a zone with daylight saving time."""
+    folder = tmp_path_factory.mktemp("new-york")
+    root = folder / "huabei"
+    shutil.copytree(HUABEI, root)
+    manifest = root / "bundle.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("timezone: Asia/Shanghai",
+                                                                     "timezone: America/New_York"), encoding="utf-8")
+    bundle = chronolex.load_bundle(root)
+    state = ServiceState(FixedClock(), {"huabei": bundle}, {"huabei": root},
+                         store_of(bundle, [EVENTS], folder / "events.db"))
+    return TestClient(console_app(state))
+
+
+@pytest.mark.parametrize(("at", "zh", "en"), [
+    ("2026-03-08T02:45", "America/New_York没有2026-03-08T02:45这个时间（时钟拨快，跳过了它）；按2026-03-08T03:45:00-04:00理解",
+     "2026-03-08T02:45 does not exist in America/New_York (the clocks jump forward over it); read as "
+     "2026-03-08T03:45:00-04:00"),
+    ("2026-11-01T01:30", "America/New_York的2026-11-01T01:30出现两次（时钟拨回）；取第一次，即2026-11-01T01:30:00-04:00"
+                         "（第二次是2026-11-01T01:30:00-05:00：如指第二次，请写上时差）",
+     "2026-11-01T01:30 happens twice in America/New_York (the clocks go back); the first was taken, "
+     "2026-11-01T01:30:00-04:00 (the second is 2026-11-01T01:30:00-05:00: write its offset to mean it)"),
+])
+def test_a_wall_time_that_does_not_exist_or_happens_twice_is_noted_in_chinese(new_york: TestClient, at: str, zh: str,
+                                                                               en: str) -> None:
+    for page in ("/", "/timeline"):
+        assert page_notes(new_york.get(f"{page}?account=acct-1001&at={at}&action=open&lang=zh-CN").text) == [zh]
+        assert page_notes(new_york.get(f"{page}?account=acct-1001&at={at}&action=open").text) == [en]

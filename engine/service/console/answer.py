@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from chronolex.evaluation.decision import Decision, Reason, json_value
+from chronolex.evaluation.decision import Decision, Reason
 from chronolex.events.event import Event
+from chronolex.explain.differences import category_title, event_title, value_words
 from chronolex.explain.locales import LocaleChoice
 from chronolex.explain.plain import PlainReason, action_phrase, missing_texts, plain_answer
 from chronolex.instants import format_instant
@@ -90,12 +91,6 @@ def headline(decision: Decision, choice: LocaleChoice, labels: Mapping[str, str]
     return f"{word} — {choice.words.join(titles)}"
 
 
-def category_title(bundle: Bundle, name: str, locale: str) -> str:
-    """A category's title in ``locale`` (its name when the bundle has no such category)."""
-    category = bundle.categories.get(name)
-    return category.title_in(locale) if category else name
-
-
 def badges(decision: Decision, choice: LocaleChoice) -> tuple[Badge, ...]:
     """A badge per category of the bundle, in precedence order."""
     pending = {r.category for r in decision.undetermined}
@@ -104,21 +99,6 @@ def badges(decision: Decision, choice: LocaleChoice) -> tuple[Badge, ...]:
         state = BLOCKS if name in decision.blocked_by else UNKNOWN if name in pending else CLEAR
         out.append(Badge(name, category.title_in(choice.locale), state))
     return tuple(out)
-
-
-def value_words(value: object, bundle: Bundle, labels: Mapping[str, str]) -> str:
-    shown = json_value(value, bundle.timezone)
-    if shown is None:
-        return labels["unknown"]
-    if isinstance(shown, bool):
-        return labels["yes"] if shown else labels["no"]
-    return str(shown)
-
-
-def event_title(bundle: Bundle, event_type: str) -> str:
-    """An event type's title from the event catalog (its name when it has none)."""
-    kind = bundle.events.get(event_type) if bundle.events else None
-    return kind.title if kind is not None and kind.title else event_type
 
 
 def event_words(event: Event, bundle: Bundle, choice: LocaleChoice) -> str:
@@ -163,7 +143,7 @@ def action_answer(decision: Decision, choice: LocaleChoice, labels: Mapping[str,
                        f"{verdict_word(change.decision or 'allowed', labels)}"
                        + (f" — {choice.words.join([category_title(bundle, c, choice.locale) for c in change.blocked_by])}"
                           if change.blocked_by else ""))
-    notes = [*decision.notes]
+    notes = [note_words(note, decision, choice, labels) for note in decision.notes]
     if choice.note:
         notes.append(choice.note)
     missing = missing_texts(decision, choice)
@@ -176,6 +156,19 @@ def action_answer(decision: Decision, choice: LocaleChoice, labels: Mapping[str,
         f"{bundle.name}@{version.id}" if version else None,
         choice.words.when(version.effective_from, bundle.timezone) if version else None,
         next_change, tuple(notes))
+
+
+def note_words(note: str, decision: Decision, choice: LocaleChoice, labels: Mapping[str, str]) -> str:
+    """A note of the decision in the page's language: a note the engine gave a code
+    (:class:`~chronolex.evaluation.decision.DecisionNote`) is worded from it when the labels
+    have words for that code; any other note (and every note in English) as the engine wrote it."""
+    coded = next((c for c in decision.coded_notes if c.text == note), None)
+    key = "note_" + coded.code.replace("-", "_") if coded is not None else ""
+    if coded is None or key not in labels:
+        return note
+    values = {name: choice.words.when(value, decision.bundle.timezone) if isinstance(value, datetime) else value
+              for name, value in coded.values.items()}
+    return labels[key].format(**values)
 
 
 def customer_reply(answers: Sequence[ActionAnswer], choice: LocaleChoice) -> str:

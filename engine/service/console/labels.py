@@ -2,7 +2,9 @@
 
 The answer itself (the sentence, each reason, when it lifts) comes from
 :mod:`chronolex.explain.plain`, so the console says exactly what ``chronolex why`` says;
-this module holds only the words around it. A locale without console words (a bundle
+this module holds only the words around it, and takes the words it shares with the
+command line (verdicts, facts, why a logged decision differs) from
+:mod:`chronolex.explain.differences`. A locale without console words (a bundle
 written in French) gets the English ones, as the engine's sentence does.
 """
 
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+
+from chronolex.explain.differences import WORDS
 
 _EN: dict[str, str] = {
     "app": "chronolex support console",
@@ -36,12 +40,6 @@ _EN: dict[str, str] = {
                        "Check the id; a mistyped id must not get an answer.",
     "decision": "Decision",
     "colon": ": ",
-    "semicolon": "; ",
-    "list_sep": ", ",
-    "verdict_allowed": "Allowed",
-    "verdict_blocked": "Blocked",
-    "verdict_undetermined": "Cannot be decided",
-    "verdict_no_policy": "No policy in force",
     "badges": "Categories",
     "badge_blocks": "blocks",
     "badge_clear": "clear",
@@ -74,8 +72,6 @@ _EN: dict[str, str] = {
     "same": "Same answer",
     "differs": "Different answer",
     "why_differs": "Why they differ",
-    "facts_given": "facts given by the caller",
-    "facts_derived": "facts from the event store",
     "timeline_link": "Show the timeline around this instant",
     "timeline_title": "Timeline",
     "from": "From",
@@ -108,20 +104,6 @@ _EN: dict[str, str] = {
     "affected": "{affected} of {accounts} accounts decide differently at {at}",
     "error": "Cannot answer",
     "notes": "Notes",
-    "yes": "yes",
-    "no": "no",
-    "unknown": "unknown",
-    "differs_version": "the platform decided under version {logged}; the version in force at {at} is now {today}",
-    "differs_no_version": "none",
-    "differs_fact": "the caller gave {name} = {given}; the events give {derived}",
-    "differs_later_version": "today's answer uses version {version}, published {published_at}, after the knowledge "
-                             "instant",
-    "differs_decision": "with everything known today the decision is {decision}{categories}",
-    "differs_categories": " ({categories})",
-    "differs_happened_after": "{event} of {event_at} happened after the knowledge instant, so it is not counted",
-    "differs_recorded_late": "{event} of {event_at} was recorded only {recorded_at}, so it is not counted",
-    "differs_unexplained": "the rules and events known today decide otherwise; nothing recorded says why "
-                           "(the log was written by another release, or the bundle was reloaded since)",
     "log_unreadable": "the decision log cannot be read: {error}",
     "timeline_stopped": "{action}: the timeline stops at {at} (the walk's step limit); choose a shorter range to "
                         "see the rest",
@@ -152,12 +134,6 @@ _ZH: dict[str, str] = {
     "unknown_account": "账户“{account}”在事件库中没有任何事件，无从解释。请核对账户编号；输错的编号不应得到答复。",
     "decision": "决定",
     "colon": "：",
-    "semicolon": "；",
-    "list_sep": "、",
-    "verdict_allowed": "不受限制",
-    "verdict_blocked": "受限",
-    "verdict_undetermined": "无法判断",
-    "verdict_no_policy": "没有生效的政策",
     "badges": "类别",
     "badge_blocks": "限制",
     "badge_clear": "无限制",
@@ -190,8 +166,6 @@ _ZH: dict[str, str] = {
     "same": "结果相同",
     "differs": "结果不同",
     "why_differs": "不同的原因",
-    "facts_given": "调用方提供的事实",
-    "facts_derived": "来自事件库的事实",
     "timeline_link": "查看此时间前后的时间线",
     "timeline_title": "时间线",
     "from": "开始",
@@ -224,21 +198,13 @@ _ZH: dict[str, str] = {
     "affected": "在{at}，{accounts}个账户中有{affected}个的判定不同",
     "error": "无法答复",
     "notes": "备注",
-    "yes": "是",
-    "no": "否",
-    "unknown": "未知",
-    "differs_version": "平台当时按版本 {logged} 作出决定；{at}生效的版本现在是 {today}",
-    "differs_no_version": "无",
-    "differs_fact": "调用方提供的 {name} 为 {given}；事件得出的是 {derived}",
-    "differs_later_version": "今天的答复采用版本 {version}，该版本发布于{published_at}，晚于决定所依据的知情时间",
-    "differs_decision": "按今天已知的全部信息，决定是“{decision}”{categories}",
-    "differs_categories": "（{categories}）",
-    "differs_happened_after": "{event}（{event_at}）发生在决定所依据的知情时间之后，因此没有计入",
-    "differs_recorded_late": "{event}（{event_at}）直到{recorded_at}才记录，因此没有计入",
-    "differs_unexplained": "按今天已知的规则和事件，结果不同；记录中没有说明原因（日志由另一个版本的程序写入，或政策包此后重新加载过）",
     "log_unreadable": "无法读取决定日志：{error}",
     "timeline_stopped": "{action}：时间线在{at}处停止（已达到计算步数上限）；请选择更短的时间范围查看其余部分",
     "missing_text": "{items}没有{locale}文本，以{default}显示",
+    "note_walk_stopped": "查找下一次变化时在{at}处停止（已查找{steps:,}个变化点）：此后的变化或解除时间未知（并非没有）",
+    "note_gap": "{zone}没有{text}这个时间（时钟拨快，跳过了它）；按{read_as}理解",
+    "note_fold": "{zone}的{text}出现两次（时钟拨回）；取第一次，即{taken}（第二次是{second}：如指第二次，请写上时差）",
+    "note_out_of_range": "{after}之后已超出支持的年份，没有再查找变化：此后的变化或解除时间未知（并非没有）",
     "err_action": "没有“{action}”这个操作；该政策包的操作有：{actions}",
     "err_at": "无法读取日期和时间“{text}”：请写成 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM[:SS]（按政策包的时区理解），或加上时差，如 YYYY-MM-DDTHH:MM+08:00",
     "err_range_order": "时间范围的结束必须晚于开始",
@@ -249,7 +215,7 @@ _ZH: dict[str, str] = {
 }
 
 LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
-    "en": MappingProxyType(_EN), "zh-CN": MappingProxyType(_ZH)})
+    "en": MappingProxyType({**WORDS["en"], **_EN}), "zh-CN": MappingProxyType({**WORDS["zh-CN"], **_ZH})})
 
 #: How the language selector names each locale: in that language.
 LANGUAGE_NAMES: Mapping[str, str] = MappingProxyType({"en": "English", "zh-CN": "简体中文"})

@@ -15,8 +15,9 @@ from datetime import date, datetime, timedelta
 
 from chronolex.errors import ChronolexError
 from chronolex.explain.locales import LocaleChoice, choose_locale
-from chronolex.instants import localize, parse_date, parse_instant, wall_time_note
+from chronolex.instants import localize, parse_date, parse_instant, wall_time_note, wall_time_problem
 from chronolex.model import Bundle
+from chronolex.service.console.labels import labels_for
 from chronolex.service.state import ServiceState
 
 #: The default range of a timeline: this many days either side of the instant.
@@ -89,6 +90,16 @@ def pick_locale(bundle: Bundle, lang: str | None) -> LocaleChoice:
         raise BadQuery(f"{problem.message} ({problem.help})" if problem.help else problem.message) from None
 
 
+def _wall_time_words(text: str, bundle: Bundle, choice: LocaleChoice) -> str | None:
+    """What :func:`~chronolex.instants.wall_time_note` says about ``text``, in the page's
+    language; None when the page's labels have no words for it (English: the engine's note)."""
+    problem = wall_time_problem(text, bundle.timezone)
+    labels = labels_for(choice.words.locale)
+    if problem is None or f"note_{problem[0]}" not in labels:
+        return None
+    return labels[f"note_{problem[0]}"].format(**problem[1])
+
+
 def read_query(state: ServiceState, params: Mapping[str, str]) -> Query:
     """The question in ``params`` (``bundle``, ``lang``, ``account``, ``at``, ``action``).
 
@@ -109,7 +120,7 @@ def read_query(state: ServiceState, params: Mapping[str, str]) -> Query:
                            values={"text": text}) from None
         note = wall_time_note(text, bundle.timezone)
         if note:
-            notes.append(note)
+            notes.append(_wall_time_words(text, bundle, choice) or note)
     else:
         at = state.clock.now()
         if at.tzinfo is None:
