@@ -54,6 +54,15 @@ def command_line(pid: int) -> bytes:
         return b""
 
 
+def started_at(pid: int) -> str | None:
+    """When process ``pid`` started (in clock ticks since boot); None once it is gone. A pid
+    with another start time is another process that was given the number afterwards."""
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[19]
+    except OSError:
+        return None
+
+
 def workers_of(server: subprocess.Popen[bytes]) -> set[int]:
     """The supervisor's live worker processes (spawn also starts a resource tracker: not one)."""
     return {pid for pid in children(server.pid)
@@ -125,6 +134,7 @@ def test_two_workers_answer_log_count_recover_and_stop(server: tuple[subprocess.
         time.sleep(0.1)
     replaced = workers_of(process)
     assert victim not in replaced and len(replaced) == 2, replaced
+    births = {pid: started_at(pid) for pid in replaced}
     wait_ready(process, port, output)
     more = [i for ids in ThreadPoolExecutor(4).map(lambda n: caller(port, 100 + n), range(4)) for i in ids]
     with chronolex.DecisionLog(log_path) as log:
@@ -133,7 +143,8 @@ def test_two_workers_answer_log_count_recover_and_stop(server: tuple[subprocess.
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0, output.read_text()[-3000:]
-    assert not [pid for pid in replaced if Path(f"/proc/{pid}").exists()]  # stopped and reaped
+    # stopped and reaped (a pid in use again belongs to a process started since)
+    assert not [pid for pid in replaced if births[pid] is not None and started_at(pid) == births[pid]]
     assert "exited with -9" in output.read_text()
 
 
