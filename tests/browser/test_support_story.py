@@ -36,6 +36,15 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
     context.close()
 
 
+def loaded(page: Any, selector: str) -> None:
+    """Wait for the page a click or a key opened: ``selector`` is on it, and it has loaded.
+    An element is there as soon as the parser reaches it, but the console's script (which
+    shows the copy button and the chart's tooltips) runs only once the page is parsed and
+    the script fetched: a check made in between sees the page without it."""
+    page.wait_for_selector(selector)
+    page.wait_for_load_state("load")
+
+
 def test_1_the_agent_finds_the_block_its_rule_message_and_lift_time(page: Any, base_url: str,
                                                                       screenshots: Path) -> None:
     page.goto(base_url + "/")
@@ -45,7 +54,7 @@ def test_1_the_agent_finds_the_block_its_rule_message_and_lift_time(page: Any, b
     page.get_by_label("Action", exact=True).select_option("open")
     assert "Beijing time (Asia/Shanghai)" in page.locator("#at-zone").inner_text()  # the bundle's zone, beside the field
     page.get_by_label("Account", exact=True).press("Enter")  # the keyboard submits the form
-    page.wait_for_selector("article.answer")
+    loaded(page, "article.answer")
     answer = page.locator("article.answer")
     assert answer.locator(".headline").inner_text() == "Blocked — Platform strategy"
     assert answer.locator(".badge-platform.state-blocks").count() >= 1
@@ -76,7 +85,7 @@ def test_1_the_agent_finds_the_block_its_rule_message_and_lift_time(page: Any, b
 
 def test_2_the_same_answer_in_chinese(page: Any, screenshots: Path) -> None:
     page.get_by_role("link", name="简体中文").first.click()
-    page.wait_for_selector("html[lang='zh-CN']")
+    loaded(page, "html[lang='zh-CN']")
     answer = page.locator("article.answer")
     assert answer.locator(".headline").inner_text() == "受限 — 平台策略"
     assert answer.locator(".summary").inner_text() == (
@@ -106,7 +115,7 @@ def expected_bands() -> int:
 
 def test_3_the_timeline_around_that_day(page: Any, screenshots: Path) -> None:
     page.get_by_role("link", name="查看此时间前后的时间线").click()
-    page.wait_for_selector("svg.timeline")
+    loaded(page, "svg.timeline")
     assert page.get_by_label("开始").input_value() == "2026-03-01"  # 30 days around the instant
     assert page.get_by_label("结束（不含）").input_value() == "2026-03-31"
     bands = page.locator("svg.timeline rect.band")
@@ -124,10 +133,10 @@ def test_3_the_timeline_around_that_day(page: Any, screenshots: Path) -> None:
 def test_4_the_diff_of_the_version_that_blocks(page: Any, base_url: str, screenshots: Path) -> None:
     page.get_by_role("link", name="English").first.click()
     page.get_by_role("link", name="Policy versions").click()
-    page.wait_for_selector("table.version-table")
+    loaded(page, "table.version-table")
     assert page.locator("svg.versions-chart rect.band").count() == 5
     page.get_by_role("row", name="2026.03").get_by_role("link", name="Diff").click()
-    page.wait_for_selector("article.diff")
+    loaded(page, "article.diff")
     assert page.get_by_label("Old version").input_value() == "2025.07"
     assert page.get_by_label("New version").input_value() == "2026.03"
     diff = page.locator("article.diff")

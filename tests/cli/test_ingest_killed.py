@@ -3,8 +3,6 @@ absent, refused as incomplete, or complete, never an empty store that answers.""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -48,10 +46,10 @@ def _killed_ingest(events: Path, db: Path, wait_for: str, delay: float) -> bool:
             time.sleep(0.001)
         time.sleep(delay)
         running = process.poll() is None
-        os.kill(process.pid, signal.SIGKILL)
+        # Popen.kill sends nothing once poll() has reaped the process: its pid may be
+        # another process's by then (os.kill(process.pid) could kill that one)
+        process.kill()
         return running
-    except ProcessLookupError:  # pragma: no cover - it finished between the poll and the kill
-        return False
     finally:
         process.wait()
 

@@ -102,26 +102,29 @@ def console_app(state: ServiceState) -> Starlette:
     return Starlette(routes=console_routes(state))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def serving(app: Starlette) -> Iterator[str]:
-    """``app`` served by uvicorn on a free 127.0.0.1 port in a background thread; yields its URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, name="console-server", daemon=True)
+    """``app`` served by uvicorn on a free 127.0.0.1 port in a background thread; yields its URL.
+
+    The listening socket is bound here (port 0: the system picks a free one) and handed to
+    uvicorn: a port found free and passed on by number could be taken by another process
+    before uvicorn binds it."""
+    listening = socket.socket()
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listening.bind(("127.0.0.1", 0))
+    port = int(listening.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, name="console-server",
+                              daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the console's server did not start")
-        time.sleep(0.02)
+    deadline = time.monotonic() + 60
     try:
-        yield f"http://127.0.0.1:{server.config.port}"
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the console's server did not start")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=30)
+        listening.close()

@@ -2,17 +2,15 @@
 client process sends decide requests. Every decision whose response the client
 received is in the log, the log's chain verifies, and the server starts again on it.
 
-The server is a real process on a free loopback port; the moments are drawn from a
-seeded generator, so a failing trial can be run again.
+The server is a real process on a loopback port it picks itself (``server_process``);
+the moments are drawn from a seeded generator, so a failing trial can be run again.
 """
 
 from __future__ import annotations
 
-import http.client
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,47 +18,24 @@ from pathlib import Path
 
 import chronolex
 from tests.conftest import HUABEI
+from tests.service.server_process import start_serve
 
 TRIALS = 20
 REQUESTS = 400  # per client: more than a trial can send before its kill
 CLIENT = Path(__file__).with_name("crash_client.py")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start_server(log: Path, port: int, output: Path) -> subprocess.Popen[bytes]:
-    with output.open("ab") as sink:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "chronolex", "serve", str(HUABEI), "--log", str(log), "--port", str(port),
-             "--reload-interval", "0"], stdout=sink, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"the server exited with {server.returncode}:\n{output.read_text()[-2000:]}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/readyz")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.05)
-    server.kill()
-    raise AssertionError("the server did not become ready")
+def start_server(log: Path, output: Path) -> tuple[subprocess.Popen[bytes], int]:
+    return start_serve([str(HUABEI), "--log", str(log), "--reload-interval", "0"], output)
 
 
 def test_every_answered_decision_survives_kill_9(tmp_path: Path) -> None:
     log_path = tmp_path / "decisions.db"
     output = tmp_path / "server.out"
-    port = free_port()
     moments = random.Random(15)
     answered: set[str] = set()
     for trial in range(TRIALS):
-        server = start_server(log_path, port, output)
+        server, port = start_server(log_path, output)
         client = subprocess.Popen([sys.executable, str(CLIENT), str(port), str(REQUESTS)],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(moments.uniform(0.05, 0.6))
@@ -80,6 +55,6 @@ def test_every_answered_decision_survives_kill_9(tmp_path: Path) -> None:
     verified = subprocess.run([sys.executable, "-m", "chronolex", "log", "verify", str(log_path)],
                               capture_output=True, text=True)
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    server = start_server(log_path, port, output)  # and the server starts again on the log
+    server, _ = start_server(log_path, output)  # and the server starts again on the log
     server.send_signal(signal.SIGINT)
     assert server.wait(timeout=60) == 0

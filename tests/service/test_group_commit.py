@@ -36,9 +36,13 @@ def test_concurrent_calls_share_commits_and_get_their_own_records() -> None:
     log = SlowLog()
     appender = GroupCommit(log)  # type: ignore[arg-type]
     results: dict[int, list[DecisionRecord]] = {}
+    # the calls start together: started one by one on a loaded machine, each could find
+    # the previous one's commit done, and commit alone
+    together = threading.Barrier(40)
 
     def call(number: int) -> None:
         entries = [replace(ENTRY, account=f"acct-{number}", action=a) for a in ("open", "borrow")]
+        together.wait()
         results[number] = appender.append(entries)
 
     threads = [threading.Thread(target=call, args=(n,)) for n in range(40)]

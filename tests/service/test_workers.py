@@ -1,9 +1,9 @@
 """``chronolex serve --workers N``: several processes on one address, one service.
 
-A real server with two workers on a free loopback port: callers on many connections
-are answered, every decision is in the one log with its chain whole, ``/metrics``
-counts every worker's decisions whichever worker is scraped, a killed worker is
-replaced, and SIGTERM stops them all.
+A real server with two workers on a loopback port it picks itself (``server_process``):
+callers on many connections are answered, every decision is in the one log with its
+chain whole, ``/metrics`` counts every worker's decisions whichever worker is scraped,
+a killed worker is replaced, and SIGTERM stops them all.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import chronolex
 from chronolex.cli import workers
 from chronolex.cli.app import cli
 from tests.conftest import HUABEI
-from tests.service.test_crash import free_port
+from tests.service.server_process import kill_all, start_serve, wait_ready
 
 CONNECTIONS = 8
 CALLS = 6  # per connection: single requests and batches of three
@@ -53,6 +54,15 @@ def command_line(pid: int) -> bytes:
         return b""
 
 
+def started_at(pid: int) -> str | None:
+    """When process ``pid`` started (in clock ticks since boot); None once it is gone. A pid
+    with another start time is another process that was given the number afterwards."""
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[19]
+    except OSError:
+        return None
+
+
 def workers_of(server: subprocess.Popen[bytes]) -> set[int]:
     """The supervisor's live worker processes (spawn also starts a resource tracker: not one)."""
     return {pid for pid in children(server.pid)
@@ -64,19 +74,6 @@ def get(port: int, path: str) -> tuple[int, bytes]:
     connection.request("GET", path)
     response = connection.getresponse()
     return response.status, response.read()
-
-
-def wait_ready(server: subprocess.Popen[bytes], port: int, output: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert server.poll() is None, output.read_text()[-3000:]
-        try:
-            if get(port, "/readyz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the workers did not become ready:\n" + output.read_text()[-3000:])
 
 
 def caller(port: int, number: int) -> list[str]:
@@ -103,27 +100,15 @@ def decisions_counted(port: int) -> float:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int, Path, Path]:
-    port = free_port()
+def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path, Path]]:
     log = tmp_path / "decisions.db"
     output = tmp_path / "server.out"
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "chronolex", "serve", str(HUABEI), "--log", str(log), "--port", str(port),
-             "--reload-interval", "0", "--workers", "2"], stdout=sink, stderr=subprocess.STDOUT)
+    process, port = start_serve([str(HUABEI), "--log", str(log), "--reload-interval", "0", "--workers", "2"],
+                                output)
     try:
-        wait_ready(process, port, output)
         yield process, port, log, output
     finally:
-        if process.poll() is None:
-            left = children(process.pid)
-            process.kill()
-            for pid in left:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            process.wait()
+        kill_all(process)  # whatever the test left running: the supervisor and its workers
 
 
 def test_two_workers_answer_log_count_recover_and_stop(server: tuple[subprocess.Popen[bytes], int, Path, Path]) -> None:
@@ -149,6 +134,7 @@ def test_two_workers_answer_log_count_recover_and_stop(server: tuple[subprocess.
         time.sleep(0.1)
     replaced = workers_of(process)
     assert victim not in replaced and len(replaced) == 2, replaced
+    births = {pid: started_at(pid) for pid in replaced}
     wait_ready(process, port, output)
     more = [i for ids in ThreadPoolExecutor(4).map(lambda n: caller(port, 100 + n), range(4)) for i in ids]
     with chronolex.DecisionLog(log_path) as log:
@@ -157,7 +143,8 @@ def test_two_workers_answer_log_count_recover_and_stop(server: tuple[subprocess.
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0, output.read_text()[-3000:]
-    assert not [pid for pid in replaced if Path(f"/proc/{pid}").exists()]  # stopped and reaped
+    # stopped and reaped (a pid in use again belongs to a process started since)
+    assert not [pid for pid in replaced if births[pid] is not None and started_at(pid) == births[pid]]
     assert "exited with -9" in output.read_text()
 
 

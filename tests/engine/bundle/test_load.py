@@ -174,7 +174,8 @@ def _mutations() -> st.SearchStrategy[tuple[int, int, str]]:
 
 # the test rewrites the one mutated file on every example, so sharing the copy is safe
 # each example checks the whole shipped bundle (about a second): 20 on every run, 200 at night
-@settings(max_examples=examples(20, 200), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(20, 200), suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
 @given(st.lists(_mutations(), min_size=1, max_size=4))
 def test_every_loader_error_carries_a_position(huabei_tmp: Path, edits: list[tuple[int, int, str]]) -> None:
     target = huabei_tmp / "versions" / "2026.03.yaml"
