@@ -152,8 +152,17 @@ def missing_texts(decision: Decision, choice: LocaleChoice) -> tuple[str, ...]:
 
 def localized_document(decision: Decision, choice: LocaleChoice) -> dict[str, Any]:
     """The decision document with the plain-language answer added: ``locale``, ``summary``
-    (by locale) and, in each reason, its ``texts`` in that locale."""
+    (by locale) and, in each reason, its ``texts`` in that locale. What the text answer
+    says under "note:" about the language is in ``notes`` too: a program that shows the
+    summary must be able to tell that its sentence is in English around texts in another
+    language, as a reader of the text answer can."""
     document = decision.to_json()
+    language = [choice.note] if choice.note else []
+    missing = missing_texts(decision, choice)
+    if missing:
+        language.append(f"no {choice.locale} text for {', '.join(missing)}: shown in {decision.bundle.default_locale}")
+    if language:
+        document["notes"] = [*document.get("notes", []), *language]
     document["locale"] = choice.locale
     document["summary"] = {choice.locale: summary_sentence(decision, choice)}
     for key, reasons in (("reasons", decision.reasons), ("undetermined", decision.undetermined)):
