@@ -208,6 +208,16 @@ def test_bad_reads_are_problem_documents(client: TestClient, path: str, params: 
     assert valid(response.json(), "service", "problem")["type"].endswith("/" + code)
 
 
+def test_a_diff_side_given_as_a_bare_version_id_is_told_how_to_name_it(client: TestClient) -> None:
+    response = client.get("/v1/diff", params={"old": "2026.03", "new": "huabei@2026.06"})
+    problem = valid(response.json(), "service", "problem")
+    assert response.status_code == 404 and problem["type"].endswith("/unknown-bundle") and problem["field"] == "old"
+    assert problem["detail"] == ("old: no bundle '2026.03' is loaded; '2026.03' is a version: write NAME@VERSION, "
+                                 "e.g. huabei@2026.03")
+    other = client.get("/v1/diff", params={"old": "huabei@2026.03", "new": "nope"}).json()
+    assert other["detail"] == "new: no bundle 'nope' is loaded" and other["bundles"] == ["huabei"]
+
+
 def test_a_wrong_method_is_a_problem_document(client: TestClient) -> None:
     response = client.get("/v1/decide")
     assert response.status_code == 405 and response.json()["type"].endswith("/method-not-allowed")
