@@ -153,3 +153,15 @@ def test_a_timeline_over_the_hour_the_clocks_go_back_tells_the_two_0130s_apart(t
                                        "--events", str(empty), "--allow-unknown-account", "--action", "borrow",
                                        "--at", "2026-11-01T01:45", "-v"])
     assert "until 2026-11-01T01:30:00-05:00" in details.stdout.splitlines()[1]
+
+
+def test_a_timeline_in_a_locale_without_a_template_says_its_words_are_english(tmp_path: Path) -> None:
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+    args = ["timeline", "anyone", "--bundle", str(FIXTURES / "bundles" / "locale-es"), "--events", str(empty),
+            "--allow-unknown-account", "--from", "2026-03-07", "--to", "2026-03-09"]
+    spanish = CliRunner().invoke(cli, [*args, "--lang", "es"])
+    assert spanish.exit_code == 0, spanish.output
+    assert "blocked by regulation" in spanish.stdout
+    assert "note: no sentence template for es: the sentence is in en, the bundle's texts in es" in spanish.stdout
+    assert "no sentence template" not in CliRunner().invoke(cli, args).stdout

@@ -16,7 +16,8 @@ from starlette.testclient import TestClient
 import chronolex
 from chronolex.service.console.labels import LABELS
 from chronolex.service.state import ServiceState
-from tests.conftest import HUABEI
+from chronolex.log import DecisionLog
+from tests.conftest import FIXTURES, HUABEI
 from tests.helpers.console import EVENTS, FixedClock, console_app, huabei_state, logged, store_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -135,3 +136,48 @@ def test_a_rule_without_chinese_texts_is_noted_in_chinese(tmp_path_factory: pyte
                          store_of(bundle, [EVENTS], folder / "events.db"))
     page = TestClient(console_app(state)).get("/?account=acct-1001&at=2026-03-16T10:00&action=open&lang=zh-CN")
     assert "PLAT-RECENT-BORROWING没有zh-CN文本，以en显示" in page_text(page.text)
+
+
+@pytest.fixture(scope="module")
+def es_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A bundle in America/New_York with texts in en and es (no sentence template for es)
+    and one account, verified, with a decision logged at each 01:45 of the night the
+    clocks go back."""
+    folder = tmp_path_factory.mktemp("es")
+    root = FIXTURES / "bundles" / "locale-es"
+    bundle = chronolex.load_bundle(root)
+    events = folder / "events.jsonl"
+    events.write_text('{"account": "es-1", "at": "2026-01-02T09:00:00-05:00", "type": "kyc_verified", '
+                      '"method": "id"}\n', encoding="utf-8")
+    log = DecisionLog(folder / "log.db", create=True)
+    log.append([replace(logged(at, facts={}, given=False, decision="blocked", rules=("MW-SUNDAY",)),
+                        account="es-1", bundle="locale-es", version="2026.01", blocked_by=("maintenance",),
+                        received_at=at)
+                for at in ("2026-11-01T01:45:00-04:00", "2026-11-01T01:45:00-05:00")])
+    state = ServiceState(FixedClock(), {"locale-es": bundle}, {"locale-es": root},
+                         store_of(bundle, [events], folder / "events.db"), log)
+    with TestClient(console_app(state)) as test_client:
+        yield test_client
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_a_timeline_in_a_locale_without_a_template_says_its_words_are_english(es_client: TestClient) -> None:
+    page = es_client.get("/timeline?account=es-1&from=2026-10-31&to=2026-11-02&action=open&lang=es")
+    assert page.status_code == 200
+    shown = _text(page.text)
+    assert "Abrir la cuenta de préstamo" in shown and "blocked by scheduled maintenance" in shown
+    assert "no sentence template for es: the sentence is in en, the bundle's texts in es" in shown
+    english = _text(es_client.get("/timeline?account=es-1&from=2026-10-31&to=2026-11-02&action=open").text)
+    assert "no sentence template" not in english
+
+
+def test_the_two_decisions_logged_at_0145_on_the_night_the_clocks_go_back_read_apart(es_client: TestClient) -> None:
+    shown = _text(es_client.get("/?account=es-1&at=2026-11-01T01:45-05:00&action=open").text)
+    assert "1 November 2026, 01:45 UTC-04:00 (America/New_York)" in shown
+    assert "1 November 2026, 01:45 UTC-05:00 (America/New_York)" in shown
+    # the window runs from the first 01:30 to 03:30 (PT2H), the clocks at 02:30 by then
+    timeline = _text(es_client.get("/timeline?account=es-1&from=2026-10-31&to=2026-11-02&action=open").text)
+    assert "1 November 2026, 01:30 UTC-04:00 – 1 November 2026, 02:30" in timeline

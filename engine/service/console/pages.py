@@ -238,6 +238,8 @@ class Console:
                                          labels)
         context["rows"] = {_action_title(bundle, a, query.choice.locale): _rows(intervals, bundle, query)
                            for a, intervals in timelines.items()}
+        if query.choice.note:  # what each interval means is in the template's language
+            notes.append(query.choice.note)
         context["notes"] = tuple(notes)
         return render(request, "timeline.html", context)
 
