@@ -181,3 +181,14 @@ def test_the_two_decisions_logged_at_0145_on_the_night_the_clocks_go_back_read_a
     # the window runs from the first 01:30 to 03:30 (PT2H), the clocks at 02:30 by then
     timeline = _text(es_client.get("/timeline?account=es-1&from=2026-10-31&to=2026-11-02&action=open").text)
     assert "1 November 2026, 01:30 UTC-04:00 – 1 November 2026, 02:30" in timeline
+
+
+def test_a_page_in_a_locale_without_labels_is_marked_english_and_its_texts_spanish(es_client: TestClient) -> None:
+    # The labels and the sentence are English; a screen reader told the whole page is
+    # Spanish would read them with Spanish sounds, and the reverse for the texts.
+    page = es_client.get("/?account=es-1&at=2026-03-01T02:00&action=open&lang=es").text
+    assert '<html lang="en">' in page
+    assert '<h3 id="action-open" lang="es">Abrir la cuenta de préstamo</h3>' in page
+    assert '<dd class="message" lang="es">En mantenimiento.</dd>' in page
+    english = es_client.get("/?account=es-1&at=2026-03-01T02:00&action=open").text
+    assert '<html lang="en">' in english and 'lang="es">Abrir' not in english
