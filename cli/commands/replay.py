@@ -187,6 +187,8 @@ def timeline_command(account: str, from_text: str, to_text: str, action: str | N
                                                incomplete=incomplete, notes=notes)
         emit(json.dumps(_with_input(document, history, source), indent=2, ensure_ascii=False) + "\n")
     else:
+        if choice.note and not details:  # the words of each interval are the template's, not the locale's
+            notes.append(choice.note)
         emit("\n".join(render_timeline(intervals, bundle, account, name) if details
                         else render_plain_timeline(intervals, bundle, account, name, choice)
                         for name, intervals in results.items())

@@ -17,9 +17,11 @@ _VERDICT = {"allowed": "Allowed", "blocked": "Blocked", "undetermined": "Undeter
 
 
 def _short(instant: datetime, bundle: Bundle, reference: datetime | None = None) -> str:
-    """An instant in the bundle timezone; only the time when it falls on the reference day."""
+    """An instant in the bundle timezone; only the time when it falls on the reference day
+    and the clocks show that time once (in the hour they go back, "01:30" is two instants)."""
     local = instant.astimezone(bundle.timezone)
-    if reference is not None and local.date() == reference.astimezone(bundle.timezone).date():
+    if reference is not None and local.date() == reference.astimezone(bundle.timezone).date() \
+            and local.replace(fold=1 - local.fold).utcoffset() == local.utcoffset():
         return local.strftime("%H:%M")
     return format_instant(instant, bundle.timezone)
 

@@ -54,6 +54,7 @@ CODE_DESCRIPTIONS: Mapping[str, str] = {
     "missing-actions": "a rule without actions",
     "missing-field": "a required field is missing",
     "missing-locale": "a rule text not written in a locale the bundle's other texts use",
+    "missing-title-locale": "a category or action title not written in a locale the bundle's other texts use",
     "missing-source": "a regulation rule without a source citation",
     "never-in-force": "a version superseded before it starts",
     "no-versions": "a bundle without version files",

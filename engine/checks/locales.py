@@ -1,4 +1,5 @@
-"""``missing-locale`` (error): a rule text not written in a locale the bundle uses.
+"""``missing-locale`` (error): a rule text not written in a locale the bundle uses;
+``missing-title-locale`` (warning): the same for a category's or an action's title.
 
 A bundle's texts are in the same set of locales everywhere (DESIGN: messages by locale),
 so that an answer in the customer's language never switches language halfway: a rule
@@ -28,6 +29,7 @@ def lint_locales(bundle: Bundle, documents: Mapping[str, Document]) -> Iterator[
     locales = bundle.locales
     if len(locales) < 2:
         return
+    yield from _titles(bundle, locales)
     for version in bundle.versions:
         doc = documents.get(version.file or "")
         for rule in version.rules:
@@ -52,6 +54,31 @@ def _missing(rule: Rule, locales: tuple[str, ...], doc: Document | None) -> Iter
             _span(rule, name, doc),
             f"write {name}: {{{', '.join(f'{locale}: …' for locale in locales)}}}",
         )
+
+
+def _titles(bundle: Bundle, locales: tuple[str, ...]) -> Iterator[Diagnostic]:
+    """``missing-title-locale`` (warning): a category or action title of ``bundle.yaml``
+    lacking one of the bundle's locales. The answer's sentence names the action and the
+    categories, so such a title is shown in the default locale in the middle of an answer
+    in another language. A warning, not an error: the contract that every text carries
+    every locale is about rules, and a bundle that passed ``validate`` keeps passing."""
+    every = "{" + ", ".join(f"{locale}: …" for locale in locales) + "}"
+    titled: list[tuple[str, Mapping[str, str], Span | None, str]] = [
+        (f"category {name!r}", category.titles, category.span, f"write title: {every} under categories: {name}")
+        for name, category in bundle.categories.items() if category.titles]
+    titled += [(f"action {action!r}", titles, bundle.span, f"write {action}: {every} under action_titles")
+               for action, titles in bundle.action_titles.items()]
+    for what, titles, span, fix in titled:
+        lacking = [locale for locale in locales if locale not in titles]
+        if lacking:
+            yield Diagnostic(
+                "missing-title-locale",
+                Severity.WARNING,
+                f"the title of {what} has no {', '.join(lacking)} text (the bundle's texts are in "
+                f"{', '.join(locales)}): an answer in {lacking[0]} names it in {bundle.default_locale}",
+                span,
+                fix,
+            )
 
 
 def _span(rule: Rule, name: str, doc: Document | None) -> Span | None:

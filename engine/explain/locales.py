@@ -49,9 +49,17 @@ class Words:
         '北京时间2026年3月27日 14:30'
         >>> WORDS["en"].when(t, ZoneInfo("America/New_York"))
         '27 March 2026, 02:30 (America/New_York)'
+
+        A wall time the clocks show twice (the hour they go back) carries its UTC offset,
+        or the two instants would read alike:
+
+        >>> WORDS["en"].when(datetime(2026, 11, 1, 6, 45, tzinfo=timezone.utc), ZoneInfo("America/New_York"))
+        '1 November 2026, 01:45 UTC-05:00 (America/New_York)'
         """
         local = instant.astimezone(zone)
         clock = local.strftime("%H:%M:%S" if local.second else "%H:%M")
+        if twice_on_the_clock(local):
+            clock += f" UTC{_offset(local)}"
         name = self.zones.get(zone.key)
         if self.locale == "zh-CN":
             day = f"{self.day(local.date())} {clock}"
@@ -71,6 +79,22 @@ class Words:
 
     def zone_name(self, zone: ZoneInfo) -> str:
         return self.zones.get(zone.key, zone.key)
+
+
+def twice_on_the_clock(local: datetime) -> bool:
+    """Whether the wall time of ``local`` (aware, in its zone) occurs twice there: in the
+    hour the clocks go back, "01:45" names two instants an hour apart, so a reader needs
+    the offset to tell which."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+def _offset(local: datetime) -> str:
+    """``local``'s UTC offset as ``-05:00``."""
+    offset = local.utcoffset()
+    assert offset is not None, "an aware instant has an offset"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 WORDS: dict[str, Words] = {

@@ -74,6 +74,23 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:1].isupper() and not text[1:2].isupper() else text
 
 
+def _phrase_locale(bundle: Bundle, action: str, choice: LocaleChoice) -> str:
+    """The language :func:`action_phrase` gave its phrase in."""
+    titles = bundle.action_titles.get(action, {})
+    if titles.get(choice.locale):
+        return choice.locale
+    if titles.get(bundle.default_locale):
+        return bundle.default_locale
+    return choice.words.locale  # the template's generic phrase
+
+
+def _mid_sentence(text: str, locale: str) -> str:
+    """``text`` (in ``locale``) placed inside an English sentence: lower-cased at its start
+    only when it is English; in German a capital marks a noun ("Kredit eröffnen"), and
+    another language's text keeps its letters as its author wrote them."""
+    return _lower_first(text) if locale.split("-")[0].lower() == "en" else text
+
+
 def summary_sentence(decision: Decision, choice: LocaleChoice) -> str:
     """The one sentence for the customer.
 
@@ -87,11 +104,13 @@ def summary_sentence(decision: Decision, choice: LocaleChoice) -> str:
         return f"{action}目前没有受到限制。" if zh else f"{action} is not blocked."
     if decision.decision == "undetermined":
         return (f"暂时无法判断{action}是否可行：账户缺少部分必要信息。" if zh
-                else f"Whether {_lower_first(action)} is possible cannot be decided yet: "
+                else f"Whether {_mid_sentence(action, _phrase_locale(bundle, decision.action, choice))} is possible "
+                     "cannot be decided yet: "
                      "some information about the account is missing.")
     if decision.decision == "no_policy":
         return (f"此时没有生效的政策，无法判断{action}是否可行。" if zh
-                else f"No policy is in force at this time, so whether {_lower_first(action)} is possible "
+                else f"No policy is in force at this time, so whether "
+                     f"{_mid_sentence(action, _phrase_locale(bundle, decision.action, choice))} is possible "
                      "cannot be decided.")
     cats = category_words(bundle, decision.blocked_by, words, choice.locale)
     because = _because(decision.reasons, bundle, choice.locale)
@@ -123,7 +142,7 @@ def _missing_words(reason: Reason, bundle: Bundle, words: Words) -> str:
     if words.locale != "en" or not reason.missing:
         return ""  # the heading says that information is missing
     titles = [bundle.facts[name].title or name if name in bundle.facts else name for name in reason.missing]
-    return "missing: " + "; ".join(_lower_first(t) for t in titles)
+    return "missing: " + "; ".join(_mid_sentence(t, bundle.default_locale) for t in titles)
 
 
 def _plain_reason(rule: Rule, choice: LocaleChoice, ends: str) -> PlainReason:
@@ -152,8 +171,17 @@ def missing_texts(decision: Decision, choice: LocaleChoice) -> tuple[str, ...]:
 
 def localized_document(decision: Decision, choice: LocaleChoice) -> dict[str, Any]:
     """The decision document with the plain-language answer added: ``locale``, ``summary``
-    (by locale) and, in each reason, its ``texts`` in that locale."""
+    (by locale) and, in each reason, its ``texts`` in that locale. What the text answer
+    says under "note:" about the language is in ``notes`` too: a program that shows the
+    summary must be able to tell that its sentence is in English around texts in another
+    language, as a reader of the text answer can."""
     document = decision.to_json()
+    language = [choice.note] if choice.note else []
+    missing = missing_texts(decision, choice)
+    if missing:
+        language.append(f"no {choice.locale} text for {', '.join(missing)}: shown in {decision.bundle.default_locale}")
+    if language:
+        document["notes"] = [*document.get("notes", []), *language]
     document["locale"] = choice.locale
     document["summary"] = {choice.locale: summary_sentence(decision, choice)}
     for key, reasons in (("reasons", decision.reasons), ("undetermined", decision.undetermined)):

@@ -46,6 +46,12 @@ async def versions_endpoint(request: Request) -> JSONResponse:
 
 def _side(service: Service, text: str, field: str) -> Side:
     name, at, version_id = text.partition("@")
+    if name not in service.state.bundles:
+        # "old=2026.01" is the commonest slip: a version id without its bundle's name.
+        owners = sorted(b.name for b in service.state.bundles.values() if not at and b.version(name) is not None)
+        hint = f"; {name!r} is a version: write NAME@VERSION, e.g. {owners[0]}@{name}" if owners else ""
+        raise Problem(404, "unknown-bundle", f"{field}: no bundle {name!r} is loaded{hint}",
+                      extra={"field": field, "bundles": sorted(service.state.bundles)})
     bundle = service.bundle(name)
     if not at:
         return Side(text, bundle)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from chronolex.cli.app import cli
 from chronolex.bundle.schemas import validator
-from tests.conftest import HUABEI
+from tests.conftest import FIXTURES, HUABEI
 
 EVENTS = str(HUABEI / "examples" / "events.jsonl")
 BUNDLE = str(HUABEI)
@@ -136,3 +136,32 @@ def test_an_answer_as_known_at_an_earlier_instant_says_so_in_its_first_line() ->
                            "--as-known-at", "2025-07-10", "--events", EVENTS, "--lang", lang)
         assert code == 0 and out.splitlines()[0].endswith(said)
         assert any("with everything known today the decision is blocked" in line for line in out.splitlines())
+
+
+def test_a_timeline_over_the_hour_the_clocks_go_back_tells_the_two_0130s_apart(tmp_path: Path) -> None:
+    # MW-NIGHTLY-0130 (PT1H) on 2026-11-01 in New York runs from the first 01:30 to the
+    # second: written without offsets, the block read as "01:30 – 01:30".
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["timeline", "anyone", "--bundle", str(FIXTURES / "bundles" / "dst-new-york"),
+                                      "--events", str(empty), "--allow-unknown-account", "--action", "borrow",
+                                      "--from", "2026-10-31T12:00", "--to", "2026-11-01T12:00"])
+    assert result.exit_code == 0, result.output
+    assert ("1 November 2026, 01:30 UTC-04:00 – 1 November 2026, 01:30 UTC-05:00  blocked by scheduled maintenance"
+            in result.stdout.splitlines())
+    details = CliRunner().invoke(cli, ["why", "anyone", "--bundle", str(FIXTURES / "bundles" / "dst-new-york"),
+                                       "--events", str(empty), "--allow-unknown-account", "--action", "borrow",
+                                       "--at", "2026-11-01T01:45", "-v"])
+    assert "until 2026-11-01T01:30:00-05:00" in details.stdout.splitlines()[1]
+
+
+def test_a_timeline_in_a_locale_without_a_template_says_its_words_are_english(tmp_path: Path) -> None:
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+    args = ["timeline", "anyone", "--bundle", str(FIXTURES / "bundles" / "locale-es"), "--events", str(empty),
+            "--allow-unknown-account", "--from", "2026-03-07", "--to", "2026-03-09"]
+    spanish = CliRunner().invoke(cli, [*args, "--lang", "es"])
+    assert spanish.exit_code == 0, spanish.output
+    assert "blocked by regulation" in spanish.stdout
+    assert "note: no sentence template for es: the sentence is in en, the bundle's texts in es" in spanish.stdout
+    assert "no sentence template" not in CliRunner().invoke(cli, args).stdout

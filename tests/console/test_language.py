@@ -17,7 +17,8 @@ import chronolex
 from chronolex.evaluation import changes
 from chronolex.service.console.labels import LABELS
 from chronolex.service.state import ServiceState
-from tests.conftest import HUABEI
+from chronolex.log import DecisionLog
+from tests.conftest import FIXTURES, HUABEI
 from tests.helpers.console import EVENTS, FixedClock, console_app, huabei_state, logged, store_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -196,3 +197,59 @@ def test_a_wall_time_that_does_not_exist_or_happens_twice_is_noted_in_chinese(ne
     for page in ("/", "/timeline"):
         assert page_notes(new_york.get(f"{page}?account=acct-1001&at={at}&action=open&lang=zh-CN").text) == [zh]
         assert page_notes(new_york.get(f"{page}?account=acct-1001&at={at}&action=open").text) == [en]
+
+
+@pytest.fixture(scope="module")
+def es_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A bundle in America/New_York with texts in en and es (no sentence template for es)
+    and one account, verified, with a decision logged at each 01:45 of the night the
+    clocks go back."""
+    folder = tmp_path_factory.mktemp("es")
+    root = FIXTURES / "bundles" / "locale-es"
+    bundle = chronolex.load_bundle(root)
+    events = folder / "events.jsonl"
+    events.write_text('{"account": "es-1", "at": "2026-01-02T09:00:00-05:00", "type": "kyc_verified", '
+                      '"method": "id"}\n', encoding="utf-8")
+    log = DecisionLog(folder / "log.db", create=True)
+    log.append([replace(logged(at, facts={}, given=False, decision="blocked", rules=("MW-SUNDAY",)),
+                        account="es-1", bundle="locale-es", version="2026.01", blocked_by=("maintenance",),
+                        received_at=at)
+                for at in ("2026-11-01T01:45:00-04:00", "2026-11-01T01:45:00-05:00")])
+    state = ServiceState(FixedClock(), {"locale-es": bundle}, {"locale-es": root},
+                         store_of(bundle, [events], folder / "events.db"), log)
+    with TestClient(console_app(state)) as test_client:
+        yield test_client
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_a_timeline_in_a_locale_without_a_template_says_its_words_are_english(es_client: TestClient) -> None:
+    page = es_client.get("/timeline?account=es-1&from=2026-10-31&to=2026-11-02&action=open&lang=es")
+    assert page.status_code == 200
+    shown = _text(page.text)
+    assert "Abrir la cuenta de préstamo" in shown and "blocked by scheduled maintenance" in shown
+    assert "no sentence template for es: the sentence is in en, the bundle's texts in es" in shown
+    english = _text(es_client.get("/timeline?account=es-1&from=2026-10-31&to=2026-11-02&action=open").text)
+    assert "no sentence template" not in english
+
+
+def test_the_two_decisions_logged_at_0145_on_the_night_the_clocks_go_back_read_apart(es_client: TestClient) -> None:
+    shown = _text(es_client.get("/?account=es-1&at=2026-11-01T01:45-05:00&action=open").text)
+    assert "1 November 2026, 01:45 UTC-04:00 (America/New_York)" in shown
+    assert "1 November 2026, 01:45 UTC-05:00 (America/New_York)" in shown
+    # the window runs from the first 01:30 to 03:30 (PT2H), the clocks at 02:30 by then
+    timeline = _text(es_client.get("/timeline?account=es-1&from=2026-10-31&to=2026-11-02&action=open").text)
+    assert "1 November 2026, 01:30 UTC-04:00 – 1 November 2026, 02:30" in timeline
+
+
+def test_a_page_in_a_locale_without_labels_is_marked_english_and_its_texts_spanish(es_client: TestClient) -> None:
+    # The labels and the sentence are English; a screen reader told the whole page is
+    # Spanish would read them with Spanish sounds, and the reverse for the texts.
+    page = es_client.get("/?account=es-1&at=2026-03-01T02:00&action=open&lang=es").text
+    assert '<html lang="en">' in page
+    assert '<h3 id="action-open" lang="es">Abrir la cuenta de préstamo</h3>' in page
+    assert '<dd class="message" lang="es">En mantenimiento.</dd>' in page
+    english = es_client.get("/?account=es-1&at=2026-03-01T02:00&action=open").text
+    assert '<html lang="en">' in english and 'lang="es">Abrir' not in english

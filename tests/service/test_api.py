@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 import chronolex
 from chronolex.cli.app import cli
-from tests.conftest import HUABEI
+from tests.conftest import FIXTURES, HUABEI
 from tests.service.conftest import make_client
 from tests.service.support import MemoryLog, valid
 
@@ -208,6 +208,16 @@ def test_bad_reads_are_problem_documents(client: TestClient, path: str, params: 
     assert valid(response.json(), "service", "problem")["type"].endswith("/" + code)
 
 
+def test_a_diff_side_given_as_a_bare_version_id_is_told_how_to_name_it(client: TestClient) -> None:
+    response = client.get("/v1/diff", params={"old": "2026.03", "new": "huabei@2026.06"})
+    problem = valid(response.json(), "service", "problem")
+    assert response.status_code == 404 and problem["type"].endswith("/unknown-bundle") and problem["field"] == "old"
+    assert problem["detail"] == ("old: no bundle '2026.03' is loaded; '2026.03' is a version: write NAME@VERSION, "
+                                 "e.g. huabei@2026.03")
+    other = client.get("/v1/diff", params={"old": "huabei@2026.03", "new": "nope"}).json()
+    assert other["detail"] == "new: no bundle 'nope' is loaded" and other["bundles"] == ["huabei"]
+
+
 def test_a_wrong_method_is_a_problem_document(client: TestClient) -> None:
     response = client.get("/v1/decide")
     assert response.status_code == 405 and response.json()["type"].endswith("/method-not-allowed")
@@ -287,3 +297,23 @@ def test_a_log_that_cannot_be_written_answers_503_and_no_decision(huabei: chrono
     assert response.status_code == 503
     assert valid(response.json(), "service", "problem")["type"].endswith("/log-unavailable")
     assert "decision" not in response.json()
+
+
+def test_an_answer_in_a_locale_without_a_sentence_template_says_so_in_its_notes(tmp_path: Path) -> None:
+    # es has no sentence template: the summary is an English sentence around Spanish
+    # texts, which the text answer says under "note:" and the JSON must say as well.
+    root = FIXTURES / "bundles" / "locale-es"
+    bundle = chronolex.load_bundle(root)
+    with make_client(bundle, root, None, log=MemoryLog()) as es_client:
+        request = {"account": "a-1", "action": "open", "at": "2026-03-02T10:00", "facts": {"kyc_verified": False}}
+        document = valid(es_client.post("/v1/decide?lang=es", json=request).json(), "decision")
+        assert document["summary"]["es"].startswith("Abrir la cuenta de préstamo is blocked by regulation")
+        assert "no sentence template for es: the sentence is in en, the bundle's texts in es" in document["notes"]
+        english = es_client.post("/v1/decide?lang=en", json=request).json()
+        assert "notes" not in english
+    (tmp_path / "none.jsonl").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["why", "a-1", "--bundle", str(root), "--events", str(tmp_path / "none.jsonl"),
+                                      "--allow-unknown-account", "--at", "2026-03-02T10:00", "--action", "open",
+                                      "--lang", "es", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert any(note.startswith("no sentence template for es") for note in json.loads(result.stdout)["notes"])

@@ -113,7 +113,12 @@ class Console:
             link = urlencode({**params, "lang": locale})
             languages.append({"locale": locale, "name": LANGUAGE_NAMES.get(locale, locale), "href": f"?{link}",
                               "current": choice is not None and choice.locale == locale})
-        return {"labels": words, "html_lang": choice.locale if choice else "en", "languages": languages,
+        # The page's language is that of its labels and sentences; the bundle's texts carry
+        # their own ``lang`` when they are in another (es texts in an English frame), so a
+        # screen reader speaks each part in its language.
+        text_lang = choice.locale if choice is not None and choice.locale != choice.words.locale else None
+        return {"labels": words, "html_lang": choice.words.locale if choice else "en", "text_lang": text_lang,
+                "languages": languages,
                 "page": page, "bundles": sorted(self.state.bundles), "bundle": bundle,
                 "selected_bundle": params.get("bundle") or min(self.state.bundles, default=""),
                 "choice": choice, "params": params, "error": None, "notes": ()}
@@ -238,6 +243,8 @@ class Console:
                                          labels)
         context["rows"] = {_action_title(bundle, a, query.choice.locale): _rows(intervals, bundle, query)
                            for a, intervals in timelines.items()}
+        if query.choice.note:  # what each interval means is in the template's language
+            notes.append(query.choice.note)
         context["notes"] = tuple(notes)
         return render(request, "timeline.html", context)
 

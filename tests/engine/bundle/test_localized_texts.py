@@ -66,3 +66,25 @@ def test_an_action_title_for_an_action_the_bundle_lacks_is_an_error_at_its_key(t
     [finding] = [d for d in report.diagnostics if d.code == "unknown-action"]
     assert finding.span is not None and (finding.span.line, finding.span.column) == (9, 3)  # the key `lend`
     assert "'lend'" in finding.message
+
+
+def test_a_category_or_action_title_missing_a_locale_is_a_warning_naming_it(tmp_path: Path) -> None:
+    # An answer in zh-CN names the action and the categories: a title written only in
+    # English would be the one English phrase in a Chinese sentence.
+    manifest = (MINI_BUNDLE + "action_titles:\n  open: {en: Opening, zh-CN: 开通}\n  borrow: Borrowing\n"
+                "categories:\n  platform: {precedence: 2, title: Platform}\n")
+    rules = RULE.replace("    remedy: Wait for a better score\n", "")
+    root = mini(tmp_path, ("a.yaml", version("A", rules=rules)), bundle=manifest)
+    report = chronolex.check_bundle(root)
+    found = [(d.severity, d.message.split(" has ")[0], d.help) for d in report.diagnostics
+             if d.code == "missing-title-locale"]
+    assert sorted(found, key=str) == sorted([
+        (chronolex.Severity.WARNING, "the title of action 'borrow'",
+         "write borrow: {en: …, zh-CN: …} under action_titles"),
+        (chronolex.Severity.WARNING, "the title of category 'platform'",
+         "write title: {en: …, zh-CN: …} under categories: platform"),
+    ], key=str)
+    assert report.ok  # a warning: the bundle still loads and serves
+    single = mini(tmp_path / "single", ("a.yaml", version("A")),
+                  bundle=MINI_BUNDLE + "action_titles:\n  borrow: Borrowing\n")
+    assert "missing-title-locale" not in codes(single)  # one locale: nothing can be missing

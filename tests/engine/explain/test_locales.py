@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -64,3 +64,45 @@ def test_both_languages_name_the_same_local_day_and_minute(instant: datetime, zo
     assert f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}" in chinese
     named = WORDS["en"].zones.get(zone_name)
     assert english.endswith(named if named else f"({zone_name})")
+
+
+def test_a_wall_time_the_clocks_show_twice_carries_its_offset_in_both_languages() -> None:
+    new_york, london = ZoneInfo("America/New_York"), ZoneInfo("Europe/London")
+    first, second = datetime(2026, 11, 1, 5, 45, tzinfo=timezone.utc), datetime(2026, 11, 1, 6, 45, tzinfo=timezone.utc)
+    assert WORDS["en"].when(first, new_york) == "1 November 2026, 01:45 UTC-04:00 (America/New_York)"
+    assert WORDS["en"].when(second, new_york) == "1 November 2026, 01:45 UTC-05:00 (America/New_York)"
+    assert WORDS["zh-CN"].when(second, new_york, zone_shown=False) == "2026年11月1日 01:45 UTC-05:00"
+    assert WORDS["en"].when(datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc), london) == \
+        "25 October 2026, 01:30 UTC+00:00 UK time"
+    # an hour the clocks show once keeps the plain form, on that night too
+    assert WORDS["en"].when(datetime(2026, 11, 1, 7, 45, tzinfo=timezone.utc), new_york) == \
+        "1 November 2026, 02:45 (America/New_York)"
+
+
+def _clock_changes(zone: ZoneInfo, year: int) -> list[datetime]:
+    """The instants of ``year`` at which ``zone``'s offset changes (to the minute)."""
+    changes = []
+    day = datetime(year, 1, 1, tzinfo=timezone.utc)
+    while day.year == year:
+        following = day + timedelta(days=1)
+        if day.astimezone(zone).utcoffset() != following.astimezone(zone).utcoffset():
+            low, high = day, following
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                same = middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset()
+                low, high = (middle, high) if same else (low, middle)
+            changes.append(high)
+        day = following
+    return changes
+
+
+@given(st.integers(1990, 2080),
+       st.sampled_from(["America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "America/St_Johns"]),
+       st.integers(0, 1), st.integers(-150, 150), st.sampled_from([30, 60]), st.sampled_from(["en", "zh-CN"]))
+def test_two_different_minutes_near_a_clock_change_never_read_alike(year: int, zone_name: str, which: int,
+                                                                     minutes: int, apart: int, locale: str) -> None:
+    zone = ZoneInfo(zone_name)
+    changes = _clock_changes(zone, year)
+    instant = changes[which % len(changes)] + timedelta(minutes=minutes)
+    words = WORDS[locale]
+    assert words.when(instant, zone) != words.when(instant + timedelta(minutes=apart), zone)

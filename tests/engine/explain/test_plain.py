@@ -111,3 +111,25 @@ def test_the_block_lasts_exactly_until_the_instant_the_sentence_gives(account: s
     just_before = decide(BUNDLE, frozen, action, d.lifts.at - timedelta(seconds=1))
     at_end = decide(BUNDLE, frozen, action, d.lifts.at)
     assert just_before.decision == "blocked" and at_end.decision != "blocked"
+
+
+def test_an_action_title_in_another_language_keeps_its_capitals_inside_the_english_sentence(tmp_path: Path) -> None:
+    # German writes nouns with a capital: "Kredit eröffnen" must not become "kredit eröffnen"
+    # when the English template (there is none for de) puts it mid-sentence.
+    manifest = ("bundle: kredit\ntimezone: Europe/Berlin\ndefault_locale: de\nactions: [open, borrow]\n"
+                "action_titles:\n  open: Kredit eröffnen\n"
+                "facts:\n  score: {type: int, derive: {latest: score_updated.score}}\n")
+    bundle = chronolex.load_bundle(mini(tmp_path, ("a.yaml", version("A", eff="2026-01-01")), bundle=manifest))
+    choice = chronolex.choose_locale(bundle)
+    early = parse_instant("2025-06-01T10:00", bundle.timezone)
+    empty = chronolex.AccountHistory("a-1", ())
+    assert chronolex.summary_sentence(decide(bundle, empty, "open", early), choice) == (
+        "No policy is in force at this time, so whether Kredit eröffnen is possible cannot be decided.")
+    # the template's own phrase is English and reads in lower case mid-sentence
+    assert chronolex.summary_sentence(decide(bundle, empty, "borrow", early), choice) == (
+        "No policy is in force at this time, so whether the action “borrow” is possible cannot be decided.")
+    later = chronolex.summary_sentence(decide(bundle, empty, "open", parse_instant("2026-02-01", bundle.timezone)),
+                                       choice)
+    assert later.startswith("Whether Kredit eröffnen is possible cannot be decided yet")  # score unknown
+    english = decision("acct-1001", "2020-01-01T10:00")
+    assert "whether opening Huabei is possible" in chronolex.summary_sentence(english, EN)
