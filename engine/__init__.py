@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chronolex.errors import ChronolexError, Diagnostic, EvaluationError, Severity, Span
-    from chronolex.instants import Duration, format_instant, load_zone, parse_instant, wall_time_note, wall_time_problem
+    from chronolex.instants import (Duration, format_instant, load_zone, parse_instant, parse_recorded_instant,
+                                    wall_time_note, wall_time_problem)
     from chronolex.lang import compile_condition, CompiledExpr, ConditionError, Context, interpret, parse, render
     from chronolex.lang.values import UNKNOWN
     from chronolex.model import Bundle, Category, Derivation, EventType, Fact, Interval, Rule, Schedule, Source, Version
@@ -80,7 +81,8 @@ __version__ = "0.1.0"
 #: Where each public name lives, by pipeline stage (``docs/architecture.md``).
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["ChronolexError", "Diagnostic", "EvaluationError", "Severity", "Span"], "chronolex.errors"),
-    **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant", "wall_time_note", "wall_time_problem"],
+    **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant", "parse_recorded_instant",
+                    "wall_time_note", "wall_time_problem"],
                    "chronolex.instants"),
     **dict.fromkeys(["compile_condition", "CompiledExpr", "ConditionError", "Context", "interpret", "parse", "render"], "chronolex.lang"),
     **dict.fromkeys(["UNKNOWN"], "chronolex.lang.values"),
@@ -246,6 +248,7 @@ __all__ = [
     "open_source",
     "parse",
     "parse_instant",
+    "parse_recorded_instant",
     "plain_answer",
     "PlainAnswer",
     "PlainReason",

@@ -252,6 +252,71 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
     return _in_range(parsed).astimezone(timezone.utc)
 
 
+class SkippedWallTime(ValueError):
+    """A recorded wall time in a DST gap: the message says which gap and how to write it."""
+
+
+def parse_recorded_instant(text: str, zone: tzinfo) -> datetime:
+    """:func:`parse_instant` for a time a system recorded (an event's ``at`` and
+    ``recorded_at``, a field of type ``datetime``): a wall time the zone skips is refused.
+
+    A person who types 02:30 on a spring-forward night may mean the moment after the gap
+    (the command line reads it so, with a note). A recorded time in the gap was not read
+    off any clock of that zone: its offset was lost or a clock was wrong, and any instant
+    chosen for it may put the event an hour from where it happened, so ValueError, naming
+    the gap and asking for the offset. A date alone is the start of that day even where
+    midnight is skipped, and a wall time the clocks show twice is its first occurrence,
+    as for every instant (docs/reference/time.md).
+
+    >>> from zoneinfo import ZoneInfo
+    >>> parse_recorded_instant("2026-03-08T02:30", ZoneInfo("America/New_York"))
+    Traceback (most recent call last):
+    chronolex.instants.SkippedWallTime: 2026-03-08T02:30 does not exist in America/New_York: the clocks jump forward over it (from 02:00 to 03:00); a recorded time there needs its UTC offset, e.g. 2026-03-08T02:30-05:00 if it was read before the change
+    >>> parse_recorded_instant("2026-03-08T02:30-05:00", ZoneInfo("America/New_York")).isoformat()
+    '2026-03-08T07:30:00+00:00'
+    """
+    instant = parse_instant(text, zone)
+    stripped = text.strip()
+    if _DATE.match(stripped):
+        return instant
+    wall = datetime.fromisoformat(stripped.replace(" ", "T", 1) if "T" not in stripped else stripped)
+    if wall.tzinfo is not None or instant.astimezone(zone).replace(tzinfo=None) == wall:
+        return instant
+    before, after = wall.replace(tzinfo=zone, fold=0).utcoffset(), wall.replace(tzinfo=zone, fold=1).utcoffset()
+    assert before is not None and after is not None
+    change = _offset_change(wall - after, wall - before, zone)
+    raise SkippedWallTime(f"{stripped} does not exist in {zone}: the clocks jump forward over it "
+                     f"(from {_wall_words(change + before, wall)} to {_wall_words(change + after, wall)}); "
+                     f"a recorded time there needs its "
+                     f"UTC offset, e.g. {stripped}{_offset_text(before)} if it was read before the change")
+
+
+def _offset_change(low: datetime, high: datetime, zone: tzinfo) -> datetime:
+    """The UTC instant (naive) in ``(low, high]`` at which ``zone``'s offset changes, to the
+    second: ``low`` is read with the offset before the change, ``high`` with the one after."""
+    offset = high.replace(tzinfo=timezone.utc).astimezone(zone).utcoffset()
+    while high - low > timedelta(seconds=1):
+        middle = (low + (high - low) / 2).replace(microsecond=0)
+        if middle <= low:
+            break
+        if middle.replace(tzinfo=timezone.utc).astimezone(zone).utcoffset() == offset:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _wall_words(moment: datetime, day_of: datetime) -> str:
+    """``moment`` as HH:MM, with its date when that is not the day of ``day_of`` (a gap of a day)."""
+    return f"{moment:%H:%M}" if moment.date() == day_of.date() else f"{moment:%Y-%m-%dT%H:%M}"
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def _form_problem(text: str) -> str:
     """Why ``text`` does not have the form of an instant: its offset when that is what is
     wrong (the commonest slip), else the forms."""

@@ -23,8 +23,9 @@ Typing rules, the same for both formats where they can be:
   (``account``, ``at``, ``type``, ``recorded_at``, ``id``) always stay strings.
 
 Both: a UTF-8 byte order mark and CRLF line ends are tolerated; ``at`` and
-``recorded_at`` are read with :func:`~chronolex.instants.parse_instant` in the zone the
-caller gives (no offset: wall time there); ``recorded_at`` defaults to ``at``; every
+``recorded_at`` are read with :func:`~chronolex.instants.parse_recorded_instant` in the
+zone the caller gives (no offset: wall time there, refused in a DST gap, since a recorded
+time there has lost its offset); ``recorded_at`` defaults to ``at``; every
 other key is a field of the event. Each event's ``origin`` is its file and line.
 
 Every problem is a diagnostic with the file, the physical line and the column of
@@ -53,7 +54,7 @@ from chronolex.events.encoding import freeze_fields
 from chronolex.events.precheck import plainly_valid
 from chronolex.bundle.schemas import validator
 from chronolex.events.store import event_key
-from chronolex.instants import parse_instant
+from chronolex.instants import SkippedWallTime, parse_recorded_instant
 
 __all__ = [
     "JSONL_SUFFIXES",
@@ -533,10 +534,10 @@ def _event(
     for key in _INSTANT_KEYS:
         if key in record:
             try:
-                instants[key] = parse_instant(record[key], zone)
+                instants[key] = parse_recorded_instant(record[key], zone)
             except (ValueError, OverflowError) as exc:
                 problems.add("invalid-date", f"field '{key}': {_first_line(exc)}",
-                             Span(file, line, column_of(key)), _INSTANT_HINT)
+                             Span(file, line, column_of(key)), None if isinstance(exc, SkippedWallTime) else _INSTANT_HINT)
                 unreadable = True
     if unreadable:
         return None
