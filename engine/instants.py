@@ -258,7 +258,7 @@ class SkippedWallTime(ValueError):
 
 def parse_recorded_instant(text: str, zone: tzinfo) -> datetime:
     """:func:`parse_instant` for a time a system recorded (an event's ``at`` and
-    ``recorded_at``, a field of type ``datetime``): a wall time the zone skips is refused.
+    ``recorded_at``): a wall time the zone skips is refused.
 
     A person who types 02:30 on a spring-forward night may mean the moment after the gap
     (the command line reads it so, with a note). A recorded time in the gap was not read

@@ -6,7 +6,7 @@ Here Arrow's JSON and CSV readers parse a whole file into typed columns (numbers
 decimal field straight into decimal128 from their text, never through a double), and
 every rule of ``schemas/event.schema.json`` and of the bundle's event catalog is checked
 on whole columns: the type pattern, the instants (offset-bearing ones cast by Arrow, the
-others, wall times in the bundle zone, read by :func:`chronolex.instants.parse_recorded_instant`
+others, wall times in the bundle zone, read by :mod:`chronolex.instants`
 once per distinct text), declared types, enum values, dates, durations, misspellings.
 
 Like ``chronolex.events.precheck``, this path only has to be right when it says yes. Any
@@ -39,7 +39,7 @@ from chronolex.batch.layout import field_columns
 from chronolex.events.catalog import Catalog, _MISSPELT
 from chronolex.events.files import CSV_SUFFIXES, JSONL_SUFFIXES
 from chronolex.events.precheck import _INSTANT as _SCHEMA_INSTANT
-from chronolex.instants import Duration, parse_date, parse_recorded_instant
+from chronolex.instants import Duration, parse_date, parse_instant, parse_recorded_instant
 from chronolex.lang.types import Type
 from chronolex.model import Bundle
 
@@ -170,8 +170,8 @@ def _checked(raw: pa.Table, catalog: Catalog, fields: dict[str, Type], zone: tzi
     for column in raw.column_names:
         if column not in _RESERVED and not _scalar(raw.schema.field(column).type):
             raise _Doubt()
-    at = _instants(columns["at"], zone, schema_checked=True)
-    recorded = _instants(columns["recorded_at"], zone, schema_checked=True)
+    at = _instants(columns["at"], zone, schema_checked=True, read=parse_recorded_instant)
+    recorded = _instants(columns["recorded_at"], zone, schema_checked=True, read=parse_recorded_instant)
     recorded = pc.if_else(pc.is_valid(recorded), recorded, at)
     out: dict[str, pa.ChunkedArray | pa.Array] = {
         "account": columns["account"], "at": at, "recorded_at": recorded, "type": columns["type"],
@@ -283,9 +283,11 @@ def canonical_durations(values: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.take(texts, pc.index_in(values, distinct))
 
 
-def _instants(values: pa.ChunkedArray, zone: tzinfo, *, schema_checked: bool) -> pa.ChunkedArray:
+def _instants(values: pa.ChunkedArray, zone: tzinfo, *, schema_checked: bool,
+              read: Callable[[str, tzinfo], datetime] = parse_instant) -> pa.ChunkedArray:
     """Text instants as UTC timestamps: offset-bearing ones cast by Arrow, the rest (wall
-    times in ``zone``, dates, odd forms) by parse_recorded_instant once per distinct text."""
+    times in ``zone``, dates, odd forms) by ``read`` once per distinct text (an event's
+    ``at`` and ``recorded_at`` by parse_recorded_instant, as the per-record reader does)."""
     castable = pc.and_(pc.match_substring_regex(values, _CASTABLE),
                        pc.invert(pc.match_substring_regex(values, _NEG_ZERO)))
     castable = pc.fill_null(castable, False)
@@ -303,7 +305,7 @@ def _instants(values: pa.ChunkedArray, zone: tzinfo, *, schema_checked: bool) ->
         if schema_checked and _SCHEMA_INSTANT.search(text) is None:
             raise _Doubt()
         try:
-            instants.append(parse_recorded_instant(text, zone))
+            instants.append(read(text, zone))
         except (ValueError, OverflowError):
             raise _Doubt() from None
     slow = pc.take(pa.array(instants, _UTC), pc.index_in(values, distinct))

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
-from chronolex.instants import Duration, parse_date, parse_recorded_instant
+from chronolex.instants import Duration, parse_date, parse_instant
 from chronolex.lang.types import Type
 
 
@@ -71,7 +71,7 @@ def coerce(value: object, declared: Type, zone: tzinfo) -> object:
         if isinstance(value, datetime):
             return value
         if isinstance(value, str):
-            return parse_recorded_instant(value, zone)
+            return parse_instant(value, zone)
     elif name == "duration":
         if isinstance(value, Duration):
             return value

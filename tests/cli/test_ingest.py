@@ -109,13 +109,18 @@ def test_a_db_name_that_is_not_utf8_is_no_traceback(tmp_path: Path) -> None:
 
 
 def test_the_timezone_option_reads_wall_times(tmp_path: Path) -> None:
-    source = write(tmp_path / "e.csv", "account,at,type\na,2026-03-08T02:30,x\n")
-    for zone, expected in (("America/New_York", "2026-03-08T07:30:00.000000+00:00"),
-                           ("Asia/Shanghai", "2026-03-07T18:30:00.000000+00:00")):
+    source = write(tmp_path / "e.csv", "account,at,type\na,2026-03-08T01:30,x\n")
+    for zone, expected in (("America/New_York", "2026-03-08T06:30:00.000000+00:00"),
+                           ("Asia/Shanghai", "2026-03-07T17:30:00.000000+00:00")):
         db = tmp_path / f"{zone.replace('/', '-')}.db"
         assert run("ingest", source, "--db", str(db), "--timezone", zone).exit_code == 0
         with sqlite3.connect(db) as connection:
             assert connection.execute("SELECT at FROM events").fetchone() == (expected,)
+    # the same wall time an hour later exists in Shanghai, not in New York (a DST gap)
+    gap = write(tmp_path / "gap.csv", "account,at,type\na,2026-03-08T02:30,x\n")
+    assert run("ingest", gap, "--db", str(tmp_path / "sh.db"), "--timezone", "Asia/Shanghai").exit_code == 0
+    refused = run("ingest", gap, "--db", str(tmp_path / "ny.db"), "--timezone", "America/New_York")
+    assert refused.exit_code == 2 and "gap.csv:2:3" in refused.output and "does not exist" in refused.output
 
 
 @pytest.mark.parametrize(("args", "text"), [
