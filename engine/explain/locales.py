@@ -30,6 +30,8 @@ class Words:
     zones: Mapping[str, str]
     and_: str
     list_sep: str
+    #: The note when a tag was looked up to a more general one (``{asked}``, ``{shown}``).
+    looked_up: str = "there are no texts in {asked}: they are shown in {shown}"
 
     def join(self, items: list[str]) -> str:
         """"a, b and c" / "a、b和c"."""
@@ -119,6 +121,7 @@ WORDS: dict[str, Words] = {
                "UTC": "协调世界时", "Etc/UTC": "协调世界时"},
         and_="和",
         list_sep="、",
+        looked_up="没有{asked}的文本，以{shown}显示",
     ),
 }
 
@@ -158,17 +161,40 @@ def choose_locale(bundle: Bundle, requested: str | None = None) -> LocaleChoice:
     'en'
     """
     available = bundle.locales
-    locale = _canonical(requested, available) if requested else bundle.default_locale
+    locale = _looked_up(requested, available) if requested else bundle.default_locale
     if locale is None:
         assert requested is not None
         raise ChronolexError.single(
             "unknown-locale", f"bundle {bundle.name} has no texts in {requested!r}",
             bundle.span, "its locales are: " + ", ".join(available))
     template = _canonical(locale, TEMPLATE_LOCALES) or _canonical(locale.split("-")[0], TEMPLATE_LOCALES)
+    words = WORDS[template or "en"]
+    notes = []
+    if requested and _canonical(requested, available) is None:  # in the language the answer is said in
+        notes.append(words.looked_up.format(asked=requested, shown=locale))
     if template is None:
-        return LocaleChoice(locale, WORDS["en"], f"no sentence template for {locale}: the sentence is in en, "
-                                                 f"the bundle's texts in {locale}")
-    return LocaleChoice(locale, WORDS[template])
+        notes.append(f"no sentence template for {locale}: the sentence is in en, the bundle's texts in {locale}")
+    return LocaleChoice(locale, words, "; ".join(notes) or None)
+
+
+def _looked_up(requested: str, available: tuple[str, ...]) -> str | None:
+    """``requested``, else the nearest more general tag the bundle has, as BCP 47 lookup
+    (RFC 4647, 3.4) finds it: ``en-US`` falls back to ``en``, ``zh-Hans-CN`` to ``zh-Hans``
+    and then ``zh``; never to a more specific tag (``zh`` does not pick ``zh-CN``), which
+    would choose a region for the reader.
+
+    >>> _looked_up("en-US", ("en", "zh-CN")), _looked_up("zh-cn", ("en", "zh-CN")), _looked_up("zh", ("zh-CN",))
+    ('en', 'zh-CN', None)
+    """
+    subtags = requested.replace("_", "-").split("-")
+    while subtags:
+        found = _canonical("-".join(subtags), available)
+        if found is not None:
+            return found
+        subtags.pop()
+        if subtags and len(subtags[-1]) == 1:  # a singleton (x-, u-) goes with what follows it
+            subtags.pop()
+    return None
 
 
 def choose_template(requested: str) -> LocaleChoice:
@@ -181,8 +207,10 @@ def choose_template(requested: str) -> LocaleChoice:
     >>> choose_template("zh_cn").locale
     'zh-CN'
     """
-    template = _canonical(requested, TEMPLATE_LOCALES)
+    template = _looked_up(requested, TEMPLATE_LOCALES)
     if template is None:
         raise ChronolexError.single("unknown-locale", f"there are no words in {requested!r}",
                                     help="the locales with words are: " + ", ".join(TEMPLATE_LOCALES))
+    if _canonical(requested, TEMPLATE_LOCALES) is None:
+        return LocaleChoice(template, WORDS[template], WORDS[template].looked_up.format(asked=requested, shown=template))
     return LocaleChoice(template, WORDS[template])

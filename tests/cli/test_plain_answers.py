@@ -53,6 +53,13 @@ def test_a_locale_the_bundle_lacks_is_a_one_line_error() -> None:
     assert "Traceback" not in err
 
 
+def test_a_regional_tag_is_answered_in_the_bundles_language_with_a_note() -> None:
+    code, out, err = run("why", "acct-1001", "--at", "2026-03-16T10:00", "--events", EVENTS, "--action", "open",
+                         "--lang", "en-US")
+    assert code == 0 and "Opening Huabei is blocked" in out
+    assert "note: there are no texts in en-US: they are shown in en" in out
+
+
 def test_why_json_carries_the_sentence_and_the_end_of_the_whole_block() -> None:
     code, out, _ = run("why", "acct-1002", "--action", "open", "--at", "2026-03-08T01:30", "--events", EVENTS,
                        "--format", "json", "--lang", "zh-CN")

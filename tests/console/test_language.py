@@ -122,6 +122,12 @@ def test_no_english_label_is_left_on_a_chinese_page(client: TestClient, url: str
     assert left == [], url
 
 
+def test_a_regional_tag_gives_the_chinese_page_with_a_chinese_note(client: TestClient) -> None:
+    page = client.get("/?account=acct-1001&at=2026-03-16T10:00&action=open&lang=zh-CN-x-agent")
+    assert page.status_code == 200 and '<html lang="zh-CN">' in page.text
+    assert "没有zh-CN-x-agent的文本，以zh-CN显示" in page_text(page.text)
+
+
 def test_a_rule_without_chinese_texts_is_noted_in_chinese(tmp_path_factory: pytest.TempPathFactory) -> None:
     folder = tmp_path_factory.mktemp("no-zh")
     root = folder / "huabei"

@@ -77,6 +77,11 @@ def test_decide_with_lang_answers_in_the_customers_language(client: TestClient) 
     document = valid(response.json(), "decision")
     assert document["locale"] == "zh-CN" and "开通花呗" in document["summary"]["zh-CN"]
     assert client.post("/v1/decide?lang=fr", json={"account": "acct-1001", "action": "open"}).status_code == 422
+    # a tag more specific than the bundle's (as a browser sends it) falls back to it, saying so
+    regional = valid(client.post("/v1/decide?lang=zh-CN-u-nu-hanidec",
+                                 json={"account": "acct-1001", "action": "open", "at": AT}).json(), "decision")
+    assert regional["locale"] == "zh-CN" and regional["summary"]["zh-CN"] == document["summary"]["zh-CN"]
+    assert "没有zh-CN-u-nu-hanidec的文本，以zh-CN显示" in regional["notes"]
 
 
 @pytest.mark.parametrize(("body", "status", "code"), [

@@ -46,6 +46,25 @@ def test_a_locale_the_bundle_has_no_texts_in_is_an_error_naming_those_it_has() -
     assert diagnostic.code == "unknown-locale" and diagnostic.help == "its locales are: en, zh-CN"
 
 
+@pytest.mark.parametrize(("asked", "locale"), [
+    ("en-US", "en"), ("en_GB", "en"), ("zh-CN-u-nu-hanidec", "zh-CN"), ("ZH-cn-x-support", "zh-CN"),
+])
+def test_a_regional_or_extended_tag_falls_back_to_the_bundles_more_general_one_with_a_note(asked: str,
+                                                                                            locale: str) -> None:
+    # BCP 47 lookup (RFC 4647): subtags are dropped from the end, never added
+    choice = chronolex.choose_locale(chronolex.load_bundle(HUABEI), asked)
+    assert (choice.locale, choice.words.locale) == (locale, locale)
+    assert choice.note == (f"there are no texts in {asked}: they are shown in en" if locale == "en" else
+                           f"没有{asked}的文本，以zh-CN显示")  # said in the language of the answer
+    assert chronolex.choose_locale(chronolex.load_bundle(HUABEI), locale).note is None
+
+
+@pytest.mark.parametrize("asked", ["zh", "zh-TW", "fr-CA", "x-en"])
+def test_a_tag_is_never_made_more_specific_or_moved_to_another_region(asked: str) -> None:
+    with pytest.raises(chronolex.ChronolexError, match="has no texts in"):
+        chronolex.choose_locale(chronolex.load_bundle(HUABEI), asked)
+
+
 def test_a_locale_without_a_template_keeps_the_bundles_texts_and_says_the_sentence_is_english(tmp_path: Path) -> None:
     rules = "  - {id: R1, category: platform, actions: [open], when: score < 600, message: {en: Low, fr: Bas}}\n"
     bundle = chronolex.load_bundle(mini(tmp_path, ("a.yaml", version("A", rules=rules))))
