@@ -131,6 +131,21 @@ def decide_asks(service: Service, asks: list[Ask], received: datetime, lang: str
     """Decide every request, log them all in one transaction, and return the documents
     (each with its ``decision_id``; None when the service keeps no log). Runs in a worker
     thread: the store and the log block."""
+    with service.appender.coming() if service.appender is not None else contextlib.nullcontext():
+        decisions, choices = _decided(service, asks, lang)
+        ids = _logged(service, decisions, received)
+    documents = []
+    for (ask, decision), decision_id in zip(decisions, ids):
+        service.metrics.decisions.labels(ask.bundle.name, ask.action, decision.decision).inc()
+        choice = choices[ask.bundle.name]
+        document = localized_document(decision, choice) if choice is not None else decision.to_json()
+        documents.append({"decision_id": decision_id, **document})
+    return documents
+
+
+def _decided(service: Service, asks: list[Ask], lang: str | None
+             ) -> tuple[list[tuple[Ask, Decision]], dict[str, LocaleChoice | None]]:
+    """Each request with its decision, and the language of each bundle's answers."""
     decisions: list[tuple[Ask, Decision]] = []
     choices: dict[str, LocaleChoice | None] = {}
     with _BATCHES if len(asks) > 1 else contextlib.nullcontext():
@@ -143,23 +158,21 @@ def decide_asks(service: Service, asks: list[Ask], received: datetime, lang: str
                 if len(asks) > 1:
                     problem.extra["index"] = index
                 raise
-    ids: list[str | None] = [None] * len(decisions)
-    if service.appender is not None:
-        try:
-            records = service.appender.append([_entry(ask, decision, received) for ask, decision in decisions])
-        except ChronolexError as error:  # the log cannot be written: nothing is answered
-            logger.error("the decision log refused %d decisions: %s", len(decisions), error)
-            raise Problem(503, "log-unavailable", "the decision log cannot be written, so no decision is answered; "
-                          "the service's log says why") from None
-        ids = [record.decision_id for record in records]
-        service.metrics.log_records.inc(len(records))
-    documents = []
-    for (ask, decision), decision_id in zip(decisions, ids):
-        service.metrics.decisions.labels(ask.bundle.name, ask.action, decision.decision).inc()
-        choice = choices[ask.bundle.name]
-        document = localized_document(decision, choice) if choice is not None else decision.to_json()
-        documents.append({"decision_id": decision_id, **document})
-    return documents
+    return decisions, choices
+
+
+def _logged(service: Service, decisions: list[tuple[Ask, Decision]], received: datetime) -> list[str | None]:
+    """The decisions appended to the log in one transaction: their ids (None without a log)."""
+    if service.appender is None:
+        return [None] * len(decisions)
+    try:
+        records = service.appender.append([_entry(ask, decision, received) for ask, decision in decisions])
+    except ChronolexError as error:  # the log cannot be written: nothing is answered
+        logger.error("the decision log refused %d decisions: %s", len(decisions), error)
+        raise Problem(503, "log-unavailable", "the decision log cannot be written, so no decision is answered; "
+                      "the service's log says why") from None
+    service.metrics.log_records.inc(len(records))
+    return [record.decision_id for record in records]
 
 
 def _decide(service: Service, ask: Ask) -> Decision:

@@ -77,3 +77,84 @@ def test_a_bad_call_fails_alone() -> None:
     assert {r.entry.account for r in log.entries} == {"ok-1", "ok-2", "ok-3", "ok-4"}
     with pytest.raises(ValueError):
         appender.append([replace(ENTRY, account="bad")])
+
+
+# -- calls on their way: a commit waits (briefly) for calls that are deciding to join it ----------
+
+
+def test_a_call_on_its_way_joins_the_commit_that_waits_for_it() -> None:
+    log = SlowLog()
+    appender = GroupCommit(log, gather=60)  # type: ignore[arg-type]  # waits as long as it takes
+    decided = threading.Event()
+    records: dict[str, list[DecisionRecord]] = {}
+
+    def call(name: str, deciding: threading.Event | None) -> None:
+        with appender.coming():
+            if deciding is not None:
+                deciding.wait(60)  # still deciding
+            records[name] = appender.append([replace(ENTRY, account=name)])
+
+    second = threading.Thread(target=call, args=("second", decided))
+    second.start()
+    first = threading.Thread(target=call, args=("first", None))
+    first.start()
+    first.join(0.2)
+    assert first.is_alive() and log.sizes == []  # its commit waits for the call on its way
+    decided.set()
+    first.join(60)
+    second.join(60)
+    assert log.sizes == [2]  # one commit for both
+    assert [r.entry.account for r in records["first"]] == ["first"]
+    assert [r.entry.account for r in records["second"]] == ["second"]
+
+
+def test_a_call_alone_never_waits_and_one_that_fails_to_decide_releases_the_commit() -> None:
+    log = SlowLog()
+    appender = GroupCommit(log, gather=60)  # type: ignore[arg-type]
+    with appender.coming():
+        appender.append([ENTRY])  # no other call is on its way: committed at once
+    assert log.sizes == [1]
+
+    failing = threading.Event()
+    done = threading.Event()
+
+    def fails_while_deciding() -> None:
+        with pytest.raises(RuntimeError), appender.coming():
+            failing.wait(60)
+            raise RuntimeError("the request was bad")
+
+    loser = threading.Thread(target=fails_while_deciding)
+    loser.start()
+
+    def appends() -> None:
+        with appender.coming():
+            appender.append([ENTRY])
+        done.set()
+
+    writer = threading.Thread(target=appends)
+    writer.start()
+    assert not done.wait(0.2)  # waiting for the call on its way
+    failing.set()  # which fails instead of appending
+    assert done.wait(60) and log.sizes == [1, 1]
+    loser.join(60)
+    writer.join(60)
+
+
+def test_a_commit_waits_for_calls_on_their_way_no_longer_than_its_gather_time() -> None:
+    log = SlowLog()
+    appender = GroupCommit(log, gather=0.01)  # type: ignore[arg-type]
+    slow, on_its_way = threading.Event(), threading.Event()
+
+    def in_no_hurry() -> None:
+        with appender.coming():
+            on_its_way.set()
+            slow.wait(60)
+
+    waiter = threading.Thread(target=in_no_hurry)
+    waiter.start()
+    assert on_its_way.wait(60)
+    with appender.coming():
+        appender.append([ENTRY])  # committed alone once the 10 ms are up
+    assert log.sizes == [1]
+    slow.set()
+    waiter.join(60)
