@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from chronolex.errors import ChronolexError, Diagnostic, EvaluationError, Severity, Span
     from chronolex.instants import (Duration, format_instant, load_zone, parse_instant, parse_recorded_instant,
-                                    wall_time_note, wall_time_problem)
+                                    twice_on_the_clock, wall_time_note, wall_time_problem)
     from chronolex.lang import compile_condition, CompiledExpr, ConditionError, Context, interpret, parse, render
     from chronolex.lang.values import UNKNOWN
     from chronolex.model import Bundle, Category, Derivation, EventType, Fact, Interval, Rule, Schedule, Source, Version
@@ -82,7 +82,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["ChronolexError", "Diagnostic", "EvaluationError", "Severity", "Span"], "chronolex.errors"),
     **dict.fromkeys(["Duration", "format_instant", "load_zone", "parse_instant", "parse_recorded_instant",
-                    "wall_time_note", "wall_time_problem"],
+                    "twice_on_the_clock", "wall_time_note", "wall_time_problem"],
                    "chronolex.instants"),
     **dict.fromkeys(["compile_condition", "CompiledExpr", "ConditionError", "Context", "interpret", "parse", "render"], "chronolex.lang"),
     **dict.fromkeys(["UNKNOWN"], "chronolex.lang.values"),
@@ -293,6 +293,7 @@ __all__ = [
     "Version",
     "version_table",
     "VersionSpan",
+    "twice_on_the_clock",
     "wall_time_note",
     "wall_time_problem",
     "Witness",

@@ -235,10 +235,17 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
     >>> parse_instant("2026-03-01", ZoneInfo("Asia/Shanghai")).isoformat()
     '2026-02-28T16:00:00+00:00'
     """
+    return _read(text, zone)[0]
+
+
+def _read(text: str, zone: tzinfo) -> tuple[datetime, datetime | None]:
+    """:func:`parse_instant`'s instant, and the wall time it was read from in ``zone``
+    (None when ``text`` carried its offset): what the DST checks below look at, read once."""
     text = text.strip()
     try:
         if _DATE.match(text):
-            return localize(datetime.combine(date.fromisoformat(text), datetime.min.time()), zone)
+            wall = datetime.combine(date.fromisoformat(text), datetime.min.time())
+            return localize(wall, zone), wall
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError as exc:
         # Python's own wording ("Invalid isoformat string") names neither the forms nor the
@@ -248,8 +255,8 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
     if not _INSTANT.match(text):  # Python reads more than ISO 8601 asks (+08:60 as +09:00, -00:00, +0800)
         raise ValueError(f"{text!r} is not a valid date or date-time ({_form_problem(text)})")
     if parsed.tzinfo is None:
-        return localize(parsed, zone)
-    return _in_range(parsed).astimezone(timezone.utc)
+        return localize(parsed, zone), parsed
+    return _in_range(parsed).astimezone(timezone.utc), None
 
 
 class SkippedWallTime(ValueError):
@@ -275,12 +282,11 @@ def parse_recorded_instant(text: str, zone: tzinfo) -> datetime:
     >>> parse_recorded_instant("2026-03-08T02:30-05:00", ZoneInfo("America/New_York")).isoformat()
     '2026-03-08T07:30:00+00:00'
     """
-    instant = parse_instant(text, zone)
+    instant, wall = _read(text, zone)
+    if wall is None or instant.astimezone(zone).replace(tzinfo=None) == wall:  # an offset, or a time that exists
+        return instant
     stripped = text.strip()
     if _DATE.match(stripped):
-        return instant
-    wall = datetime.fromisoformat(stripped.replace(" ", "T", 1) if "T" not in stripped else stripped)
-    if wall.tzinfo is not None or instant.astimezone(zone).replace(tzinfo=None) == wall:
         return instant
     before, after = wall.replace(tzinfo=zone, fold=0).utcoffset(), wall.replace(tzinfo=zone, fold=1).utcoffset()
     assert before is not None and after is not None
@@ -288,7 +294,7 @@ def parse_recorded_instant(text: str, zone: tzinfo) -> datetime:
     raise SkippedWallTime(f"{stripped} does not exist in {zone}: the clocks jump forward over it "
                      f"(from {_wall_words(change + before, wall)} to {_wall_words(change + after, wall)}); "
                      f"a recorded time there needs its "
-                     f"UTC offset, e.g. {stripped}{_offset_text(before)} if it was read before the change")
+                     f"UTC offset, e.g. {stripped}{offset_text(before)} if it was read before the change")
 
 
 def _offset_change(low: datetime, high: datetime, zone: tzinfo) -> datetime:
@@ -311,10 +317,23 @@ def _wall_words(moment: datetime, day_of: datetime) -> str:
     return f"{moment:%H:%M}" if moment.date() == day_of.date() else f"{moment:%Y-%m-%dT%H:%M}"
 
 
-def _offset_text(offset: timedelta) -> str:
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+def offset_text(offset: timedelta) -> str:
+    """A UTC offset as ISO 8601 writes it: ``-05:00``, ``+05:30``, and ``+08:05:43`` for a
+    local mean time (the seconds are kept, not cut off).
+
+    >>> offset_text(timedelta(hours=-5)), offset_text(timedelta(hours=8, minutes=5, seconds=43))
+    ('-05:00', '+08:05:43')
+    """
+    total = int(offset.total_seconds())
+    hours, rest = divmod(abs(total), 3600)
+    return f"{'-' if total < 0 else '+'}{hours:02}:{rest // 60:02}" + (f":{rest % 60:02}" if rest % 60 else "")
+
+
+def twice_on_the_clock(local: datetime) -> bool:
+    """Whether the wall time of ``local`` (aware, in its zone) occurs twice there: in the
+    hour the clocks go back, "01:45" names two instants an hour apart, so a reader needs
+    the offset to tell which."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
 
 
 def _form_problem(text: str) -> str:
@@ -361,14 +380,10 @@ def wall_time_problem(text: str, zone: tzinfo) -> tuple[str, dict[str, str]] | N
     >>> wall_time_problem("2026-11-01T01:30", ZoneInfo("America/New_York"))[0]
     'fold'
     """
-    instant = parse_instant(text, zone)
+    instant, wall = _read(text, zone)
+    if wall is None:
+        return None
     stripped = text.strip()
-    if _DATE.match(stripped):
-        wall = datetime.combine(date.fromisoformat(stripped), datetime.min.time())
-    else:
-        wall = datetime.fromisoformat(stripped.replace(" ", "T", 1) if "T" not in stripped else stripped)
-        if wall.tzinfo is not None:
-            return None
     first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
     name = str(zone)
     if instant.astimezone(zone).replace(tzinfo=None) != wall:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from chronolex import Bundle, format_instant
+from chronolex import Bundle, format_instant, twice_on_the_clock
 from chronolex import Decision, Reason, TimelineInterval, json_value
 from chronolex import LocaleChoice, PlainReason, action_phrase, interval_words, missing_texts, plain_answer, span_words
 
@@ -21,7 +21,7 @@ def _short(instant: datetime, bundle: Bundle, reference: datetime | None = None)
     and the clocks show that time once (in the hour they go back, "01:30" is two instants)."""
     local = instant.astimezone(bundle.timezone)
     if reference is not None and local.date() == reference.astimezone(bundle.timezone).date() \
-            and local.replace(fold=1 - local.fold).utcoffset() == local.utcoffset():
+            and not twice_on_the_clock(local):
         return local.strftime("%H:%M")
     return format_instant(instant, bundle.timezone)
 

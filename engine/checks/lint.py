@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, tzinfo
 
 from chronolex.errors import Diagnostic, Severity
-from chronolex.instants import INSTANT_PATTERN, MAX_YEAR, MIN_YEAR
+from chronolex.instants import INSTANT_PATTERN, MAX_YEAR, MIN_YEAR, offset_text
 from chronolex.model import Bundle, Interval, Rule
 from chronolex.time.versions import VersionSpan, in_force_spans, superseding
 from chronolex.bundle.yaml_source import Document
@@ -127,9 +127,9 @@ def _offset_mismatches(document: Document, zone: tzinfo) -> Iterator[Diagnostic]
 
 def _offset(instant: datetime) -> str:
     """``+08:00``, or ``+08:05:43`` for a local mean time (not the last six characters)."""
-    total = int(instant.utcoffset().total_seconds())  # type: ignore[union-attr]
-    hours, rest = divmod(abs(total), 3600)
-    return f"{'-' if total < 0 else '+'}{hours:02}:{rest // 60:02}" + (f":{rest % 60:02}" if rest % 60 else "")
+    offset = instant.utcoffset()
+    assert offset is not None, "an aware instant has an offset"
+    return offset_text(offset)
 
 
 def _dead_rules(bundle: Bundle, spans: tuple[VersionSpan, ...], fmt: object) -> Iterator[Diagnostic]:

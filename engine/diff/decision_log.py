@@ -314,17 +314,7 @@ class Why:
     text: str
 
     def to_json(self, zone: tzinfo) -> dict[str, Any]:
-        return {"code": self.code, "values": {k: _plain(v, zone) for k, v in self.values.items()}}
-
-
-def _plain(value: object, zone: tzinfo) -> Any:
-    if isinstance(value, datetime):
-        return format_instant(value, zone)
-    if isinstance(value, (tuple, list)):
-        return [_plain(v, zone) for v in value]
-    if isinstance(value, Mapping):
-        return {k: _plain(v, zone) for k, v in value.items()}
-    return value
+        return {"code": self.code, "values": json_value(self.values, zone)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -168,6 +168,8 @@ def json_value(value: object, zone: tzinfo) -> object:
         return value.text
     if isinstance(value, (list, tuple)):
         return [json_value(v, zone) for v in value]
+    if isinstance(value, Mapping):
+        return {k: json_value(v, zone) for k, v in value.items()}
     return value
 
 

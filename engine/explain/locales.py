@@ -15,6 +15,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from chronolex.errors import ChronolexError
+from chronolex.instants import offset_text, twice_on_the_clock
 from chronolex.model import Bundle
 
 
@@ -60,8 +61,9 @@ class Words:
         """
         local = instant.astimezone(zone)
         clock = local.strftime("%H:%M:%S" if local.second else "%H:%M")
-        if twice_on_the_clock(local):
-            clock += f" UTC{_offset(local)}"
+        offset = local.utcoffset()
+        if offset is not None and twice_on_the_clock(local):
+            clock += f" UTC{offset_text(offset)}"
         name = self.zones.get(zone.key)
         if self.locale == "zh-CN":
             day = f"{self.day(local.date())} {clock}"
@@ -81,22 +83,6 @@ class Words:
 
     def zone_name(self, zone: ZoneInfo) -> str:
         return self.zones.get(zone.key, zone.key)
-
-
-def twice_on_the_clock(local: datetime) -> bool:
-    """Whether the wall time of ``local`` (aware, in its zone) occurs twice there: in the
-    hour the clocks go back, "01:45" names two instants an hour apart, so a reader needs
-    the offset to tell which."""
-    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
-
-
-def _offset(local: datetime) -> str:
-    """``local``'s UTC offset as ``-05:00``."""
-    offset = local.utcoffset()
-    assert offset is not None, "an aware instant has an offset"
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 WORDS: dict[str, Words] = {
