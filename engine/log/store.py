@@ -220,6 +220,9 @@ class DecisionLog:
         self._wait = min(float(wait), _LONGEST_WAIT) if float(wait) > 0 else 0.0
         self._lock = threading.Lock()
         self._turn = WriteTurn(self.path)
+        #: (count, last hash) after this process's last commit: the head, unless another
+        #: process appended since (checked in the append's own transaction).
+        self._head: tuple[int, str] | None = None
         self._refuse_what_is_not_a_file()
         if not create and not self.path.exists():
             raise ChronolexError.single(CODE, f"{self._name}: no decision log here (no such file)", None,
@@ -334,30 +337,52 @@ class DecisionLog:
         with self._lock, self._taken_turn(), self._translated("cannot append"):
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                count, last = self._db.execute("SELECT count, last_hash FROM head WHERE id = 1").fetchone()
-                records: list[DecisionRecord] = []
-                rows: list[tuple[Any, ...]] = []
-                for index, entry in enumerate(decisions):
-                    try:
-                        record, row = _row(count + 1 + index, last, entry)
-                    except (ValueError, TypeError, UnicodeError) as exc:
-                        raise ChronolexError.single(
-                            CODE, f"{self._name}: cannot log decision {index + 1} of {len(decisions)}: {exc}",
-                            None, "log instants with an offset and facts as JSON values") from None
-                    records.append(record)
-                    rows.append(row)
-                    last = record.hash
+                count, last = self._head if self._head is not None else self._read_head()
+                records, rows = self._rows(decisions, count, last)
+                # the head this process left is still the head, unless another process
+                # appended since: then the records are made again after the head it left
+                claimed = self._db.execute(
+                    "UPDATE head SET count = ?, last_hash = ? WHERE id = 1 AND count = ? AND last_hash = ?",
+                    (count + len(rows), records[-1].hash, count, last)).rowcount
+                if claimed != 1:
+                    count, last = self._read_head()
+                    records, rows = self._rows(decisions, count, last)
+                    self._db.execute("UPDATE head SET count = ?, last_hash = ? WHERE id = 1",
+                                     (count + len(rows), records[-1].hash))
                 self._db.executemany(
                     "INSERT INTO decisions (seq, decision_id, at, at_utc, received_at, known_at, account, action,"
                     " bundle, version, facts, facts_given, decision, blocked_by, rules, prev_hash, hash)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-                self._db.execute("UPDATE head SET count = ?, last_hash = ? WHERE id = 1", (count + len(rows), last))
                 self._db.execute("COMMIT")
             except BaseException:
+                self._head = None
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
+            self._head = (count + len(rows), records[-1].hash)
         return records
+
+    def _read_head(self) -> tuple[int, str]:
+        count, last = self._db.execute("SELECT count, last_hash FROM head WHERE id = 1").fetchone()
+        return int(count), str(last)
+
+    def _rows(self, decisions: Sequence[NewDecision], count: int, last: str
+              ) -> tuple[list[DecisionRecord], list[tuple[Any, ...]]]:
+        """The records ``decisions`` become after record ``count`` (whose hash is ``last``),
+        and their rows; a ``log-error`` naming the first that cannot be logged."""
+        records: list[DecisionRecord] = []
+        rows: list[tuple[Any, ...]] = []
+        for index, entry in enumerate(decisions):
+            try:
+                record, row = _row(count + 1 + index, last, entry)
+            except (ValueError, TypeError, UnicodeError) as exc:
+                raise ChronolexError.single(
+                    CODE, f"{self._name}: cannot log decision {index + 1} of {len(decisions)}: {exc}",
+                    None, "log instants with an offset and facts as JSON values") from None
+            records.append(record)
+            rows.append(row)
+            last = record.hash
+        return records, rows
 
     @contextmanager
     def _taken_turn(self) -> Iterator[None]:

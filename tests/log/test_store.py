@@ -125,6 +125,30 @@ def test_a_log_reopened_after_close_goes_on_with_its_chain(path: Path) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_two_writers_of_one_log_go_on_from_each_others_records(path: Path) -> None:
+    # each keeps the head it left; an append finds it moved on and follows the other's records
+    with DecisionLog(path, create=True) as first, DecisionLog(path) as second:
+        written = []
+        for number in range(12):
+            writer = first if number % 3 else second
+            written += writer.append([entry(number), entry(number + 100)])
+        assert [r.seq for r in written] == list(range(1, 25))
+        assert all(r.prev_hash == before.hash for before, r in zip(written, written[1:]))
+        assert first.verify().ok and second.verify().records == 24
+        assert [r.hash for r in first.records()] == [r.hash for r in written]
+
+
+def test_a_refused_or_rolled_back_append_leaves_the_chain_whole(path: Path) -> None:
+    with DecisionLog(path, create=True) as log, DecisionLog(path) as other:
+        log.append([entry(0)])
+        with pytest.raises(ChronolexError):
+            log.append([entry(1), entry(2, decision="maybe")])
+        other.append([entry(3)])  # the head moves on meanwhile
+        (record,) = log.append([entry(4)])
+        assert record.seq == 3 and log.verify().ok
+        assert [r.entry.facts["credit_score"] for r in log.records()] == [580, 583, 584]
+
+
 def test_a_bad_decision_is_refused_and_nothing_of_its_call_is_written(path: Path) -> None:
     with DecisionLog(path, create=True) as log:
         bad = [entry(0), entry(1, at="2026-03-16T10:00:00")]

@@ -79,6 +79,83 @@ def test_a_bad_call_fails_alone() -> None:
         appender.append([replace(ENTRY, account="bad")])
 
 
+class GatedLog(SlowLog):
+    """A log whose first commit waits for a gate, so that calls can be lined up behind it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+
+    def append(self, decisions: Sequence[NewDecision]) -> list[DecisionRecord]:
+        if not self.sizes:
+            self.entered.set()
+            self.gate.wait(60)
+        return super().append(decisions)
+
+
+def _lined_up(appender: GroupCommit, calls: int) -> bool:
+    """Whether ``calls`` calls wait behind the commit under way (read from the appender's
+    list, since a waiting thread shows no other sign)."""
+    for _ in range(6000):
+        with appender._mutex:
+            if len(appender._waiting) >= calls:
+                return True
+        threading.Event().wait(0.01)
+    return False
+
+
+def test_calls_lined_up_behind_a_commit_are_written_next_together_in_their_order() -> None:
+    log = GatedLog()
+    appender = GroupCommit(log)  # type: ignore[arg-type]
+    records: dict[str, list[DecisionRecord]] = {}
+
+    def call(name: str) -> None:
+        records[name] = appender.append([replace(ENTRY, account=name, action=a) for a in ("open", "borrow")])
+
+    threads = [threading.Thread(target=call, args=("first",), daemon=True)]
+    threads[0].start()
+    assert log.entered.wait(60) and not log.sizes  # the first commit is under way
+    for number in range(5):
+        threads.append(threading.Thread(target=call, args=(f"next-{number}",), daemon=True))
+        threads[-1].start()
+        assert _lined_up(appender, number + 1)
+    log.gate.set()
+    for thread in threads:
+        thread.join(30)
+    assert log.sizes == [2, 10]  # the five waiting calls share the second commit
+    assert [r.entry.account for r in log.entries] == ["first"] * 2 + [
+        f"next-{n}" for n in range(5) for _ in (1, 2)]
+    assert all([r.entry.account for r in records[name]] == [name, name] for name in records)
+
+
+def test_many_calls_from_many_threads_all_come_back_with_their_own_records() -> None:
+    log = SlowLog()
+    appender = GroupCommit(log)  # type: ignore[arg-type]
+    failures: list[str] = []
+
+    def caller(number: int) -> None:
+        for turn in range(25):
+            name = f"acct-{number}-{turn}"
+            size = 1 + (number + turn) % 3
+            with appender.coming():
+                got = appender.append([replace(ENTRY, account=name) for _ in range(size)])
+            if [r.entry.account for r in got] != [name] * size or \
+                    [r.seq for r in got] != list(range(got[0].seq, got[0].seq + size)):
+                failures.append(name)
+
+    threads = [threading.Thread(target=caller, args=(n,), daemon=True) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not any(thread.is_alive() for thread in threads)  # no call left asleep
+    assert failures == []
+    calls = [(n, t) for n in range(16) for t in range(25)]
+    assert log.count() == sum(1 + (n + t) % 3 for n, t in calls)
+    assert len(log.sizes) < len(calls)
+
+
 # -- calls on their way: a commit waits (briefly) for calls that are deciding to join it ----------
 
 
