@@ -46,9 +46,9 @@ class GroupCommit:
     """Appends to ``log`` on behalf of many threads, each call's decisions together.
 
     Every waiting thread sleeps on a lock of its own and is woken once, by the thread that
-    wrote its group, or to write the next group itself: waking every waiting thread at
-    each change, to look and sleep again, cost about a tenth of the throughput of single
-    requests at concurrency 8 (decision 94).
+    wrote its group, or to write the next group itself. Waking every waiting thread at each
+    change, for each to look and sleep again, spent the processor time that deciding needs
+    (decision 94).
     """
 
     def __init__(self, log: DecisionLog, *, gather: float = GATHER) -> None:
