@@ -258,8 +258,8 @@ def _each_distinct(values: pa.ChunkedArray, check: Callable[[str], object]) -> N
 
 def _typed(values: pa.ChunkedArray, declared: Type, zone: tzinfo, read_as: pa.DataType) -> pa.ChunkedArray:
     kind = declared.name
-    if kind == "datetime":
-        return _instants(values, zone, schema_checked=False)
+    if kind == "datetime":  # a recorded time too: a wall time in a gap is the per-record reader's to refuse
+        return _instants(values, zone, schema_checked=False, read=parse_recorded_instant)
     if kind == "date":
         distinct = pc.unique(values.drop_null())
         days = pa.array([parse_date(text) for text in distinct.to_pylist()], pa.date32())

@@ -226,7 +226,8 @@ class _Reader:
                 continue
             fields = {k: Decimal(repr(v)) if isinstance(v, float) else v for k, v in record.items() if k not in RESERVED_KEYS}
             if self.bundle.events is not None:
-                misfits = list(catalog_problems(str(record["type"]), fields, self.bundle.events, self.bundle.timezone))
+                misfits = list(catalog_problems(str(record["type"]), fields, self.bundle.events, self.bundle.timezone,
+                                                recorded=False))  # typed by the bundle's author, as its `at` is
                 for misfit in misfits:
                     key_path = event_path + (misfit.key,) if misfit.key in record else event_path
                     self.error(misfit.code, misfit.message, key_path, misfit.help)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from chronolex.errors import MAX_REPORTED, ChronolexError, Diagnostic, Severity, Span, clip
 from chronolex.events.event import AccountHistory, EventSource
 from chronolex.events.field_values import MAX_MAGNITUDE, coerce
+from chronolex.instants import SkippedWallTime, parse_recorded_instant
 from chronolex.model import EventType
 
 #: The event catalog of a bundle: every declared event type by name.
@@ -82,9 +83,14 @@ def _in_range(number: object) -> bool:
 
 
 def catalog_problems(
-    event_type: str, fields: Mapping[str, object], catalog: Mapping[str, EventType], zone: tzinfo
+    event_type: str, fields: Mapping[str, object], catalog: Mapping[str, EventType], zone: tzinfo,
+    *, recorded: bool = True,
 ) -> Iterator[CatalogProblem]:
     """Every problem of one event (its type and its fields) against ``catalog``.
+
+    ``recorded``: the event is one a system recorded (a file, a request, a store), so a
+    ``datetime`` value without an offset in a DST gap is refused, as its ``at`` is; False
+    for an event a person typed (a policy test case), whose times read as typed times do.
 
     >>> from chronolex.lang.types import DECIMAL
     >>> from zoneinfo import ZoneInfo
@@ -131,6 +137,11 @@ def catalog_problems(
             continue
         try:
             coerce(value, field_type, zone)
+            if recorded and field_type.name == "datetime" and isinstance(value, str):
+                parse_recorded_instant(value, zone)  # a time some system recorded, as an event's `at`
+        except SkippedWallTime as skipped:
+            yield CatalogProblem("bad-field-value", f"field {name!r} of {event_type}: {skipped}", name,
+                                 "write the time with its UTC offset")
         except (ValueError, ArithmeticError):
             yield CatalogProblem(
                 "bad-field-value",
