@@ -129,3 +129,13 @@ def test_wall_times_that_exist_once_and_times_with_offsets_at_dst_changes_are_no
                                              rules=rules)), bundle=NEW_YORK_BUNDLE)
     codes = [d.code for d in chronolex.check_bundle(root).diagnostics]
     assert "nonexistent-wall-time" not in codes and "ambiguous-wall-time" not in codes
+
+
+def test_a_date_alone_is_the_start_of_its_day_even_where_midnight_is_skipped_or_repeated(tmp_path: Path) -> None:
+    bundle = NEW_YORK_BUNDLE.replace("America/New_York", "America/Havana")
+    rules = ("  - {id: R1, category: platform, actions: [open], when: frozen,\n"
+             "     active: {from: 2026-11-01, until: 2027-03-14}}\n")
+    root = mini(tmp_path, ("a.yaml", version("A", eff="2026-03-08", pub="2026-01-01T00:00:00-05:00", rules=rules)),
+                bundle=bundle)
+    codes = [d.code for d in chronolex.check_bundle(root).diagnostics]
+    assert "nonexistent-wall-time" not in codes and "ambiguous-wall-time" not in codes
