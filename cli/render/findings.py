@@ -60,6 +60,8 @@ CODE_DESCRIPTIONS: Mapping[str, str] = {
     "no-versions": "a bundle without version files",
     "non-finite": "NaN or infinity in a file",
     "offset-mismatch": "an instant written with an offset that is not the bundle zone's then",
+    "nonexistent-wall-time": "an instant written without an offset at a wall time a DST gap skips",
+    "ambiguous-wall-time": "an instant written without an offset at a wall time a DST fold repeats",
     "overlapping-windows": "two one-off maintenance windows of one version overlap",
     "retroactive": "a version published after it took effect",
     "schema": "the file breaks its JSON Schema",

@@ -24,7 +24,7 @@ from chronolex.events.encoding import freeze_fields
 from chronolex.events.event import RESERVED_KEYS, AccountHistory, Event
 from chronolex.events.catalog import catalog_problems
 from chronolex.events.files import read_events
-from chronolex.instants import parse_instant
+from chronolex.instants import parse_instant, parse_recorded_instant
 from chronolex.model import Bundle
 
 __all__ = ["Case", "Check", "TimelineCheck", "case_problems", "load_cases", "policy_test_files", "read_cases"]
@@ -134,9 +134,11 @@ class _Reader:
     def error(self, code: str, message: str, path: tuple[str | int, ...], hint: str | None = None) -> None:
         self.problems.append(Diagnostic(code, Severity.ERROR, message, self.document.source.span(path), hint))
 
-    def instant(self, text: str, path: tuple[str | int, ...]) -> datetime | None:
+    def instant(self, text: str, path: tuple[str | int, ...], *, recorded: bool = False) -> datetime | None:
+        """``text`` as an instant; ``recorded``: an event's time, read as an events file reads
+        it (a wall time in a DST gap is refused), so a case's events are the events of a file."""
         try:
-            return parse_instant(str(text), self.bundle.timezone)
+            return (parse_recorded_instant if recorded else parse_instant)(str(text), self.bundle.timezone)
         except ValueError as exc:
             self.error("invalid-date", str(exc), path)
             return None
@@ -220,14 +222,14 @@ class _Reader:
         out = []
         for i, record in enumerate(raw.get("events", ())):
             event_path = path + ("events", i)
-            at = self.instant(record["at"], event_path + ("at",))
-            recorded = self.instant(record["recorded_at"], event_path + ("recorded_at",)) if "recorded_at" in record else at
+            at = self.instant(record["at"], event_path + ("at",), recorded=True)
+            recorded = (self.instant(record["recorded_at"], event_path + ("recorded_at",), recorded=True)
+                        if "recorded_at" in record else at)
             if at is None or recorded is None:
                 continue
             fields = {k: Decimal(repr(v)) if isinstance(v, float) else v for k, v in record.items() if k not in RESERVED_KEYS}
             if self.bundle.events is not None:
-                misfits = list(catalog_problems(str(record["type"]), fields, self.bundle.events, self.bundle.timezone,
-                                                recorded=False))  # typed by the bundle's author, as its `at` is
+                misfits = list(catalog_problems(str(record["type"]), fields, self.bundle.events, self.bundle.timezone))
                 for misfit in misfits:
                     key_path = event_path + (misfit.key,) if misfit.key in record else event_path
                     self.error(misfit.code, misfit.message, key_path, misfit.help)

@@ -10,7 +10,11 @@
 - ``offset-mismatch`` (warning): an instant written with a UTC offset that is not the
   bundle zone's offset at that instant (``+08:00`` in a New York bundle, or winter time
   written in summer): the instant is read as written, which is rarely what was meant
-  (``Z`` is taken as UTC on purpose and not reported).
+  (``Z`` is taken as UTC on purpose and not reported);
+- ``nonexistent-wall-time`` and ``ambiguous-wall-time`` (warning): an instant written
+  without an offset at a wall time the bundle zone skips (a DST gap, read an hour later
+  than written) or passes twice (a DST fold, the first taken): the command line and the
+  service say so of a time option, so the bundle's own instants are said too.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, tzinfo
 
 from chronolex.errors import Diagnostic, Severity
-from chronolex.instants import INSTANT_PATTERN, MAX_YEAR, MIN_YEAR, offset_text
+from chronolex.instants import INSTANT_PATTERN, MAX_YEAR, MIN_YEAR, offset_text, wall_time_note, wall_time_problem
 from chronolex.model import Bundle, Interval, Rule
 from chronolex.time.versions import VersionSpan, in_force_spans, superseding
 from chronolex.bundle.yaml_source import Document
@@ -105,16 +109,20 @@ def _offset_mismatches(document: Document, zone: tzinfo) -> Iterator[Diagnostic]
             written = datetime.fromisoformat(value.strip())
         except ValueError:
             continue
-        if written.tzinfo is None or value.strip().upper().endswith("Z"):
-            continue  # wall time, or UTC said on purpose
+        if value.strip().upper().endswith("Z"):
+            continue  # UTC said on purpose
         if not MIN_YEAR <= written.year <= MAX_YEAR or not re.match(INSTANT_PATTERN, value.strip()):
             continue  # the loader reports it (invalid-date)
-        local = written.astimezone(zone)
-        if local.utcoffset() == written.utcoffset():
-            continue
         name = ".".join(str(p) for p in path if isinstance(p, str) and p != "rules")
         if path[0] == "rules":
             name = f"rule {rules[path[1]].get('id', path[1])!s}: {name}"  # type: ignore[index]
+        if written.tzinfo is None:
+            if not _DATE_ALONE.match(value.strip()):  # a date is the start of its day, whenever that is
+                yield from _wall_time(document, path, name, value.strip(), zone)
+            continue
+        local = written.astimezone(zone)
+        if local.utcoffset() == written.utcoffset():
+            continue
         yield Diagnostic(
             "offset-mismatch",
             Severity.WARNING,
@@ -123,6 +131,27 @@ def _offset_mismatches(document: Document, zone: tzinfo) -> Iterator[Diagnostic]
             document.source.span(path),
             f"write the zone's offset ({_offset(local)}), or leave the offset out to mean wall time in {zone}",
         )
+
+
+_DATE_ALONE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _wall_time(document: Document, path: tuple[str | int, ...], name: str, text: str,
+               zone: tzinfo) -> Iterator[Diagnostic]:
+    """A wall time in a DST gap or fold: read as the time options are read (a gap with the
+    offset before it, a fold as its first occurrence), but said, since the instant a version
+    or window starts at is then not the one its text shows."""
+    problem = wall_time_problem(text, zone)
+    note = wall_time_note(text, zone)
+    if problem is None or note is None:
+        return
+    code, values = problem
+    if code == "gap":
+        yield Diagnostic("nonexistent-wall-time", Severity.WARNING, f"{name} {note}", document.source.span(path),
+                         f"write the instant meant with its offset, e.g. {values['read_as']}")
+    else:
+        yield Diagnostic("ambiguous-wall-time", Severity.WARNING, f"{name} {note}", document.source.span(path),
+                         f"write the occurrence meant with its offset: {values['taken']} or {values['second']}")
 
 
 def _offset(instant: datetime) -> str:

@@ -83,14 +83,12 @@ def _in_range(number: object) -> bool:
 
 
 def catalog_problems(
-    event_type: str, fields: Mapping[str, object], catalog: Mapping[str, EventType], zone: tzinfo,
-    *, recorded: bool = True,
+    event_type: str, fields: Mapping[str, object], catalog: Mapping[str, EventType], zone: tzinfo
 ) -> Iterator[CatalogProblem]:
     """Every problem of one event (its type and its fields) against ``catalog``.
 
-    ``recorded``: the event is one a system recorded (a file, a request, a store), so a
-    ``datetime`` value without an offset in a DST gap is refused, as its ``at`` is; False
-    for an event a person typed (a policy test case), whose times read as typed times do.
+    A ``datetime`` value without an offset in a DST gap is a problem: like the event's
+    ``at``, it is a time a system recorded, read off no clock of the zone.
 
     >>> from chronolex.lang.types import DECIMAL
     >>> from zoneinfo import ZoneInfo
@@ -137,7 +135,7 @@ def catalog_problems(
             continue
         try:
             coerce(value, field_type, zone)
-            if recorded and field_type.name == "datetime" and isinstance(value, str):
+            if field_type.name == "datetime" and isinstance(value, str):
                 parse_recorded_instant(value, zone)  # a time some system recorded, as an event's `at`
         except SkippedWallTime as skipped:
             yield CatalogProblem("bad-field-value", f"field {name!r} of {event_type}: {skipped}", name,

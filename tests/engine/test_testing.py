@@ -25,7 +25,7 @@ import pytest
 import chronolex
 from chronolex import ChronolexError, load_cases, policy_test_files, run_cases
 from tests.conftest import HUABEI
-from tests.helpers.bundles import write
+from tests.helpers.bundles import MINI_BUNDLE, mini, version, write
 
 CLEAN = """\
       - {at: 2026-01-05, type: kyc_verified}
@@ -260,6 +260,35 @@ def test_an_events_file_outside_the_bundle_is_refused(huabei: chronolex.Bundle, 
     ((code, line, message),) = load_problems(huabei, path)
     assert (code, line) == ("io-error", 4)
     assert message == "events_file '../../secret.jsonl' lies outside the bundle; refused"
+
+
+
+def test_a_cases_event_in_a_dst_gap_is_refused_as_an_events_file_refuses_it(tmp_path: Path) -> None:
+    """The same record inline and in an events file means the same event: a recorded wall time
+    the zone skips needs its offset in both, instead of moving an hour on one path only."""
+    root = mini(tmp_path / "b", ("a.yaml", version("A", eff="2026-01-01")),
+                bundle=MINI_BUNDLE.replace("Asia/Shanghai", "America/New_York"))
+    bundle = chronolex.load_bundle(root)
+    path = root / "tests" / "a.yaml"
+    write(path, """\
+cases:
+  - name: gap
+    action: open
+    events:
+      - {at: "2026-03-08T02:30", type: hit}
+      - {at: "2026-03-08T01:30", type: hit, recorded_at: "2026-03-08T02:10"}
+      - {at: "2026-03-08T02:30-05:00", type: hit, recorded_at: "2026-11-01T01:30"}
+    at: 2026-03-09
+    expect: {decision: allowed}
+""")
+    assert load_problems(bundle, path) == [
+        ("invalid-date", 5, "2026-03-08T02:30 does not exist in America/New_York: the clocks jump forward over it "
+                            "(from 02:00 to 03:00); a recorded time there needs its UTC offset, e.g. "
+                            "2026-03-08T02:30-05:00 if it was read before the change"),
+        ("invalid-date", 6, "2026-03-08T02:10 does not exist in America/New_York: the clocks jump forward over it "
+                            "(from 02:00 to 03:00); a recorded time there needs its UTC offset, e.g. "
+                            "2026-03-08T02:10-05:00 if it was read before the change"),
+    ]
 
 
 # -- coverage of a partial suite --------------------------------------------------------------------

@@ -104,3 +104,38 @@ def test_wall_times_matching_offsets_and_z_are_not_reported(tmp_path: Path) -> N
     root = mini(tmp_path, ("a.yaml", version("A", eff="2026-03-09T00:00:00-04:00", pub="2026-01-01T05:00:00Z")),
                 bundle=NEW_YORK_BUNDLE)
     assert "offset-mismatch" not in [d.code for d in chronolex.check_bundle(root).diagnostics]
+
+
+def test_a_wall_time_in_a_dst_gap_or_fold_is_a_warning_saying_how_it_was_read(tmp_path: Path) -> None:
+    rules = ("  - {id: R1, category: platform, actions: [open], when: frozen,\n"
+             "     window: {start: \"2026-11-01T01:30\", end: \"2026-11-01T03:00\"}}\n")
+    root = mini(tmp_path, ("a.yaml", version("A", eff='"2026-03-08T02:30"', pub="2026-01-01T00:00:00-05:00",
+                                             rules=rules)), bundle=NEW_YORK_BUNDLE)
+    found = [d for d in chronolex.check_bundle(root).diagnostics
+             if d.code in ("nonexistent-wall-time", "ambiguous-wall-time")]
+    assert [(d.code, d.severity, d.span.line if d.span else None) for d in found] == [
+        ("nonexistent-wall-time", Severity.WARNING, 2), ("ambiguous-wall-time", Severity.WARNING, 6)]
+    assert found[0].message == ("effective_from 2026-03-08T02:30 does not exist in America/New_York (the clocks "
+                                "jump forward over it); read as 2026-03-08T03:30:00-04:00")
+    assert found[1].message.startswith("rule R1: window.start 2026-11-01T01:30 happens twice in America/New_York")
+    assert found[1].help == "write the occurrence meant with its offset: 2026-11-01T01:30:00-04:00 or " \
+                            "2026-11-01T01:30:00-05:00"
+
+
+def test_wall_times_that_exist_once_and_times_with_offsets_at_dst_changes_are_not_reported(tmp_path: Path) -> None:
+    rules = ("  - {id: R1, category: platform, actions: [open], when: frozen,\n"
+             "     window: {start: \"2026-11-01T01:30:00-05:00\", end: \"2026-11-01T03:00\"}}\n")
+    root = mini(tmp_path, ("a.yaml", version("A", eff='"2026-03-08T03:30"', pub="2026-03-08T02:30:00-05:00",
+                                             rules=rules)), bundle=NEW_YORK_BUNDLE)
+    codes = [d.code for d in chronolex.check_bundle(root).diagnostics]
+    assert "nonexistent-wall-time" not in codes and "ambiguous-wall-time" not in codes
+
+
+def test_a_date_alone_is_the_start_of_its_day_even_where_midnight_is_skipped_or_repeated(tmp_path: Path) -> None:
+    bundle = NEW_YORK_BUNDLE.replace("America/New_York", "America/Havana")
+    rules = ("  - {id: R1, category: platform, actions: [open], when: frozen,\n"
+             "     active: {from: 2026-11-01, until: 2027-03-14}}\n")
+    root = mini(tmp_path, ("a.yaml", version("A", eff="2026-03-08", pub="2026-01-01T00:00:00-05:00", rules=rules)),
+                bundle=bundle)
+    codes = [d.code for d in chronolex.check_bundle(root).diagnostics]
+    assert "nonexistent-wall-time" not in codes and "ambiguous-wall-time" not in codes

@@ -215,9 +215,3 @@ def test_the_columnar_reader_leaves_a_datetime_field_in_the_gap_to_the_reader_th
     assert result.exit_code == 2 and "events.jsonl:1" in result.output, result.output
     assert "field 'starts' of meeting_booked: 2026-03-08T02:30 does not exist" in result.output
 
-
-def test_a_policy_test_case_typed_by_its_author_reads_the_field_as_a_typed_time() -> None:
-    # as the case's own `at` does: the offset in force before the gap, like --at
-    assert list(chronolex.catalog_problems("meeting_booked", {"starts": "2026-03-08T02:30"}, MEETINGS, NEW_YORK,
-                                           recorded=False)) == []
-    assert list(chronolex.catalog_problems("meeting_booked", {"starts": "2026-03-08T02:30"}, MEETINGS, NEW_YORK))
