@@ -16,7 +16,11 @@
    Each scenario stops after ``--requests`` requests or ``--seconds`` seconds. Requests
    per second (decisions per second for batches), p50 and p99 latency are printed.
 
-3. Starts a third server with ``--workers`` processes (default: one per core) and
+3. Measures the log's cost: single requests with given facts at concurrency 1, 8 and 64,
+   with facts from the store at concurrency 8, and the batch form at concurrency 8, each
+   on the server with the log and the one without, in alternating rounds.
+
+4. Starts a third server with ``--workers`` processes (default: one per core) and
    measures it beside the one-process server in alternating rounds.
 
 Goals (issue 15, on a 2-core machine): at least 2,000 decisions/s with given facts through
