@@ -99,7 +99,9 @@ class AccountHistory:
 
 def _ordered(events: Iterable[Event]) -> tuple[Event, ...]:
     """Events in time order; events that tie on (at, recorded_at, type, id) are ordered by
-    their store identity, so a history means the same whatever order it was read in."""
+    their store identity, so a history means the same whatever order it was read in, and
+    two with the same identity are one event, kept once, as the store and every reader
+    keep it (a history built in Python would otherwise count it twice)."""
     ordered = sorted(events, key=Event.sort_key)
     index = 0
     while index < len(ordered):
@@ -107,7 +109,11 @@ def _ordered(events: Iterable[Event]) -> tuple[Event, ...]:
         while end < len(ordered) and ordered[end].sort_key() == ordered[index].sort_key():
             end += 1
         if end - index > 1:
-            ordered[index:end] = sorted(ordered[index:end], key=event_key)
+            ties: dict[str, Event] = {}
+            for event in ordered[index:end]:
+                ties.setdefault(event_key(event), event)  # the first given, as the store keeps the first
+            ordered[index:end] = [ties[key] for key in sorted(ties)]
+            end = index + len(ties)
         index = end
     return tuple(ordered)
 

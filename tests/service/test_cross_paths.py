@@ -39,9 +39,17 @@ def test_decide_over_the_store_is_the_librarys_decision_in_every_zone(data: st.D
         store = Path(directory) / "events.db"
         with chronolex.EventStore(store, create=True) as events:
             events.ingest([event for history in histories for event in history.events])
+        # a history the bundle's catalog refuses (a `datetime` field in a DST gap) is refused
+        # by the service, which reads the store through that check; the library is handed
+        # the history as built, so only the others are compared
+        refused = {history.account for history in histories if bundle.events is not None and any(
+            list(chronolex.catalog_problems(e.type, e.fields, bundle.events, bundle.timezone))
+            for e in history.events)}
         requests: list[dict[str, str]] = []
         expected = []
         for history in histories:
+            if history.account in refused:
+                continue
             for action in bundle.actions:
                 request = {"account": history.account, "action": action, "at": chronolex.format_instant(at, bundle.timezone)}
                 if known_at is not None:
@@ -50,6 +58,12 @@ def test_decide_over_the_store_is_the_librarys_decision_in_every_zone(data: st.D
                 expected.append(chronolex.decide(bundle, history, action, at, known_at)
                                 .to_json())
         with make_client(bundle, root, store) as client:
+            for account in sorted(refused):
+                turned_down = client.post("/v1/decide", json={"account": account, "action": bundle.actions[0],
+                                                              "at": chronolex.format_instant(at, bundle.timezone)})
+                assert turned_down.status_code == 422 and "does not exist in" in turned_down.json()["detail"]
+            if not requests:
+                return
             answer = client.post("/v1/decide", json=requests)
         assert answer.status_code == 200, answer.text
         for request, got, want in zip(requests, answer.json()["decisions"], expected):

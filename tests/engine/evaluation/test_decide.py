@@ -656,6 +656,22 @@ def test_events_at_the_same_instant_give_the_same_bytes_in_any_input_order(huabe
     assert one == other
 
 
+def test_the_same_event_twice_in_a_history_built_in_python_is_one_event(huabei: chronolex.Bundle,
+                                                                           tmp_path: Path) -> None:
+    # as the store and every reader keep it: a count must not depend on the path the events took
+    loan = ev("loan_disbursed", "2026-03-01T14:30", SH, amount="6000.00", currency="CNY")
+    base = [ev("kyc_verified", "2025-01-01", SH), ev("credit_consent_changed", "2025-01-01", SH, granted=True)]
+    twice = history(*base, loan, loan)
+    assert len(twice) == 3 and twice.of_type("loan_disbursed") == (loan,)
+    other = ev("loan_disbursed", "2026-03-01T14:30", SH, amount="7000.00", currency="CNY")
+    assert len(history(*base, loan, other, loan)) == 4  # same instant, other content: two events
+    with chronolex.EventStore(tmp_path / "s.db", create=True) as store:
+        store.ingest(twice.events + (loan,))
+        stored = store.history(twice.account)
+    at = local("2026-03-16T10:00", huabei.timezone)
+    assert decide(huabei, twice, "borrow", at).to_json() == decide(huabei, stored, "borrow", at).to_json()
+
+
 @contextmanager
 def counting_points(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[datetime]]:
     """Records every instant the engine evaluates, to show that a look-ahead prunes."""
