@@ -374,16 +374,17 @@ def wall_time_problem(text: str, zone: tzinfo) -> tuple[str, dict[str, str]] | N
     in another language (the console): ``gap`` (``text``, ``zone``, ``read_as``) or ``fold``
     (``text``, ``zone``, ``taken``, ``second``), instants written with their offsets (in a
     fold the wall time alone cannot tell the two apart); None when ``text`` means one
-    instant as written.
+    instant as written, as a date alone always does (the start of its day, even where
+    midnight is skipped or repeated).
 
     >>> from zoneinfo import ZoneInfo
     >>> wall_time_problem("2026-11-01T01:30", ZoneInfo("America/New_York"))[0]
     'fold'
     """
     instant, wall = _read(text, zone)
-    if wall is None:
-        return None
     stripped = text.strip()
+    if wall is None or _DATE.match(stripped):
+        return None
     first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
     name = str(zone)
     if instant.astimezone(zone).replace(tzinfo=None) != wall:

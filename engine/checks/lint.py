@@ -117,8 +117,7 @@ def _offset_mismatches(document: Document, zone: tzinfo) -> Iterator[Diagnostic]
         if path[0] == "rules":
             name = f"rule {rules[path[1]].get('id', path[1])!s}: {name}"  # type: ignore[index]
         if written.tzinfo is None:
-            if not _DATE_ALONE.match(value.strip()):  # a date is the start of its day, whenever that is
-                yield from _wall_time(document, path, name, value.strip(), zone)
+            yield from _wall_time(document, path, name, value.strip(), zone)
             continue
         local = written.astimezone(zone)
         if local.utcoffset() == written.utcoffset():
@@ -131,9 +130,6 @@ def _offset_mismatches(document: Document, zone: tzinfo) -> Iterator[Diagnostic]
             document.source.span(path),
             f"write the zone's offset ({_offset(local)}), or leave the offset out to mean wall time in {zone}",
         )
-
-
-_DATE_ALONE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _wall_time(document: Document, path: tuple[str | int, ...], name: str, text: str,

@@ -134,9 +134,10 @@ def catalog_problems(
             )
             continue
         try:
-            coerce(value, field_type, zone)
             if field_type.name == "datetime" and isinstance(value, str):
                 parse_recorded_instant(value, zone)  # a time some system recorded, as an event's `at`
+            else:
+                coerce(value, field_type, zone)
         except SkippedWallTime as skipped:
             yield CatalogProblem("bad-field-value", f"field {name!r} of {event_type}: {skipped}", name,
                                  "write the time with its UTC offset")

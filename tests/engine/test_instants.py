@@ -137,6 +137,14 @@ def test_an_ordinary_or_explicit_instant_has_no_note(text: str) -> None:
     assert wall_time_note(text, NEW_YORK) is None
 
 
+@pytest.mark.parametrize(("text", "zone"), [("2026-03-08", "America/Havana"), ("2022-09-11", "America/Santiago"),
+                                            ("2026-11-01", "America/Havana")])
+def test_a_date_alone_has_no_note_where_midnight_is_skipped_or_repeated(text: str, zone: str) -> None:
+    # it means the start of its day, one instant, whatever the clocks do at midnight
+    assert wall_time_note(text, ZoneInfo(zone)) is None
+    assert wall_time_note(text + "T00:00", ZoneInfo(zone)) is not None
+
+
 @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1)),
        st.sampled_from([SHANGHAI, NEW_YORK, BERLIN]))
 def test_a_wall_time_without_a_note_reads_back_as_written(naive: datetime, zone: ZoneInfo) -> None:
